@@ -1,0 +1,1 @@
+"""Thin command-line entry points: parse the config, call the library, report errors plainly."""

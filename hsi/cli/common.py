@@ -1,0 +1,36 @@
+"""What every entry point shares: plain error messages and no half-written run folders."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from hsi.errors import EXIT_USER_ERROR, UserError
+
+# What Hydra writes into a run folder before our code runs.
+_HYDRA_ONLY = {".hydra", "train.log", "hsi-train.log"}
+
+
+def remove_unfinished_run_dir(run_dir: Path) -> None:
+    """Delete a run folder that holds nothing but Hydra's own bookkeeping from this start."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        return
+    entries = {p.name for p in run_dir.iterdir()}
+    if not entries <= _HYDRA_ONLY:
+        return  # something else is there: never delete what a user or an earlier run made
+    for name in entries:
+        path = run_dir / name
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    run_dir.rmdir()
+    try:
+        run_dir.parent.rmdir()  # the date folder, when this was its only run
+    except OSError:
+        pass
+
+
+def fail(program: str, error: UserError) -> None:
+    """Print the one-sentence message and exit with the user-error code."""
+    print(f"{program}: error: {error}", file=sys.stderr)
+    sys.exit(EXIT_USER_ERROR)

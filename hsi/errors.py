@@ -1,0 +1,12 @@
+"""The one exception type a user sees as a plain sentence instead of a traceback."""
+
+
+class UserError(Exception):
+    """Bad input or configuration: the message says what is wrong and how to fix it.
+
+    The command-line entry points catch it, print the message on one line, remove any
+    half-written run folder and exit with :data:`EXIT_USER_ERROR`.
+    """
+
+
+EXIT_USER_ERROR = 2

@@ -1,0 +1,130 @@
+"""One run from a composed config: load, split, reduce, train, evaluate, report.
+
+Every check that can fail on user input runs before the PCA and the training, so a bad
+setting costs the user seconds, not a training run.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from hydra.errors import InstantiationException
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+
+from hsi.errors import UserError
+from hsi.evaluate import classification_metrics
+from hsi.patches import PatchSampler
+from hsi.preprocess import FIT_SCOPES, fit_pca, fit_pixels_mask, pad_cube
+from hsi.report import write_run_report
+from hsi.train import Trainer, save_checkpoint
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_NAME = "checkpoint.pt"
+
+
+def _instantiate(node: DictConfig, what: str, **kwargs):
+    """Hydra's instantiate, with constructor complaints turned into a plain sentence."""
+    try:
+        return instantiate(node, **kwargs)
+    except InstantiationException as exc:
+        cause = exc.__cause__ or exc
+        if isinstance(cause, UserError):
+            raise cause
+        raise UserError(f"The {what} config could not be built: {cause}") from exc
+
+
+def check_preprocess_config(cfg: DictConfig) -> None:
+    window = cfg.preprocess.window
+    if not isinstance(window, int) or window < 1 or window % 2 == 0:
+        raise UserError(
+            f"preprocess.window is {window}; it must be an odd whole number so each window "
+            "has a centre pixel (the reference uses 25)."
+        )
+    if cfg.preprocess.fit_scope not in FIT_SCOPES:
+        raise UserError(f"preprocess.fit_scope is '{cfg.preprocess.fit_scope}'; choose one of {', '.join(FIT_SCOPES)}.")
+
+
+def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model") -> dict:
+    """Run the whole protocol of ``cfg`` and write its report into ``run_dir``; returns the metrics."""
+    run_dir = Path(run_dir)
+    started = time.perf_counter()
+    check_preprocess_config(cfg)
+    pre = cfg.preprocess
+
+    scene = _instantiate(cfg.dataset, "dataset").load()
+    log.info("scene %s: %dx%d pixels, %d bands, %d classes", scene.name, *scene.shape, scene.num_bands, scene.num_classes)
+    if pre.n_components > scene.num_bands:
+        raise UserError(
+            f"preprocess.n_components is {pre.n_components} but the scene has only {scene.num_bands} bands; "
+            f"choose at most {scene.num_bands}."
+        )
+    split = _instantiate(cfg.split, "split")(scene.gt, seed=cfg.split_seed, class_names=scene.class_names)
+    log.info("split: %s", split.sizes())
+
+    trainer: Trainer = _instantiate(cfg.trainer, "trainer")
+    torch.manual_seed(cfg.init_seed)
+    model = _instantiate(cfg.model, "model", in_bands=pre.n_components, window=pre.window,
+                         num_classes=scene.num_classes)
+
+    fit_mask = fit_pixels_mask(scene.gt, split.mask("train", scene.shape), pre.fit_scope)
+    pca = fit_pca(scene.cube, fit_mask, pre.n_components, whiten=pre.whiten, seed=cfg.split_seed)
+    padded = pad_cube(pca.transform(scene.cube), pre.window // 2, pre.padding)
+    sampler = PatchSampler(padded, pre.window, scene.shape[1])
+    labels = scene.gt.ravel() - 1  # zero-based classes; -1 for unlabelled, never drawn
+
+    model = trainer.fit(model, sampler, labels, split, seed=cfg.init_seed)
+    probabilities = trainer.predict(model, sampler, split.test)
+    predicted = probabilities.argmax(1).numpy()
+
+    metrics = classification_metrics(labels[split.test], predicted, scene.class_names)
+    metrics.update(
+        dataset=scene.name,
+        model=model_name,
+        class_names=scene.class_names,
+        split_sizes=split.sizes(),
+        best_epoch=trainer.best_epoch,
+        train_seconds=trainer.train_seconds,
+        wall_seconds=time.perf_counter() - started,
+        num_parameters=sum(p.numel() for p in model.parameters()),
+        protocol={
+            "split": OmegaConf.to_container(cfg.split, resolve=True),
+            "split_seed": cfg.split_seed,
+            "init_seed": cfg.init_seed,
+            "pca_components": pre.n_components,
+            "pca_whiten": pre.whiten,
+            "pca_fit_scope": pre.fit_scope,
+            "pca_saw_test_pixels": bool(fit_mask.ravel()[split.test].any()),
+            "window": pre.window,
+            "padding": pre.padding,
+            "epochs": trainer.epochs,
+            "epochs_run": len(trainer.history),
+            "batch_size": trainer.batch_size,
+            "precision": trainer.precision,
+            "device": str(trainer.device),
+        },
+        environment={"torch": torch.__version__, "python": platform.python_version(),
+                     "machine": platform.machine(), "threads": torch.get_num_threads()},
+        history=trainer.history,
+    )
+    save_checkpoint(run_dir / CHECKPOINT_NAME, {
+        "format": "hsi-checkpoint-1",
+        "model_state": model.state_dict(),
+        "model_name": model_name,
+        "config": OmegaConf.to_container(cfg, resolve=True),
+        "pca": pca.state_dict(),
+        "class_names": list(scene.class_names),
+        "split": {"train": torch.from_numpy(split.train), "val": torch.from_numpy(split.val),
+                  "test": torch.from_numpy(split.test)},
+        "scene_shape": list(scene.shape),
+    })
+    write_run_report(run_dir, metrics, trainer.history)
+    log.info("OA %.2f%%  AA %.2f%%  kappa %.4f  -> %s", 100 * metrics["overall_accuracy"],
+             100 * metrics["average_accuracy"], metrics["kappa"], run_dir)
+    return metrics

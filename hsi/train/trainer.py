@@ -1,0 +1,136 @@
+"""The training loop: mini-batches of windows, best epoch kept by validation OA."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from hsi.patches import PatchSampler
+from hsi.splits import Split
+from hsi.train.precision import autocast, resolve_device, resolve_precision
+
+log = logging.getLogger(__name__)
+
+
+class Trainer:
+    """Trains a patch classifier and predicts with it.
+
+    Args:
+        epochs: passes over the training pixels.
+        batch_size: training windows per step (128 in the reference).
+        optimizer: a partial ``torch.optim`` constructor taking the parameters.
+        scheduler: optional partial LR scheduler taking ``(optimizer, total_steps)`` keywords.
+        device: ``auto``, ``cpu``, ``cuda``, ``cuda:1``...
+        precision: ``auto``, ``fp32``, ``bf16`` or ``fp16`` (autocast).
+        eval_batch_size: windows per forward pass when predicting.
+        patience: stop after this many epochs without a better validation OA (null: never).
+        threads: torch intra-op threads (null: torch's default).
+    """
+
+    def __init__(
+        self,
+        epochs: int = 100,
+        batch_size: int = 128,
+        optimizer: Callable | None = None,
+        scheduler: Callable | None = None,
+        device: str = "auto",
+        precision: str = "fp32",
+        eval_batch_size: int = 1024,
+        patience: int | None = None,
+        threads: int | None = None,
+    ) -> None:
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.optimizer_factory = optimizer or (lambda params: torch.optim.Adam(params, lr=1e-3))
+        self.scheduler_factory = scheduler
+        self.device = resolve_device(device)
+        self.precision = resolve_precision(precision, self.device)
+        self.eval_batch_size = eval_batch_size
+        self.patience = patience
+        if threads:
+            torch.set_num_threads(int(threads))
+        self.history: list[dict] = []
+        self.best_epoch = 0
+        self.train_seconds = 0.0
+
+    def fit(self, model: nn.Module, sampler: PatchSampler, labels: np.ndarray, split: Split, seed: int) -> nn.Module:
+        """Train ``model`` on ``split.train``; returns it holding the weights of the best epoch.
+
+        ``labels`` are zero-based class indices for every flat pixel (unlabelled pixels are
+        never drawn). ``seed`` drives the batch order.
+        """
+        model.to(self.device)
+        optimizer = self.optimizer_factory(model.parameters())
+        steps_per_epoch = -(-len(split.train) // self.batch_size)
+        scheduler = (
+            self.scheduler_factory(optimizer, total_steps=self.epochs * steps_per_epoch)
+            if self.scheduler_factory else None
+        )
+        targets = torch.as_tensor(labels, dtype=torch.long)
+        train_pixels = torch.as_tensor(split.train, dtype=torch.long)
+        generator = torch.Generator().manual_seed(seed)
+        loss_fn = nn.CrossEntropyLoss()
+        best_oa, best_state, stale = -1.0, None, 0
+        start = time.perf_counter()
+        bar = tqdm(range(1, self.epochs + 1), desc="train", unit="epoch", disable=None)
+        for epoch in bar:
+            model.train()
+            order = train_pixels[torch.randperm(len(train_pixels), generator=generator)]
+            total_loss, seen = 0.0, 0
+            for batch in order.split(self.batch_size):
+                x = sampler(batch).to(self.device, non_blocking=True)
+                y = targets[batch].to(self.device, non_blocking=True)
+                with autocast(self.precision, self.device):
+                    loss = loss_fn(model(x), y)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                if scheduler is not None:
+                    scheduler.step()
+                total_loss += float(loss.detach()) * len(batch)
+                seen += len(batch)
+            record = {"epoch": epoch, "train_loss": total_loss / seen, "val_oa": None}
+            if len(split.val):
+                pred = self.predict(model, sampler, split.val).argmax(1).numpy()
+                record["val_oa"] = float((pred == labels[split.val]).mean())
+            record["seconds"] = time.perf_counter() - start
+            self.history.append(record)
+            score = record["val_oa"] if record["val_oa"] is not None else float(epoch)
+            if score > best_oa:
+                best_oa, stale, self.best_epoch = score, 0, epoch
+                best_state = copy.deepcopy(model.state_dict())
+            else:
+                stale += 1
+            log.info(
+                "epoch %d loss %.4f val OA %s (%.1fs)", epoch, record["train_loss"],
+                "-" if record["val_oa"] is None else f"{100 * record['val_oa']:.2f}%", record["seconds"],
+            )
+            bar.set_postfix(loss=f"{record['train_loss']:.3f}",
+                            val_oa="-" if record["val_oa"] is None else f"{100 * record['val_oa']:.1f}")
+            if self.patience is not None and stale >= self.patience:
+                log.info("no better validation OA for %d epochs: stopping early", stale)
+                break
+        self.train_seconds = time.perf_counter() - start
+        model.load_state_dict(best_state)
+        return model
+
+    @torch.no_grad()
+    def predict(self, model: nn.Module, sampler: PatchSampler, pixels: np.ndarray) -> torch.Tensor:
+        """Softmax probabilities ``(N, K)`` (float32, on the CPU) for flat pixel indices."""
+        was_training = model.training
+        model.eval()
+        out = []
+        for batch in torch.as_tensor(pixels, dtype=torch.long).split(self.eval_batch_size):
+            x = sampler(batch).to(self.device, non_blocking=True)
+            with autocast(self.precision, self.device):
+                logits = model(x)
+            out.append(logits.float().softmax(1).cpu())
+        model.train(was_training)
+        return torch.cat(out) if out else torch.empty(0, 0)

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from synthetic import make_scene, write_mat_v5  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def shared_data_dir() -> Path:
+    """The reference data: $HSI_TEST_DATA, else ../shared/data beside the repository."""
+    return Path(os.environ.get("HSI_TEST_DATA") or REPO_ROOT.parent / "shared" / "data")
+
+
+@pytest.fixture
+def indian_pines_root() -> Path:
+    root = shared_data_dir()
+    if not (root / "indian_pines" / "Indian_pines_corrected.mat").is_file():
+        pytest.skip(f"the real Indian Pines files are not under {root} (set HSI_TEST_DATA to their data root)")
+    return root
+
+
+@pytest.fixture
+def scene_files(tmp_path) -> dict:
+    """A synthetic scene written as two v5 .mat files, with the overrides that select it."""
+    cube, gt = make_scene()
+    cube_path = write_mat_v5(tmp_path / "cube.mat", "cube", cube)
+    gt_path = write_mat_v5(tmp_path / "gt.mat", "labels", gt)
+    overrides = [
+        "dataset=mat_files", f"dataset.cube_path={cube_path}", "dataset.cube_key=cube",
+        f"dataset.gt_path={gt_path}", "dataset.gt_key=labels", "dataset.name=synthetic",
+        "preprocess.n_components=15", "preprocess.window=9",
+    ]
+    return {"cube": cube, "gt": gt, "cube_path": cube_path, "gt_path": gt_path, "overrides": overrides}

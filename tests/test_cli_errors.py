@@ -1,0 +1,70 @@
+"""Bad input stops ``hsi-train`` before training: one plain sentence, non-zero exit, no run folder."""
+
+from __future__ import annotations
+
+import pytest
+from cli_helpers import run_cli
+
+UNREACHABLE = "dataset.urls={cube:'http://127.0.0.1:9/c.mat',gt:'http://127.0.0.1:9/g.mat'}"
+
+
+def _assert_refused(result, message, run_dir, code=2):
+    assert result.returncode == code, result.stderr
+    assert message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert not run_dir.exists(), f"half-written run folder left: {list(run_dir.rglob('*'))}"
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        (["preprocess.window=8"], "preprocess.window is 8; it must be an odd whole number"),
+        (["preprocess.n_components=25"], "n_components is 25 but the scene has only 20 bands"),
+        (["split.train_fraction=1.5"], "split.train_fraction is 1.5; it must lie strictly between 0 and 1"),
+        (["split.train_fraction=0.7", "split.val_fraction=0.4"], "which leaves no test pixels"),
+        (["dataset.cube_key=wrong"], "has no variable 'wrong' (it has: cube)"),
+        (["preprocess.window=7"], "HybridSN needs windows of at least 9x9"),
+        (["trainer.precision=fp64"], "trainer.precision is 'fp64'"),
+    ],
+)
+def test_bad_settings_are_refused(scene_files, tmp_path, overrides, message):
+    run_dir = tmp_path / "out" / "run"
+    result = run_cli("hsi-train", *scene_files["overrides"], *overrides, f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    _assert_refused(result, message, run_dir)
+    assert not (tmp_path / "out").exists()
+
+
+def test_cube_and_labels_of_different_sizes(scene_files, tmp_path):
+    from synthetic import make_scene, write_mat_v5
+
+    _, gt = make_scene(height=30)
+    write_mat_v5(scene_files["gt_path"], "labels", gt)
+    run_dir = tmp_path / "run"
+    result = run_cli("hsi-train", *scene_files["overrides"], f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    _assert_refused(result, "is 24x24 pixels but its ground truth is 30x24", run_dir)
+
+
+def test_unknown_config_choice_lists_the_options(tmp_path):
+    run_dir = tmp_path / "run"
+    result = run_cli("hsi-train", "model=hybridsn_nonexistent", f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    _assert_refused(result, "Could not find 'model/hybridsn_nonexistent'", run_dir, code=1)
+    assert "hybridsn" in result.stderr.split("Available options")[1]
+
+
+def test_missing_data_with_no_network_and_no_bundled_copy(tmp_path):
+    # A stand-in `tensorly` without its data folder hides the bundled copy from the subprocess.
+    fake = tmp_path / "fake_site" / "tensorly"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("")
+    run_dir = tmp_path / "run"
+    result = run_cli(
+        "hsi-train", f"data_root={tmp_path / 'empty'}", UNREACHABLE, "dataset.timeout=2", f"hydra.run.dir={run_dir}",
+        cwd=tmp_path, env={"PYTHONPATH": str(tmp_path / "fake_site")},
+    )
+    _assert_refused(result, "the official site could not be reached and the bundled copy (package tensorly) is not installed", run_dir)
+
+
+def test_missing_data_with_downloads_off(tmp_path):
+    run_dir = tmp_path / "run"
+    result = run_cli("hsi-train", f"data_root={tmp_path}", "dataset.download=false", f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    _assert_refused(result, "Indian Pines is not under", run_dir)

@@ -1,0 +1,84 @@
+"""``hsi-train`` end to end in a subprocess: a synthetic scene is learnt, every report file written."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import matplotlib.image
+import numpy as np
+import pytest
+import torch
+from cli_helpers import run_cli
+
+FAST = ["trainer.epochs=15", "trainer.batch_size=16", "split.train_fraction=0.2", "trainer.precision=fp32"]
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    """One short real training run on the synthetic scene, shared by the checks below."""
+    tmp = tmp_path_factory.mktemp("e2e")
+    from conftest import make_scene, write_mat_v5
+
+    cube, gt = make_scene()
+    write_mat_v5(tmp / "cube.mat", "cube", cube)
+    write_mat_v5(tmp / "gt.mat", "labels", gt)
+    run_dir = tmp / "run"
+    result = run_cli(
+        "hsi-train", "dataset=mat_files", f"dataset.cube_path={tmp / 'cube.mat'}", "dataset.cube_key=cube",
+        f"dataset.gt_path={tmp / 'gt.mat'}", "dataset.gt_key=labels", "dataset.name=synthetic",
+        "dataset.class_names=[water,field,forest,town]",
+        "preprocess.n_components=15", "preprocess.window=9", *FAST, f"hydra.run.dir={run_dir}", cwd=tmp,
+    )
+    assert result.returncode == 0, result.stderr
+    return run_dir
+
+
+def test_training_learns_the_synthetic_scene(finished_run):
+    metrics = json.loads((finished_run / "metrics.json").read_text())
+    # four classes: chance is 25%
+    assert metrics["overall_accuracy"] > 0.9
+    assert metrics["kappa"] > 0.85
+    assert metrics["class_names"] == ["water", "field", "forest", "town"]
+    protocol = metrics["protocol"]
+    assert protocol["pca_fit_scope"] == "all" and protocol["pca_saw_test_pixels"] is True
+    assert protocol["window"] == 9 and protocol["pca_components"] == 15 and protocol["epochs"] == 15
+    assert protocol["split"]["train_fraction"] == 0.2 and protocol["split_seed"] == 0
+    assert len(metrics["history"]) == 15 and metrics["train_seconds"] > 0
+    sizes = metrics["split_sizes"]
+    assert sum(sizes.values()) == 22 * 22
+    assert sum(c["support"] for c in metrics["per_class"]) == sizes["test"]
+    assert np.asarray(metrics["confusion_matrix"]).sum() == sizes["test"]
+
+
+def test_every_report_file_is_written_and_readable(finished_run):
+    for name in ["metrics.json", "report.md", "per_class.csv", "confusion.png", "curves.png", "checkpoint.pt", "train.log"]:
+        assert (finished_run / name).is_file(), name
+    assert not list(finished_run.glob("*.tmp"))
+    report = (finished_run / "report.md").read_text()
+    assert "forest" in report and "OA (%)" in report and "fitted on `all` pixels" in report
+    rows = list(csv.DictReader((finished_run / "per_class.csv").open()))
+    assert [r["name"] for r in rows] == ["water", "field", "forest", "town"]
+    for image in ["confusion.png", "curves.png"]:
+        pixels = matplotlib.image.imread(finished_run / image)
+        assert pixels.ndim == 3 and pixels.shape[0] > 200 and pixels.shape[1] > 200
+    assert "epoch 15" in (finished_run / "train.log").read_text()
+
+
+def test_checkpoint_loads_weights_only_with_what_prediction_needs(finished_run):
+    checkpoint = torch.load(finished_run / "checkpoint.pt", weights_only=True)
+    assert checkpoint["class_names"] == ["water", "field", "forest", "town"]
+    assert checkpoint["pca"]["components"].shape == (15, 20)
+    assert checkpoint["config"]["preprocess"]["window"] == 9
+    from hsi.models import HybridSN
+
+    model = HybridSN(15, 9, 4)
+    model.load_state_dict(checkpoint["model_state"])
+
+
+def test_a_finished_run_folder_is_never_overwritten(finished_run, scene_files, tmp_path):
+    before = (finished_run / "metrics.json").read_bytes()
+    result = run_cli("hsi-train", *scene_files["overrides"], *FAST, f"hydra.run.dir={finished_run}", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "already holds a finished run" in result.stderr
+    assert (finished_run / "metrics.json").read_bytes() == before

@@ -1,0 +1,42 @@
+"""HybridSN: the paper's parameter count, other input sizes, clear errors for impossible ones."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from hsi.models import HybridSN
+
+
+def count(model):
+    return sum(p.numel() for p in model.parameters())
+
+
+def test_paper_configuration_has_5122176_parameters():
+    model = HybridSN(in_bands=30, window=25, num_classes=16)
+    assert count(model) == 5_122_176
+    assert model(torch.zeros(2, 1, 30, 25, 25)).shape == (2, 16)
+
+
+def test_layer_shapes_follow_the_paper():
+    model = HybridSN(in_bands=30, window=25, num_classes=16)
+    convs = [m for m in model.modules() if isinstance(m, (torch.nn.Conv3d, torch.nn.Conv2d))]
+    assert [tuple(c.weight.shape) for c in convs] == [
+        (8, 1, 7, 3, 3), (16, 8, 5, 3, 3), (32, 16, 3, 3, 3), (64, 576, 3, 3),
+    ]
+    dense = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    assert [tuple(d.weight.shape) for d in dense] == [(256, 18496), (128, 256), (16, 128)]
+
+
+@pytest.mark.parametrize("bands, window, classes", [(15, 9, 4), (13, 11, 9), (40, 15, 2)])
+def test_adapts_to_bands_windows_and_classes(bands, window, classes):
+    model = HybridSN(bands, window, classes)
+    out = model(torch.randn(3, 1, bands, window, window))
+    assert out.shape == (3, classes)
+    out.sum().backward()
+
+
+@pytest.mark.parametrize("bands, window, message", [(12, 25, "at least 13 spectral bands"), (30, 7, "at least 9x9")])
+def test_too_small_inputs_are_refused(bands, window, message):
+    with pytest.raises(ValueError, match=message):
+        HybridSN(bands, window, 16)
