@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch import nn
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
@@ -75,13 +76,26 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
 
     fit_mask = fit_pixels_mask(scene.gt, split.mask("train", scene.shape), pre.fit_scope)
     pca = fit_pca(scene.cube, fit_mask, pre.n_components, whiten=pre.whiten, seed=cfg.split_seed)
-    padded = pad_cube(pca.transform(scene.cube), pre.window // 2, pre.padding)
-    sampler = PatchSampler(padded, pre.window, scene.shape[1])
+    reduced = pca.transform(scene.cube)
     labels = scene.gt.ravel() - 1  # zero-based classes; -1 for unlabelled, never drawn
 
-    model = trainer.fit(model, sampler, labels, split, seed=cfg.init_seed)
-    probabilities = trainer.predict(model, sampler, split.test)
-    predicted = probabilities.argmax(1).numpy()
+    if isinstance(model, nn.Module):
+        sampler = PatchSampler(pad_cube(reduced, pre.window // 2, pre.padding), pre.window, scene.shape[1])
+        model = trainer.fit(model, sampler, labels, split, seed=cfg.init_seed)
+        predicted = trainer.predict(model, sampler, split.test).argmax(1).numpy()
+        fit_seconds, history, best_epoch = trainer.train_seconds, trainer.history, trainer.best_epoch
+        training = {"epochs": trainer.epochs, "epochs_run": len(history), "batch_size": trainer.batch_size,
+                    "precision": trainer.precision, "device": str(trainer.device)}
+        model_state = model.state_dict()
+        num_parameters = sum(p.numel() for p in model.parameters())
+    else:  # a classifier of single spectra (the SVM baseline): no windows, no epochs
+        spectra = reduced.reshape(-1, pre.n_components)
+        tic = time.perf_counter()
+        model.fit(spectra[split.train], labels[split.train])
+        fit_seconds = time.perf_counter() - tic
+        predicted = model.predict_proba(spectra[split.test]).argmax(1)
+        history, best_epoch, model_state, num_parameters = [], None, {}, None
+        training = {"classifier": type(model).__name__, **model.chosen}
 
     metrics = classification_metrics(labels[split.test], predicted, scene.class_names)
     metrics.update(
@@ -89,10 +103,10 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
         model=model_name,
         class_names=scene.class_names,
         split_sizes=split.sizes(),
-        best_epoch=trainer.best_epoch,
-        train_seconds=trainer.train_seconds,
+        best_epoch=best_epoch,
+        train_seconds=fit_seconds,
         wall_seconds=time.perf_counter() - started,
-        num_parameters=sum(p.numel() for p in model.parameters()),
+        num_parameters=num_parameters,
         protocol={
             "split": OmegaConf.to_container(cfg.split, resolve=True),
             "split_seed": cfg.split_seed,
@@ -103,19 +117,15 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
             "pca_saw_test_pixels": bool(fit_mask.ravel()[split.test].any()),
             "window": pre.window,
             "padding": pre.padding,
-            "epochs": trainer.epochs,
-            "epochs_run": len(trainer.history),
-            "batch_size": trainer.batch_size,
-            "precision": trainer.precision,
-            "device": str(trainer.device),
+            "training": training,
         },
         environment={"torch": torch.__version__, "python": platform.python_version(),
                      "machine": platform.machine(), "threads": torch.get_num_threads()},
-        history=trainer.history,
+        history=history,
     )
     save_checkpoint(run_dir / CHECKPOINT_NAME, {
         "format": "hsi-checkpoint-1",
-        "model_state": model.state_dict(),
+        "model_state": model_state,
         "model_name": model_name,
         "config": OmegaConf.to_container(cfg, resolve=True),
         "pca": pca.state_dict(),
@@ -124,7 +134,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
                   "test": torch.from_numpy(split.test)},
         "scene_shape": list(scene.shape),
     })
-    write_run_report(run_dir, metrics, trainer.history)
+    write_run_report(run_dir, metrics, history)
     log.info("OA %.2f%%  AA %.2f%%  kappa %.4f  -> %s", 100 * metrics["overall_accuracy"],
              100 * metrics["average_accuracy"], metrics["kappa"], run_dir)
     return metrics

@@ -52,6 +52,14 @@ def _pct(x: float) -> str:
     return f"{100 * x:.2f}"
 
 
+def _training_line(training: dict, best_epoch: int | None) -> str:
+    if "epochs" not in training:
+        return ", ".join(f"{k} {v}" for k, v in training.items())
+    return (f"{training['epochs_run']} of {training['epochs']} epochs, batch {training['batch_size']}, "
+            f"precision {training['precision']}, device {training['device']}; "
+            f"best epoch by validation OA: {best_epoch}")
+
+
 def write_report_md(run_dir: Path, metrics: dict) -> None:
     p = metrics["protocol"]
     lines = [
@@ -70,8 +78,7 @@ def write_report_md(run_dir: Path, metrics: dict) -> None:
         f"- PCA: {p['pca_components']} components, whiten={p['pca_whiten']}, fitted on `{p['pca_fit_scope']}` pixels"
         + (" (test pixels included)" if p["pca_saw_test_pixels"] else " (no test pixels)"),
         f"- window: {p['window']}x{p['window']}, padding: {p['padding']}",
-        f"- training: {p['epochs_run']} of {p['epochs']} epochs, batch {p['batch_size']}, precision {p['precision']}, "
-        f"device {p['device']}; best epoch by validation OA: {metrics['best_epoch']}",
+        "- training: " + _training_line(p["training"], metrics["best_epoch"]),
         "",
         "## Per class",
         "",
@@ -83,7 +90,8 @@ def write_report_md(run_dir: Path, metrics: dict) -> None:
             f"| {row['label']} | {row['name']} | {_pct(row['accuracy'])} | {_pct(row['precision'])} | "
             f"{_pct(row['f1'])} | {row['support']} |"
         )
-    lines += ["", "Figures: `confusion.png` (row-normalised), `curves.png` (loss and validation OA).", ""]
+    figures = "`confusion.png` (row-normalised)" + (", `curves.png` (loss and validation OA)" if metrics["history"] else "")
+    lines += ["", f"Figures: {figures}.", ""]
     write_atomically(Path(run_dir) / "report.md", "\n".join(lines))
 
 
@@ -124,7 +132,8 @@ def plot_curves(run_dir: Path, history: list[dict]) -> None:
 def write_run_report(run_dir: Path, metrics: dict, history: list[dict]) -> None:
     """Every report file of one run; figures first, metrics.json last (its presence marks a finished run)."""
     plot_confusion(run_dir, metrics["confusion_matrix"], metrics["class_names"])
-    plot_curves(run_dir, history)
+    if history:  # classifiers without epochs (the SVM) have no curves
+        plot_curves(run_dir, history)
     write_per_class_csv(run_dir, metrics["per_class"])
     write_report_md(run_dir, metrics)
     write_metrics_json(run_dir, metrics)

@@ -42,7 +42,7 @@ def test_training_learns_the_synthetic_scene(finished_run):
     assert metrics["class_names"] == ["water", "field", "forest", "town"]
     protocol = metrics["protocol"]
     assert protocol["pca_fit_scope"] == "all" and protocol["pca_saw_test_pixels"] is True
-    assert protocol["window"] == 9 and protocol["pca_components"] == 15 and protocol["epochs"] == 15
+    assert protocol["window"] == 9 and protocol["pca_components"] == 15 and protocol["training"]["epochs"] == 15
     assert protocol["split"]["train_fraction"] == 0.2 and protocol["split_seed"] == 0
     assert len(metrics["history"]) == 15 and metrics["train_seconds"] > 0
     sizes = metrics["split_sizes"]
@@ -82,3 +82,15 @@ def test_a_finished_run_folder_is_never_overwritten(finished_run, scene_files, t
     assert result.returncode == 2
     assert "already holds a finished run" in result.stderr
     assert (finished_run / "metrics.json").read_bytes() == before
+
+
+def test_svm_baseline_runs_through_the_same_command(scene_files, tmp_path):
+    run_dir = tmp_path / "svm"
+    result = run_cli("hsi-train", *scene_files["overrides"], "model=svm", "split.train_fraction=0.2",
+                     f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["model"] == "svm" and metrics["overall_accuracy"] > 0.9
+    assert metrics["protocol"]["training"]["classifier"] == "SpectralSVM"
+    assert "C" in metrics["protocol"]["training"]
+    assert (run_dir / "confusion.png").is_file() and not (run_dir / "curves.png").exists()

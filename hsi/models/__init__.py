@@ -1,5 +1,6 @@
-"""Classifiers: HybridSN and its variants."""
+"""Classifiers: HybridSN and its variants, and the spectral SVM baseline."""
 
 from hsi.models.hybridsn import HybridSN
+from hsi.models.svm import SpectralSVM
 
-__all__ = ["HybridSN"]
+__all__ = ["HybridSN", "SpectralSVM"]

@@ -1,4 +1,4 @@
-"""HybridSN: a 3-D then 2-D convolutional network for hyperspectral patches.
+"""HybridSN: a 3-D then 2-D convolutional network for hyperspectral patches, and its variants.
 
 Roy, Krishna, Dubey, Chaudhuri, "HybridSN: Exploring 3-D-2-D CNN Feature Hierarchy for
 Hyperspectral Image Classification", IEEE Geoscience and Remote Sensing Letters 17(2), 2020,
@@ -8,6 +8,11 @@ Layers as in the paper (Table 1, Indian Pines: 25x25 windows of 30 PCA component
 Conv3d 8@7x3x3, 16@5x3x3, 32@3x3x3 (spectral x spatial kernels, no padding), the spectral
 axis folded into channels, Conv2d 64@3x3, Dense 256, Dropout 0.4, Dense 128, Dropout 0.4,
 Dense classes; ReLU throughout. 5,122,176 parameters for 16 classes.
+
+The variants swap in ideas from efficient CNNs, each chosen by one argument: attention (SE,
+CBAM) after the 3-D stack and/or after the 2-D convolution; a grouped (+ channel shuffle) or
+depthwise-separable 2-D convolution; hard-swish activations and hard-sigmoid gates; a global
+average pooling head instead of the 18496x256 dense layer.
 """
 
 from __future__ import annotations
@@ -15,9 +20,16 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from hsi.models.layers import CBAM, DepthwiseSeparableConv2d, GroupedShuffleConv2d, SqueezeExcite, create_act
+
 # (out_channels, spectral kernel) of the three 3-D convolutions; spatial kernels are 3x3.
 CONV3D_STACK = ((8, 7), (16, 5), (32, 3))
 CONV2D_CHANNELS = 64
+
+ATTENTIONS = ("none", "se", "cbam")
+POSITIONS = ("after_3d", "after_2d", "both")
+CONV2D_KINDS = ("standard", "grouped", "depthwise_separable")
+HEADS = ("flatten", "gap")
 
 
 def min_input_size() -> tuple[int, int]:
@@ -25,6 +37,12 @@ def min_input_size() -> tuple[int, int]:
     bands = sum(k - 1 for _, k in CONV3D_STACK) + 1
     window = 2 * (len(CONV3D_STACK) + 1) + 1
     return bands, window
+
+
+def _choice(name: str, value: str, options: tuple[str, ...]) -> str:
+    if value not in options:
+        raise ValueError(f"{name} must be one of {', '.join(options)}, got '{value}'")
+    return value
 
 
 class HybridSN(nn.Module):
@@ -35,9 +53,31 @@ class HybridSN(nn.Module):
         window: spatial side of the input patch.
         num_classes: number of output classes.
         dropout: dropout after each of the two hidden dense layers (0.4 in the paper).
+        attention: ``none``, ``se`` (Squeeze-and-Excitation) or ``cbam``.
+        attention_position: ``after_3d`` (on the folded 3-D features), ``after_2d`` or ``both``.
+        conv2d: ``standard`` (the paper), ``grouped`` (+ channel shuffle) or ``depthwise_separable``.
+        groups: groups of the grouped 2-D convolution.
+        activation: ``relu`` (the paper) or ``hard_swish``.
+        gate: attention gate, ``sigmoid`` or ``hard_sigmoid``.
+        rd_ratio: attention bottleneck width as a fraction of the channels.
+        head: ``flatten`` (the paper's dense layer over every position) or ``gap``.
     """
 
-    def __init__(self, in_bands: int, window: int, num_classes: int, dropout: float = 0.4) -> None:
+    def __init__(
+        self,
+        in_bands: int,
+        window: int,
+        num_classes: int,
+        dropout: float = 0.4,
+        attention: str = "none",
+        attention_position: str = "after_2d",
+        conv2d: str = "standard",
+        groups: int = 4,
+        activation: str = "relu",
+        gate: str = "sigmoid",
+        rd_ratio: float = 1 / 4,
+        head: str = "flatten",
+    ) -> None:
         super().__init__()
         min_bands, min_window = min_input_size()
         if in_bands < min_bands:
@@ -49,29 +89,59 @@ class HybridSN(nn.Module):
             raise ValueError(f"HybridSN needs windows of at least {min_window}x{min_window}, got {window}")
         if num_classes < 2:
             raise ValueError(f"HybridSN needs at least 2 classes, got {num_classes}")
+        _choice("attention", attention, ATTENTIONS)
+        _choice("attention_position", attention_position, POSITIONS)
+        _choice("conv2d", conv2d, CONV2D_KINDS)
+        _choice("head", head, HEADS)
         self.in_bands, self.window, self.num_classes = in_bands, window, num_classes
+        self.head_kind = head
 
         layers: list[nn.Module] = []
         channels, depth = 1, in_bands
         for out_channels, spectral in CONV3D_STACK:
-            layers += [nn.Conv3d(channels, out_channels, (spectral, 3, 3)), nn.ReLU(inplace=True)]
+            layers += [nn.Conv3d(channels, out_channels, (spectral, 3, 3)), create_act(activation)]
             channels, depth = out_channels, depth - spectral + 1
         self.spectral_spatial = nn.Sequential(*layers)
-        spatial = window - 2 * len(CONV3D_STACK)
-        self.spatial = nn.Sequential(
-            nn.Conv2d(channels * depth, CONV2D_CHANNELS, 3), nn.ReLU(inplace=True)
-        )
-        spatial -= 2
+        folded = channels * depth
+        spatial = window - 2 * len(CONV3D_STACK) - 2
+
+        def attend(width: int, where: str) -> nn.Module:
+            if attention == "none" or attention_position not in (where, "both"):
+                return nn.Identity()
+            if attention == "se":
+                return SqueezeExcite(width, rd_ratio, act_layer="relu", gate_layer=gate)
+            return CBAM(width, rd_ratio, act_layer="relu", gate_layer=gate)
+
+        self.attention_3d = attend(folded, "after_3d")
+        if conv2d == "standard":
+            conv: nn.Module = nn.Conv2d(folded, CONV2D_CHANNELS, 3)
+        elif conv2d == "grouped":
+            conv = GroupedShuffleConv2d(folded, CONV2D_CHANNELS, 3, groups)
+        else:
+            conv = DepthwiseSeparableConv2d(folded, CONV2D_CHANNELS, 3, act_layer=activation)
+        self.spatial = nn.Sequential(conv, create_act(activation))
+        self.attention_2d = attend(CONV2D_CHANNELS, "after_2d")
+
+        if head == "flatten":
+            pool: list[nn.Module] = [nn.Flatten()]
+            features = CONV2D_CHANNELS * spatial * spatial
+        else:
+            pool = [nn.AdaptiveAvgPool2d(1), nn.Flatten()]
+            features = CONV2D_CHANNELS
         self.head = nn.Sequential(
-            nn.Flatten(),
-            nn.Linear(CONV2D_CHANNELS * spatial * spatial, 256), nn.ReLU(inplace=True), nn.Dropout(dropout),
-            nn.Linear(256, 128), nn.ReLU(inplace=True), nn.Dropout(dropout),
+            *pool,
+            nn.Linear(features, 256), create_act(activation), nn.Dropout(dropout),
+            nn.Linear(256, 128), create_act(activation), nn.Dropout(dropout),
             nn.Linear(128, num_classes),
         )
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The 2-D feature map ``(N, 64, window-8, window-8)`` that the head classifies."""
         x = self.spectral_spatial(x)
         n, c, d, h, w = x.shape
         # Fold the remaining spectral axis into channels for the 2-D convolution.
-        x = self.spatial(x.reshape(n, c * d, h, w))
-        return self.head(x)
+        x = self.attention_3d(x.reshape(n, c * d, h, w))
+        return self.attention_2d(self.spatial(x))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))

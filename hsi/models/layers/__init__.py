@@ -1,0 +1,12 @@
+"""Building blocks of the HybridSN variants, one idea per file."""
+
+from hsi.models.layers.activations import create_act
+from hsi.models.layers.cbam import CBAM, ChannelAttention, SpatialAttention
+from hsi.models.layers.channel_shuffle import channel_shuffle, channel_unshuffle
+from hsi.models.layers.conv2d import GroupedShuffleConv2d, DepthwiseSeparableConv2d
+from hsi.models.layers.squeeze_excite import SqueezeExcite
+
+__all__ = [
+    "CBAM", "ChannelAttention", "DepthwiseSeparableConv2d", "GroupedShuffleConv2d", "SpatialAttention",
+    "SqueezeExcite", "channel_shuffle", "channel_unshuffle", "create_act",
+]
