@@ -20,6 +20,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from hsi.errors import UserError
 from hsi.evaluate import classification_metrics
+from hsi.maps.scene_maps import predict_every_pixel, write_scene_maps
 from hsi.patches import PatchSampler
 from hsi.preprocess import FIT_SCOPES, fit_pca, fit_pixels_mask, pad_cube
 from hsi.report import write_run_report
@@ -70,6 +71,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
     log.info("split: %s", split.sizes())
 
     trainer: Trainer = _instantiate(cfg.trainer, "trainer")
+    torch.use_deterministic_algorithms(bool(cfg.get("deterministic", False)))
     torch.manual_seed(cfg.init_seed)
     model = _instantiate(cfg.model, "model", in_bands=pre.n_components, window=pre.window,
                          num_classes=scene.num_classes)
@@ -79,10 +81,13 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
     reduced = pca.transform(scene.cube)
     labels = scene.gt.ravel() - 1  # zero-based classes; -1 for unlabelled, never drawn
 
+    padded = None
     if isinstance(model, nn.Module):
-        sampler = PatchSampler(pad_cube(reduced, pre.window // 2, pre.padding), pre.window, scene.shape[1])
+        padded = pad_cube(reduced, pre.window // 2, pre.padding)
+        sampler = PatchSampler(padded, pre.window, scene.shape[1])
         model = trainer.fit(model, sampler, labels, split, seed=cfg.init_seed)
-        predicted = trainer.predict(model, sampler, split.test).argmax(1).numpy()
+        if not cfg.maps.enabled:
+            predicted = trainer.predict(model, sampler, split.test).argmax(1).numpy()
         fit_seconds, history, best_epoch = trainer.train_seconds, trainer.history, trainer.best_epoch
         training = {"epochs": trainer.epochs, "epochs_run": len(history), "batch_size": trainer.batch_size,
                     "precision": trainer.precision, "device": str(trainer.device)}
@@ -96,6 +101,15 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
         predicted = model.predict_proba(spectra[split.test]).argmax(1)
         history, best_epoch, model_state, num_parameters = [], None, {}, None
         training = {"classifier": type(model).__name__, **model.chosen}
+
+    scene_prediction = None
+    if cfg.maps.enabled:
+        # Every pixel once (dense where the model allows); the test metrics read from it.
+        precision = trainer.precision if isinstance(model, nn.Module) else "fp32"
+        device = trainer.device if isinstance(model, nn.Module) else "cpu"
+        full_labels, probabilities, scene_prediction = predict_every_pixel(
+            model, reduced, padded, pre.window, precision=precision, device=device)
+        predicted = full_labels.ravel()[split.test]
 
     metrics = classification_metrics(labels[split.test], predicted, scene.class_names)
     metrics.update(
@@ -111,6 +125,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
             "split": OmegaConf.to_container(cfg.split, resolve=True),
             "split_seed": cfg.split_seed,
             "init_seed": cfg.init_seed,
+            "deterministic": bool(cfg.get("deterministic", False)),
             "pca_components": pre.n_components,
             "pca_whiten": pre.whiten,
             "pca_fit_scope": pre.fit_scope,
@@ -122,6 +137,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
         environment={"torch": torch.__version__, "python": platform.python_version(),
                      "machine": platform.machine(), "threads": torch.get_num_threads()},
         history=history,
+        scene_prediction=scene_prediction,
     )
     save_checkpoint(run_dir / CHECKPOINT_NAME, {
         "format": "hsi-checkpoint-1",
@@ -134,6 +150,11 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
                   "test": torch.from_numpy(split.test)},
         "scene_shape": list(scene.shape),
     })
+    if cfg.maps.enabled:
+        masks = {part: split.mask(part, scene.shape) for part in ("train", "val", "test")}
+        write_scene_maps(run_dir / "maps", scene, full_labels, probabilities, masks, scene.class_names,
+                         palette=cfg.maps.palette,
+                         title=f"{model_name} on {scene.name}: OA {100 * metrics['overall_accuracy']:.2f}%")
     write_run_report(run_dir, metrics, history)
     log.info("OA %.2f%%  AA %.2f%%  kappa %.4f  -> %s", 100 * metrics["overall_accuracy"],
              100 * metrics["average_accuracy"], metrics["kappa"], run_dir)

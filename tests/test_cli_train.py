@@ -94,3 +94,53 @@ def test_svm_baseline_runs_through_the_same_command(scene_files, tmp_path):
     assert metrics["protocol"]["training"]["classifier"] == "SpectralSVM"
     assert "C" in metrics["protocol"]["training"]
     assert (run_dir / "confusion.png").is_file() and not (run_dir / "curves.png").exists()
+
+
+def test_maps_are_written_at_the_end_of_a_run(finished_run):
+    maps = finished_run / "maps"
+    for name in ["overview.png", "ground_truth.png", "prediction.png", "prediction_labelled.png", "errors.png",
+                 "rgb.png", "prediction.hdr", "prediction.img", "predictions.npz"]:
+        assert (maps / name).is_file(), name
+    metrics = json.loads((finished_run / "metrics.json").read_text())
+    assert metrics["scene_prediction"]["path"] == "dense" and metrics["scene_prediction"]["pixels"] == 24 * 24
+    # the test metrics and the saved map are the same predictions
+    data = np.load(maps / "predictions.npz")
+    assert data["labels"].shape == (24, 24) and data["probabilities"].shape == (24, 24, 4)
+
+
+def test_hsi_map_renders_a_finished_run_again(finished_run, tmp_path):
+    before = np.load(finished_run / "maps" / "predictions.npz")["labels"]
+    out = tmp_path / "again"
+    result = run_cli("hsi-map", str(finished_run), "--out", str(out), "--precision", "fp32", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    np.testing.assert_array_equal(np.load(out / "predictions.npz")["labels"], before)
+    assert (out / "errors.png").is_file() and (out / "prediction.hdr").is_file()
+
+
+def test_hsi_map_on_another_scene_with_the_same_bands(finished_run, tmp_path):
+    from synthetic import make_scene, write_mat_v5
+
+    cube, gt = make_scene(height=16, width=20, seed=5)
+    write_mat_v5(tmp_path / "c2.mat", "cube", cube)
+    write_mat_v5(tmp_path / "g2.mat", "labels", gt)
+    result = run_cli("hsi-map", str(finished_run), "dataset=mat_files", f"dataset.cube_path={tmp_path / 'c2.mat'}",
+                     "dataset.cube_key=cube", f"dataset.gt_path={tmp_path / 'g2.mat'}", "dataset.gt_key=labels",
+                     "dataset.name=other", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = finished_run / "maps-other"
+    assert np.load(out / "predictions.npz")["labels"].shape == (16, 20)
+    assert not (out / "errors.png").exists()  # no split on a scene the model never saw
+
+
+def test_hsi_map_refuses_a_scene_with_other_bands(finished_run, tmp_path):
+    from synthetic import make_scene, write_mat_v5
+
+    cube, gt = make_scene(bands=25)
+    write_mat_v5(tmp_path / "c3.mat", "cube", cube)
+    write_mat_v5(tmp_path / "g3.mat", "labels", gt)
+    result = run_cli("hsi-map", str(finished_run), "dataset=mat_files", f"dataset.cube_path={tmp_path / 'c3.mat'}",
+                     "dataset.cube_key=cube", f"dataset.gt_path={tmp_path / 'g3.mat'}", "dataset.gt_key=labels",
+                     cwd=tmp_path)
+    assert result.returncode == 2
+    assert "The scene has 25 bands but the PCA was fitted on 20" in result.stderr
+    assert "Traceback" not in result.stderr

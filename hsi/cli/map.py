@@ -1,0 +1,34 @@
+"""``hsi-map RUN_DIR [dataset overrides]``: classification maps again from a finished run, no retraining."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from hsi.cli.common import fail
+from hsi.errors import UserError
+from hsi.maps.from_run import render_run
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="hsi-map", description=__doc__,
+        epilog="Example: hsi-map outputs/2026-11-28/10-00-00 dataset=mat_files dataset.cube_path=other.mat ...",
+    )
+    parser.add_argument("run_dir", type=Path, help="a run folder written by hsi-train")
+    parser.add_argument("overrides", nargs="*", help="dataset overrides to map another scene with the same bands")
+    parser.add_argument("--out", type=Path, help="folder for the maps (default RUN_DIR/maps, or maps-SCENE)")
+    parser.add_argument("--precision", default="auto", help="auto | fp32 | bf16 | fp16 (default auto)")
+    parser.add_argument("--device", default="auto", help="auto | cpu | cuda (default auto)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    try:
+        out = render_run(args.run_dir, args.overrides, args.out, args.precision, args.device)
+    except UserError as error:
+        fail("hsi-map", error)
+    print(out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""Class and probability of every pixel of a scene, by the fastest exact path the model allows.
+
+``dense``: the whole padded scene goes through the network once (in row tiles), sharing the
+convolutions of overlapping windows; see :meth:`hsi.models.HybridSN.forward_dense`.
+``windows``: windows gathered in batches from the padded tensor (any patch model).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from hsi.patches import PatchSampler
+from hsi.train.precision import autocast
+
+PATHS = ("auto", "dense", "windows")
+
+
+def choose_path(model: nn.Module, path: str = "auto") -> str:
+    if path not in PATHS:
+        raise ValueError(f"path must be one of {', '.join(PATHS)}, got '{path}'")
+    dense_ok = bool(getattr(model, "supports_dense", False))
+    if path == "dense" and not dense_ok:
+        raise ValueError(f"{type(model).__name__} with this configuration has no exact dense path")
+    if path == "auto":
+        return "dense" if dense_ok else "windows"
+    return path
+
+
+@torch.no_grad()
+def predict_logits(
+    model: nn.Module,
+    padded: torch.Tensor,
+    window: int,
+    path: str = "auto",
+    batch_size: int = 1024,
+    tile_rows: int = 32,
+    precision: str = "fp32",
+    device: torch.device | str = "cpu",
+) -> torch.Tensor:
+    """Logits ``(H, W, K)`` (float32, CPU) for every pixel of the scene padded to ``padded`` ``(B, H+2m, W+2m)``."""
+    device = torch.device(device)
+    path = choose_path(model, path)
+    was_training = model.training
+    model.eval()
+    margin = window // 2
+    height, width = padded.shape[1] - 2 * margin, padded.shape[2] - 2 * margin
+    try:
+        if path == "dense":
+            rows = []
+            for top in range(0, height, tile_rows):
+                bottom = min(height, top + tile_rows)
+                # output rows top..bottom-1 need padded rows top..bottom-1+2m
+                tile = padded[:, top:bottom + 2 * margin].to(device)[None, None]
+                with autocast(precision, device):
+                    rows.append(model.forward_dense(tile)[0].float().cpu())
+            return torch.cat(rows, dim=1).permute(1, 2, 0).contiguous()
+        sampler = PatchSampler(padded, window, width)
+        out = []
+        for batch in torch.arange(height * width).split(batch_size):
+            with autocast(precision, device):
+                out.append(model(sampler(batch).to(device)).float().cpu())
+        return torch.cat(out).reshape(height, width, -1)
+    finally:
+        model.train(was_training)
+
+
+def predict_scene(model: nn.Module, padded: torch.Tensor, window: int, **kwargs) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(labels (H, W) int64 zero-based, probabilities (H, W, K) float32)`` for every pixel."""
+    probabilities = predict_logits(model, padded, window, **kwargs).softmax(-1)
+    return probabilities.argmax(-1), probabilities

@@ -1,0 +1,107 @@
+"""Classification maps as images: ground truth, predictions, errors, false-colour RGB, one overview."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import spectral  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+
+from hsi.maps.palette import colourise  # noqa: E402
+from hsi.report import save_figure, write_atomically  # noqa: E402
+
+# Error map colours: why each pixel has its colour is spelled out in the legend.
+ERROR_COLOURS = {
+    "unlabelled": (255, 255, 255),
+    "test, correct": (46, 160, 67),
+    "test, wrong": (215, 38, 61),
+    "training": (31, 119, 180),
+    "validation": (160, 160, 160),
+}
+
+
+def rgb_composite(cube: np.ndarray, bands: tuple[int, int, int] | None) -> np.ndarray:
+    """False-colour composite ``(H, W, 3)`` in [0, 1] from three bands, contrast-stretched by `spectral`."""
+    if bands is None:  # no usual bands known: spread three over the spectrum
+        b = cube.shape[2]
+        bands = (int(b * 0.75), int(b * 0.5), int(b * 0.25))
+    return np.clip(spectral.get_rgb(cube, bands=tuple(int(x) for x in bands)), 0, 1)
+
+
+def error_image(gt: np.ndarray, predicted: np.ndarray, masks: dict[str, np.ndarray]) -> np.ndarray:
+    """Every test pixel green (correct) or red (wrong); training blue, validation grey, the rest white."""
+    out = np.empty(gt.shape + (3,), dtype=np.uint8)
+    out[:] = ERROR_COLOURS["unlabelled"]
+    correct = predicted == gt
+    out[masks["test"] & correct] = ERROR_COLOURS["test, correct"]
+    out[masks["test"] & ~correct] = ERROR_COLOURS["test, wrong"]
+    out[masks["train"]] = ERROR_COLOURS["training"]
+    out[masks["val"]] = ERROR_COLOURS["validation"]
+    return out
+
+
+def _save_image(path: Path, image: np.ndarray, min_side: int = 435) -> None:
+    """Save at an integer upscale (nearest neighbour) so small scenes stay legible pixel by pixel."""
+    scale = max(1, -(-min_side // min(image.shape[:2])))
+    big = np.repeat(np.repeat(image, scale, axis=0), scale, axis=1)
+    buffer = io.BytesIO()
+    plt.imsave(buffer, big, format="png")
+    write_atomically(path, buffer.getvalue())
+
+
+def render_maps(
+    out_dir: Path,
+    gt: np.ndarray,
+    predicted: np.ndarray,
+    masks: dict[str, np.ndarray] | None,
+    class_names: list[str],
+    colours: np.ndarray,
+    rgb: np.ndarray,
+    title: str = "",
+) -> list[Path]:
+    """Write the map images and ``overview.png`` into ``out_dir``; returns the paths written.
+
+    ``gt`` and ``predicted`` hold labels 1..K (0 = unlabelled in ``gt``). ``masks`` (train,
+    val, test) may be None for a scene the model was not trained on: no error map then.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    panels = {
+        "rgb": ("False-colour composite", rgb),
+        "ground_truth": ("Ground truth", colourise(gt, colours)),
+        "prediction": ("Prediction, every pixel", colourise(predicted, colours)),
+        "prediction_labelled": ("Prediction, labelled pixels", colourise(np.where(gt > 0, predicted, 0), colours)),
+    }
+    if masks is not None:
+        panels["errors"] = ("Errors on test pixels", error_image(gt, predicted, masks))
+    written = []
+    for name, (_, image) in panels.items():
+        _save_image(out_dir / f"{name}.png", image)
+        written.append(out_dir / f"{name}.png")
+
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 5.4))
+    for ax, (panel_title, image) in zip(axes, panels.values()):
+        ax.imshow(image, interpolation="nearest")
+        ax.set_title(panel_title, fontsize=10)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    class_handles = [Patch(facecolor=colours[k + 1] / 255, edgecolor="black", linewidth=0.4,
+                           label=f"{k + 1} {name}") for k, name in enumerate(class_names)]
+    fig.legend(handles=class_handles, loc="lower center", ncol=min(4, len(class_handles)), fontsize=8,
+               frameon=False, bbox_to_anchor=(0.5, -0.02 - 0.035 * (len(class_handles) // 4)))
+    if masks is not None:
+        error_handles = [Patch(facecolor=np.array(c) / 255, edgecolor="black", linewidth=0.4, label=label)
+                         for label, c in ERROR_COLOURS.items()]
+        axes[-1].legend(handles=error_handles, loc="upper center", bbox_to_anchor=(0.5, -0.02), fontsize=7,
+                        frameon=False, ncol=2)
+    if title:
+        fig.suptitle(title, fontsize=12)
+    save_figure(fig, out_dir / "overview.png")
+    written.append(out_dir / "overview.png")
+    return written

@@ -1,0 +1,5 @@
+"""Many runs at once: aggregation, the run-to-run variance study, the Hydra callback."""
+
+from hsi.sweep.aggregate import collect_runs, summarise_sweep
+
+__all__ = ["collect_runs", "summarise_sweep"]

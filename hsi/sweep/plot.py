@@ -1,0 +1,43 @@
+"""summary.png: OA per group (box and every run), and the spread of per-class accuracy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from hsi.report import save_figure  # noqa: E402
+
+
+def plot_summary(path: Path, summary: dict) -> None:
+    groups = [(g, s) for g, s in summary["groups"].items() if s["runs"]]
+    fig, (ax_oa, ax_cls) = plt.subplots(1, 2, figsize=(13, 5), gridspec_kw={"width_ratios": [1, 1.6]})
+    data = [[100 * r["oa"] for r in s["runs"]] for _, s in groups]
+    ax_oa.boxplot(data, widths=0.5, showfliers=False)
+    jitter = np.random.default_rng(0)
+    for i, values in enumerate(data, start=1):
+        ax_oa.scatter(i + jitter.uniform(-0.12, 0.12, len(values)), values, s=14, color="tab:blue", zorder=3)
+    ax_oa.set_xticks(range(1, len(groups) + 1), [g for g, _ in groups], rotation=20, ha="right", fontsize=8)
+    ax_oa.set_ylabel("overall accuracy (%)")
+    ax_oa.set_title("OA per group: box and every run")
+    ax_oa.grid(axis="y", alpha=0.3)
+
+    width = 0.8 / max(1, len(groups))
+    for i, (group, s) in enumerate(groups):
+        classes = s.get("per_class", [])
+        x = np.arange(len(classes)) + (i - (len(groups) - 1) / 2) * width
+        means = [100 * c["mean"] for c in classes]
+        stds = [0 if np.isnan(c["std"]) else 100 * c["std"] for c in classes]
+        ax_cls.bar(x, means, width, yerr=stds, capsize=2, label=group, alpha=0.8)
+    if groups:
+        names = [c["name"] for c in groups[0][1].get("per_class", [])]
+        ax_cls.set_xticks(range(len(names)), names, rotation=60, ha="right", fontsize=7)
+    ax_cls.set_ylabel("per-class accuracy (%), mean ± std")
+    ax_cls.set_title("Per-class accuracy across runs")
+    ax_cls.legend(fontsize=7, loc="lower left")
+    ax_cls.grid(axis="y", alpha=0.3)
+    save_figure(fig, path)

@@ -1,0 +1,156 @@
+"""Sweep aggregation on fixture run folders whose answers are known by hand."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+import yaml
+from cli_helpers import run_cli
+from scipy import stats
+
+from hsi.sweep import collect_runs, summarise_sweep
+from hsi.sweep.stats import describe, variance_components
+
+CLASSES = ["a", "b"]
+
+
+def _write_run(folder, overrides, oa=None, failed=None, seed_config=None):
+    hydra = folder / ".hydra"
+    hydra.mkdir(parents=True)
+    (hydra / "overrides.yaml").write_text(yaml.safe_dump(overrides))
+    config = {"seed": 0, "split_seed": "${seed}", "init_seed": "${seed}", **(seed_config or {})}
+    (hydra / "config.yaml").write_text(yaml.safe_dump(config))
+    values = dict(o.split("=") for o in overrides)
+    split_seed = int(values.get("split_seed", values.get("seed", 0)))
+    init_seed = int(values.get("init_seed", values.get("seed", 0)))
+    if oa is not None:
+        metrics = {"overall_accuracy": oa, "average_accuracy": oa - 0.01, "kappa": oa - 0.02, "train_seconds": 10.0,
+                   "class_names": CLASSES,
+                   "per_class": [{"name": "a", "accuracy": oa}, {"name": "b", "accuracy": 1.0}],
+                   "protocol": {"split_seed": split_seed, "init_seed": init_seed}}
+        (folder / "metrics.json").write_text(json.dumps(metrics))
+    if failed:
+        (folder / "failed.json").write_text(json.dumps({"error": failed}))
+
+
+def test_describe_matches_a_hand_computed_t_interval():
+    values = [0.90, 0.92, 0.97]
+    d = describe(values)
+    mean = sum(values) / 3
+    std = math.sqrt(sum((v - mean) ** 2 for v in values) / 2)
+    half = stats.t.ppf(0.975, 2) * std / math.sqrt(3)  # t(0.975, 2 dof) = 4.303
+    assert d["mean"] == pytest.approx(mean) and d["std"] == pytest.approx(std)
+    assert d["ci_low"] == pytest.approx(mean - half) and d["ci_high"] == pytest.approx(mean + half)
+    assert stats.t.ppf(0.975, 2) == pytest.approx(4.3027, abs=1e-4)
+    assert (d["min"], d["max"]) == (0.90, 0.97)
+
+
+def test_variance_shares_on_a_grid_with_a_known_answer():
+    split_effect = np.array([0.0, 0.02, 0.04])   # sample variance 4e-4
+    init_effect = np.array([0.0, 0.01, 0.02])    # sample variance 1e-4
+    grid = 0.9 + split_effect[:, None] + init_effect[None, :]
+    study = variance_components(grid)
+    assert study["variances"]["split"] == pytest.approx(4e-4)
+    assert study["variances"]["init"] == pytest.approx(1e-4)
+    assert study["variances"]["residual"] == pytest.approx(0, abs=1e-15)
+    assert study["shares"]["split"] == pytest.approx(0.8) and study["shares"]["init"] == pytest.approx(0.2)
+
+
+def test_residual_only_grid_gives_no_split_or_init_share():
+    grid = np.array([[0.0, 1.0], [1.0, 0.0]])  # pure interaction: row and column means all equal
+    shares = variance_components(grid)["shares"]
+    assert shares["split"] == 0 and shares["init"] == 0 and shares["residual"] == 1
+
+
+@pytest.fixture
+def sweep(tmp_path):
+    split_effect, init_effect = [0.0, 0.02, 0.04], [0.0, 0.01, 0.02]
+    job = 0
+    for model in ("hybridsn", "hybridsn_se"):
+        for s in range(3):
+            for i in range(3):
+                oa = 0.9 + split_effect[s] + init_effect[i] + (0.005 if model == "hybridsn_se" else 0)
+                _write_run(tmp_path / str(job), [f"model={model}", f"split_seed={s}", f"init_seed={i}"], oa)
+                job += 1
+    _write_run(tmp_path / str(job), ["model=hybridsn", "split_seed=9", "init_seed=9"], failed="Class 9 too small")
+    _write_run(tmp_path / str(job + 1), ["model=hybridsn", "split_seed=8", "init_seed=8"])  # killed: nothing written
+    return tmp_path
+
+
+def test_runs_are_grouped_by_everything_but_the_seeds(sweep):
+    runs = collect_runs(sweep)
+    assert {r.group for r in runs} == {"model=hybridsn", "model=hybridsn_se"}
+    assert sorted(r.status for r in runs).count("finished") == 18
+
+
+def test_summary_files_numbers_failures_and_comparisons(sweep):
+    summary = summarise_sweep(sweep)
+    for name in ("summary.json", "summary.csv", "summary.md", "summary.png"):
+        assert (sweep / name).is_file()
+    base = summary["groups"]["model=hybridsn"]
+    assert base["OA"]["count"] == 9  # the failed and the unfinished run are not averaged in
+    assert base["OA"]["mean"] == pytest.approx(0.93)
+    assert base["variance_study"]["shares"]["split"] == pytest.approx(0.8)
+    statuses = {r["status"]: r for r in summary["not_finished"]}
+    assert statuses["failed"]["error"] == "Class 9 too small" and "unfinished" in statuses
+    (comparison,) = summary["comparisons"]
+    assert comparison["pairs"] == 9 and comparison["mean_difference"] == pytest.approx(0.005)
+    md = (sweep / "summary.md").read_text()
+    assert "80% comes from the split of training pixels, 20% from the initialisation" in md
+    assert "Class 9 too small" in md and "| `model=hybridsn` | `model=hybridsn_se` | 9 | +0.50 |" in md
+    rows = (sweep / "summary.csv").read_text().splitlines()
+    assert rows[0].startswith("group,count,OA_mean") and len(rows) == 3
+
+
+def test_sweep_report_command_and_its_error(sweep, tmp_path):
+    result = run_cli("hsi-sweep-report", str(sweep), cwd=tmp_path)
+    assert result.returncode == 0 and "Sweep summary: 18 of 20 runs finished" in result.stdout
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run_cli("hsi-sweep-report", str(empty), cwd=tmp_path)
+    assert result.returncode == 2 and "holds no run folders" in result.stderr
+
+
+TINY = ["trainer.epochs=2", "trainer.batch_size=32", "trainer.precision=fp32", "maps.enabled=false",
+        "split.train_fraction=0.2"]
+
+
+def test_a_real_multirun_ends_with_a_summary(scene_files, tmp_path):
+    sweep_dir = tmp_path / "sweep"
+    result = run_cli("hsi-train", "-m", *scene_files["overrides"], *TINY, "init_seed=0,1",
+                     f"hydra.sweep.dir={sweep_dir}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((sweep_dir / "summary.json").read_text())
+    assert summary["runs"] == {"total": 2, "finished": 2}
+    (group,) = summary["groups"]
+    assert "init_seed" not in group and summary["groups"][group]["OA"]["count"] == 2
+    assert (sweep_dir / "summary.png").is_file()
+
+
+def test_a_failing_job_does_not_stop_the_sweep_and_is_listed(scene_files, tmp_path):
+    sweep_dir = tmp_path / "sweep"
+    result = run_cli("hsi-train", "-m", *scene_files["overrides"], *TINY, "split.train_fraction=0.2,0.99",
+                     f"hydra.sweep.dir={sweep_dir}", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "1 of 2 runs did not finish" in result.stdout
+    summary = json.loads((sweep_dir / "summary.json").read_text())
+    (failed,) = summary["not_finished"]
+    assert failed["status"] == "failed" and "which leaves no test pixels" in failed["error"]
+    assert summary["runs"]["finished"] == 1
+
+
+def test_the_same_sweep_with_parallel_joblib_jobs(scene_files, tmp_path):
+    pytest.importorskip("hydra_plugins.hydra_joblib_launcher")
+    sweep_dir = tmp_path / "sweep"
+    result = run_cli("hsi-train", "-m", "experiment=parallel_cpu", *scene_files["overrides"], *TINY, "seed=0,1",
+                     f"hydra.sweep.dir={sweep_dir}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((sweep_dir / "summary.json").read_text())
+    assert summary["runs"] == {"total": 2, "finished": 2}
+    assert "Joblib" in (sweep_dir / "multirun.yaml").read_text() or "joblib" in (sweep_dir / "multirun.yaml").read_text()
+    for job in ("0", "1"):
+        metrics = json.loads((sweep_dir / job / "metrics.json").read_text())
+        assert metrics["environment"]["threads"] == 1
