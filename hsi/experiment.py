@@ -6,6 +6,7 @@ setting costs the user seconds, not a training run.
 
 from __future__ import annotations
 
+import io
 import logging
 import platform
 import time
@@ -23,12 +24,20 @@ from hsi.evaluate import classification_metrics
 from hsi.maps.scene_maps import predict_every_pixel, write_scene_maps
 from hsi.patches import PatchSampler
 from hsi.preprocess import FIT_SCOPES, fit_pca, fit_pixels_mask, pad_cube
-from hsi.report import write_run_report
+from hsi.report import write_atomically, write_run_report
+from hsi.splits import leakage_share
 from hsi.train import Trainer, save_checkpoint
 
 log = logging.getLogger(__name__)
 
 CHECKPOINT_NAME = "checkpoint.pt"
+
+
+def save_split(path: Path, masks: dict[str, np.ndarray]) -> None:
+    """The split as boolean masks, reusable with ``split=masks``."""
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **masks)
+    write_atomically(path, buffer.getvalue())
 
 
 def _instantiate(node: DictConfig, what: str, **kwargs):
@@ -67,8 +76,10 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
             f"preprocess.n_components is {pre.n_components} but the scene has only {scene.num_bands} bands; "
             f"choose at most {scene.num_bands}."
         )
-    split = _instantiate(cfg.split, "split")(scene.gt, seed=cfg.split_seed, class_names=scene.class_names)
-    log.info("split: %s", split.sizes())
+    split = _instantiate(cfg.split, "split")(scene.gt, seed=cfg.split_seed, class_names=scene.class_names,
+                                             window=pre.window)
+    leakage = leakage_share(split, scene.shape, pre.window)
+    log.info("split: %s; %.1f%% of test pixels lie inside a training window", split.sizes(), 100 * leakage)
 
     trainer: Trainer = _instantiate(cfg.trainer, "trainer")
     torch.use_deterministic_algorithms(bool(cfg.get("deterministic", False)))
@@ -130,6 +141,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
             "pca_whiten": pre.whiten,
             "pca_fit_scope": pre.fit_scope,
             "pca_saw_test_pixels": bool(fit_mask.ravel()[split.test].any()),
+            "test_pixels_in_training_windows": leakage,
             "window": pre.window,
             "padding": pre.padding,
             "training": training,
@@ -150,8 +162,9 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
                   "test": torch.from_numpy(split.test)},
         "scene_shape": list(scene.shape),
     })
+    masks = {part: split.mask(part, scene.shape) for part in ("train", "val", "test")}
+    save_split(run_dir / "split.npz", masks)
     if cfg.maps.enabled:
-        masks = {part: split.mask(part, scene.shape) for part in ("train", "val", "test")}
         write_scene_maps(run_dir / "maps", scene, full_labels, probabilities, masks, scene.class_names,
                          palette=cfg.maps.palette,
                          title=f"{model_name} on {scene.name}: OA {100 * metrics['overall_accuracy']:.2f}%")

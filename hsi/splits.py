@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import ndimage
 
 from hsi.errors import UserError
 
@@ -31,6 +32,25 @@ class Split:
         return {"train": len(self.train), "val": len(self.val), "test": len(self.test)}
 
 
+def inside_training_windows(train_mask: np.ndarray, window: int) -> np.ndarray:
+    """Pixels that lie inside the ``window x window`` patch of at least one training pixel.
+
+    A pixel p is in the window of a training pixel t when max(|dr|, |dc|) <= window // 2,
+    so this is the training mask dilated by a square of side ``window``.
+    """
+    if window <= 1:
+        return train_mask.astype(bool)
+    return ndimage.maximum_filter(train_mask.astype(np.uint8), size=window, mode="constant") > 0
+
+
+def leakage_share(split: Split, shape: tuple[int, int], window: int) -> float:
+    """Share of test pixels that some training window contains (0 for an honest split)."""
+    if not len(split.test):
+        return 0.0
+    covered = inside_training_windows(split.mask("train", shape), window).ravel()
+    return float(covered[split.test].mean())
+
+
 def _class_pixels(gt: np.ndarray) -> dict[int, np.ndarray]:
     flat = gt.ravel()
     return {int(k): np.flatnonzero(flat == k) for k in np.unique(flat) if k > 0}
@@ -47,11 +67,13 @@ def _assemble(per_class: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> Spl
 
 
 def stratified_fraction_split(
-    gt: np.ndarray, seed: int, train_fraction: float = 0.1, val_fraction: float = 0.05, class_names=None
+    gt: np.ndarray, seed: int, train_fraction: float = 0.1, val_fraction: float = 0.05, class_names=None,
+    window: int = 1,
 ) -> Split:
     """Random stratified split: ``train_fraction`` of each class trains, ``val_fraction`` validates.
 
     The rest tests. Counts are rounded per class, with at least one training pixel per class.
+    (``window`` is accepted like every split takes it; random splits ignore it.)
     """
     if not 0.0 < train_fraction < 1.0:
         raise UserError(f"split.train_fraction is {train_fraction}; it must lie strictly between 0 and 1.")
@@ -80,7 +102,8 @@ def stratified_fraction_split(
 
 
 def per_class_count_split(
-    gt: np.ndarray, seed: int, train_per_class: int = 20, val_fraction: float = 0.05, class_names=None
+    gt: np.ndarray, seed: int, train_per_class: int = 20, val_fraction: float = 0.05, class_names=None,
+    window: int = 1,
 ) -> Split:
     """``train_per_class`` random training pixels from every class; ``val_fraction`` of the rest validates."""
     if train_per_class < 1:
@@ -101,3 +124,116 @@ def per_class_count_split(
         parts.append((order[:train_per_class], order[train_per_class:train_per_class + n_val],
                       order[train_per_class + n_val:]))
     return _assemble(parts)
+
+
+def spatially_disjoint_split(
+    gt: np.ndarray, seed: int, train_fraction: float = 0.1, val_fraction: float = 0.05, block_size: int = 16,
+    class_names=None, window: int = 25,
+) -> Split:
+    """Whole blocks of the scene train or test, and no test pixel lies inside a training window.
+
+    The scene is cut into ``block_size`` squares. For each class, the blocks holding its pixels
+    are shuffled and handed to training until ``train_fraction`` of the class is covered, then
+    to validation until ``val_fraction`` is; its pixels in the remaining blocks test. Finally
+    every validation or test pixel within ``window // 2`` (in rows and columns) of any training
+    pixel is dropped, so no evaluation pixel is seen inside a training patch. This follows the
+    spirit of Nalepa, Myller, Kawulok, "Validating Hyperspectral Image Segmentation", IEEE GRSL
+    16(8), 2019.
+    """
+    if not 0.0 < train_fraction < 1.0:
+        raise UserError(f"split.train_fraction is {train_fraction}; it must lie strictly between 0 and 1.")
+    _check_val_fraction(val_fraction)
+    if train_fraction + val_fraction >= 1.0:
+        raise UserError(
+            f"split.train_fraction + split.val_fraction = {train_fraction + val_fraction:g}, "
+            "which leaves no test pixels; make their sum less than 1."
+        )
+    if block_size < 1:
+        raise UserError(f"split.block_size is {block_size}; it must be at least 1 pixel.")
+    rng = np.random.default_rng(seed)
+    height, width = gt.shape
+    rows, cols = np.indices(gt.shape)
+    block_id = (rows // block_size) * (-(-width // block_size)) + cols // block_size
+    flat_gt, flat_block = gt.ravel(), block_id.ravel()
+    train, val, test = [], [], []
+    for k, pixels in _class_pixels(gt).items():
+        blocks = rng.permutation(np.unique(flat_block[pixels]))
+        counts = np.array([(flat_block[pixels] == b).sum() for b in blocks])
+        covered = np.cumsum(counts)
+        n_train_blocks = int(np.searchsorted(covered, train_fraction * len(pixels)) + 1)
+        n_val_blocks = int(np.searchsorted(covered, (train_fraction + val_fraction) * len(pixels)) + 1) \
+            if val_fraction > 0 else n_train_blocks
+        n_val_blocks = max(n_val_blocks, n_train_blocks)
+        if n_val_blocks >= len(blocks) and val_fraction > 0:
+            n_val_blocks = len(blocks) - 1
+        if n_train_blocks >= len(blocks):
+            name = class_names[k - 1] if class_names else f"class {k}"
+            raise UserError(
+                f"Class {k} ({name}) lies in only {len(blocks)} block(s) of {block_size}x{block_size} pixels, "
+                "too few to keep some for testing; use a smaller split.block_size or split.train_fraction."
+            )
+        in_block = {b: i for i, b in enumerate(blocks)}
+        order = np.array([in_block[b] for b in flat_block[pixels]])
+        train.append(pixels[order < n_train_blocks])
+        val.append(pixels[(order >= n_train_blocks) & (order < n_val_blocks)])
+        test.append(pixels[order >= n_val_blocks])
+    split = _assemble(list(zip(train, val, test)))
+    near_training = inside_training_windows(split.mask("train", gt.shape), window).ravel()
+    split = Split(split.train, split.val[~near_training[split.val]], split.test[~near_training[split.test]])
+    for k in _class_pixels(gt):
+        if not (flat_gt[split.test] == k).any():
+            name = class_names[k - 1] if class_names else f"class {k}"
+            raise UserError(
+                f"Class {k} ({name}) has no test pixel left outside the training windows; "
+                "use a smaller split.block_size, split.train_fraction or window."
+            )
+    return split
+
+
+def _read_mask(path: str, key: str | None, shape: tuple[int, int], what: str) -> np.ndarray:
+    from pathlib import Path
+
+    from hsi.data.mat import load_mat_array
+
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise UserError(f"The {what} mask file {file} does not exist; check split.{what}_mask.")
+    if file.suffix == ".npy":
+        mask = np.load(file)
+    elif file.suffix == ".npz":
+        with np.load(file) as data:
+            if (key or what) not in data:
+                raise UserError(f"{file} holds no array '{key or what}' (it has: {', '.join(data.files)}).")
+            mask = data[key or what]
+    else:
+        mask = load_mat_array(file, key or what)
+    if mask.shape != shape:
+        raise UserError(f"The {what} mask in {file} is {mask.shape[0]}x{mask.shape[1]} but the scene is "
+                        f"{shape[0]}x{shape[1]}; use a mask made for this scene.")
+    return mask != 0
+
+
+def mask_split(
+    gt: np.ndarray, seed: int, train_mask: str, test_mask: str, val_mask: str | None = None,
+    key: str | None = None, class_names=None, window: int = 1,
+) -> Split:
+    """A fixed split from files (.npy, .npz or .mat; nonzero = in the set), e.g. a published one.
+
+    A run's own ``split.npz`` (arrays ``train``, ``val``, ``test``) reproduces that run's split:
+    ``split=masks split.train_mask=RUN/split.npz split.val_mask=RUN/split.npz split.test_mask=RUN/split.npz``.
+    Unlabelled pixels are never used, whatever the masks say.
+    """
+    masks = {"train": _read_mask(train_mask, key, gt.shape, "train"),
+             "test": _read_mask(test_mask, key, gt.shape, "test")}
+    masks["val"] = _read_mask(val_mask, key, gt.shape, "val") if val_mask else np.zeros(gt.shape, bool)
+    labelled = gt > 0
+    sets = {part: np.flatnonzero((m & labelled).ravel()) for part, m in masks.items()}
+    for a, b in (("train", "test"), ("train", "val"), ("val", "test")):
+        if np.intersect1d(sets[a], sets[b]).size:
+            raise UserError(f"The {a} and {b} masks share labelled pixels; a pixel may belong to one set only.")
+    trained = np.unique(gt.ravel()[sets["train"]])
+    missing = sorted(set(np.unique(gt[labelled]).tolist()) - set(trained.tolist()))
+    if missing:
+        names = ", ".join(class_names[k - 1] if class_names else f"class {k}" for k in missing)
+        raise UserError(f"The training mask holds no pixel of {names}; every class needs training pixels.")
+    return Split(sets["train"], sets["val"], sets["test"])

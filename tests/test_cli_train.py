@@ -144,3 +144,31 @@ def test_hsi_map_refuses_a_scene_with_other_bands(finished_run, tmp_path):
     assert result.returncode == 2
     assert "The scene has 25 bands but the PCA was fitted on 20" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_honest_experiment_records_no_leakage(scene_files, tmp_path):
+    run_dir = tmp_path / "honest"
+    result = run_cli("hsi-train", *scene_files["overrides"], "experiment=honest", "split.block_size=6",
+                     "split.train_fraction=0.3", "trainer.epochs=2", "trainer.precision=fp32",
+                     f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    protocol = json.loads((run_dir / "metrics.json").read_text())["protocol"]
+    assert protocol["test_pixels_in_training_windows"] == 0.0
+    assert protocol["pca_fit_scope"] == "train" and protocol["pca_saw_test_pixels"] is False
+    assert protocol["split"]["_target_"].endswith("spatially_disjoint_split")
+    assert "0.0% of test pixels lie inside some training window; PCA did not see" in (run_dir / "report.md").read_text()
+    assert (run_dir / "maps" / "split.png").is_file()
+
+
+def test_a_saved_split_is_reused_with_split_masks(finished_run, scene_files, tmp_path):
+    saved = finished_run / "split.npz"
+    run_dir = tmp_path / "again"
+    result = run_cli("hsi-train", *scene_files["overrides"], "split=masks", f"split.train_mask={saved}",
+                     f"split.val_mask={saved}", f"split.test_mask={saved}", "trainer.epochs=1",
+                     "trainer.precision=fp32", "maps.enabled=false", f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    first, second = np.load(saved), np.load(run_dir / "split.npz")
+    for part in ("train", "val", "test"):
+        np.testing.assert_array_equal(first[part], second[part])
+    protocol = json.loads((finished_run / "metrics.json").read_text())["protocol"]
+    assert 0 < protocol["test_pixels_in_training_windows"] <= 1

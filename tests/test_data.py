@@ -57,7 +57,7 @@ def test_real_indian_pines_loads_and_verifies(indian_pines_root):
     scene = IndianPines(root=str(indian_pines_root), download=False).load()
     assert scene.cube.shape == (145, 145, 200)
     assert scene.cube.dtype == np.uint16
-    assert tuple(scene.class_counts()) == IndianPines.class_counts
+    assert tuple(scene.class_counts()) == tuple(IndianPines(root=str(indian_pines_root), download=False).expected_counts)
     assert int(scene.class_counts().sum()) == 10249
     digest = hashlib.sha256(np.ascontiguousarray(scene.cube).tobytes()).hexdigest()
     assert digest == "36468dd7336c8bd37a80cced54362ea426f226703f3797ba494556fd8134e77f"
@@ -70,12 +70,12 @@ def test_data_root_comes_from_the_environment(indian_pines_root, monkeypatch):
 
 
 def test_download_writes_the_official_files_under_the_data_root(indian_pines_root, tmp_path):
-    urls = {part: (indian_pines_root / "indian_pines" / name).as_uri() for part, name in IndianPines.files.items()}
+    urls = {part: (indian_pines_root / "indian_pines" / name).as_uri() for part, name in IndianPines().files.items()}
     root = tmp_path / "data"
     scene = IndianPines(root=str(root), urls=urls).load()
     assert (root / "indian_pines" / "Indian_pines_corrected.mat").is_file()
     assert not list(root.rglob("*.part"))
-    assert tuple(scene.class_counts()) == IndianPines.class_counts
+    assert tuple(scene.class_counts()) == tuple(IndianPines(root=str(indian_pines_root), download=False).expected_counts)
 
 
 def test_unreachable_network_falls_back_to_the_tensorly_copy(tmp_path):
@@ -85,19 +85,22 @@ def test_unreachable_network_falls_back_to_the_tensorly_copy(tmp_path):
     cube_file = root / "indian_pines" / "Indian_pines_corrected.mat"
     # written in the official layout: same key, same dtype, reloadable without the fallback
     assert load_mat_array(cube_file, "indian_pines_corrected").dtype == np.uint16
-    again = IndianPines(root=str(root), download=False).load()
+    again_source = IndianPines(root=str(root), download=False)
+    again = again_source.load()
     np.testing.assert_array_equal(again.cube, scene.cube)
-    assert tuple(again.class_counts()) == IndianPines.class_counts
+    assert tuple(again.class_counts()) == again_source.expected_counts
 
 
 def test_missing_data_without_download_says_where_to_put_it(tmp_path):
-    with pytest.raises(UserError, match="Indian Pines is not under .* put the official files in"):
+    with pytest.raises(UserError, match="indian_pines is not under .* put the official files in"):
         IndianPines(root=str(tmp_path), download=False).load()
 
 
 def test_missing_data_without_network_or_bundle_is_a_plain_error(tmp_path, monkeypatch):
-    monkeypatch.setattr("hsi.data.sources._bundled_indian_pines", lambda: None)
-    with pytest.raises(UserError, match="could not be reached and the bundled copy"):
+    from hsi.data import sources
+
+    monkeypatch.setitem(sources.BUNDLED, "tensorly", lambda: None)
+    with pytest.raises(UserError, match=r"could not be reached \(.*\) and the bundled copy \(package tensorly\) is not installed"):
         IndianPines(root=str(tmp_path), urls=UNREACHABLE, timeout=2).load()
 
 
@@ -117,8 +120,8 @@ def test_a_modified_cube_fails_verification_naming_the_file(indian_pines_root, t
 def test_a_v73_resave_of_indian_pines_verifies(indian_pines_root, tmp_path):
     folder = tmp_path / "indian_pines"
     folder.mkdir()
-    for part, name in IndianPines.files.items():
-        array = load_mat_array(indian_pines_root / "indian_pines" / name, IndianPines.keys[part])
-        write_mat_v73(folder / name, IndianPines.keys[part], array)
+    for part, name in IndianPines().files.items():
+        array = load_mat_array(indian_pines_root / "indian_pines" / name, IndianPines().keys[part])
+        write_mat_v73(folder / name, IndianPines().keys[part], array)
     scene = IndianPines(root=str(tmp_path), download=False).load()
     assert scene.cube.shape == (145, 145, 200)

@@ -103,6 +103,6 @@ def test_render_writes_every_map_at_a_legible_size(tmp_path):
                           np.random.default_rng(1).random((20, 30, 3)), title="t")
     names = {p.name for p in written}
     assert names == {"rgb.png", "ground_truth.png", "prediction.png", "prediction_labelled.png", "errors.png",
-                     "overview.png"}
+                     "overview.png", "split.png"}
     gt_image = matplotlib.image.imread(tmp_path / "ground_truth.png")
     assert gt_image.shape[0] >= 400 and gt_image.shape[0] / gt_image.shape[1] == pytest.approx(20 / 30)

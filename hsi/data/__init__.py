@@ -2,6 +2,6 @@
 
 from hsi.data.mat import load_mat_array
 from hsi.data.scene import Scene
-from hsi.data.sources import IndianPines, MatScene, resolve_data_root
+from hsi.data.sources import IndianPines, MatScene, OfficialScene, official_scene, resolve_data_root
 
-__all__ = ["IndianPines", "MatScene", "Scene", "load_mat_array", "resolve_data_root"]
+__all__ = ["IndianPines", "MatScene", "OfficialScene", "Scene", "load_mat_array", "official_scene", "resolve_data_root"]

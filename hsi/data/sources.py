@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+from importlib import resources
 import logging
 import os
 import urllib.error
@@ -50,6 +51,8 @@ class MatScene:
         class_names: one name per class (labels 1..K); default ``class 1`` .. ``class K``.
         name: short identifier written into reports.
         rgb_bands: zero-based bands of a false-colour composite.
+        pca_components: the usual number of PCA components for this scene (the default of
+            ``preprocess.n_components``).
     """
 
     def __init__(
@@ -61,7 +64,9 @@ class MatScene:
         class_names: list[str] | None = None,
         name: str = "custom",
         rgb_bands: tuple[int, int, int] | None = None,
+        pca_components: int = 30,
     ) -> None:
+        self.pca_components = pca_components
         self.cube_path = Path(cube_path).expanduser()
         self.gt_path = Path(gt_path).expanduser()
         self.cube_key = cube_key
@@ -106,60 +111,62 @@ def _bundled_indian_pines() -> tuple[np.ndarray, np.ndarray] | None:
     return np.load(cube_file), np.load(gt_file)
 
 
-class IndianPines(MatScene):
-    """The Indian Pines scene in its official .mat layout, found, downloaded or unpacked.
+# Offline copies of official scenes, by the name a dataset config gives in `bundled`.
+BUNDLED = {"tensorly": _bundled_indian_pines}
 
-    Looks for ``Indian_pines_corrected.mat`` and ``Indian_pines_gt.mat`` in
-    ``<root>/indian_pines/`` (or directly in ``<root>``). When absent and ``download`` is
-    true, fetches them from the official site; when the network is unreachable, writes
-    them from the copy of the same arrays bundled in ``tensorly``. Whatever is loaded is
-    verified: shape, dtype, class counts and the sha256 of the array bytes.
+
+class OfficialScene(MatScene):
+    """A benchmark scene in its official .mat layout: found under the data root, downloaded, or unpacked.
+
+    Looks for the two files in ``<root>/<folder>/`` (or directly in ``<root>``). When absent
+    and ``download`` is true, fetches them from ``urls``; when that fails and a ``bundled``
+    copy is named (Indian Pines ships inside ``tensorly``), writes the official layout from it.
+    Whatever is loaded is verified when ``verify`` is true: shape, class counts, and the
+    sha256 of the array bytes where the config gives one (``dtypes`` likewise).
+
+    The facts (files, keys, urls, shapes, counts, names, checksums) live in the dataset's
+    config file, configs/dataset/NAME.yaml, so adding a scene needs no code.
     """
-
-    folder = "indian_pines"
-    files = {"cube": "Indian_pines_corrected.mat", "gt": "Indian_pines_gt.mat"}
-    keys = {"cube": "indian_pines_corrected", "gt": "indian_pines_gt"}
-    urls = {
-        "cube": "http://www.ehu.eus/ccwintco/uploads/6/67/Indian_pines_corrected.mat",
-        "gt": "http://www.ehu.eus/ccwintco/uploads/c/c4/Indian_pines_gt.mat",
-    }
-    shapes = {"cube": (145, 145, 200), "gt": (145, 145)}
-    dtypes = {"cube": np.dtype("uint16"), "gt": np.dtype("uint8")}
-    sha256 = {
-        "cube": "36468dd7336c8bd37a80cced54362ea426f226703f3797ba494556fd8134e77f",
-        "gt": "ebf20cfe0bce98f01885f0ab4fd1857925db3ef0a1f1624bbee3ffcb92425103",
-    }
-    class_counts = (46, 1428, 830, 237, 483, 730, 28, 478, 20, 972, 2455, 593, 205, 1265, 386, 93)
-    default_class_names = [
-        "Alfalfa", "Corn-notill", "Corn-mintill", "Corn", "Grass-pasture", "Grass-trees",
-        "Grass-pasture-mowed", "Hay-windrowed", "Oats", "Soybean-notill", "Soybean-mintill",
-        "Soybean-clean", "Wheat", "Woods", "Buildings-Grass-Trees-Drives", "Stone-Steel-Towers",
-    ]
-    # Bands 43/21/11 (1-based in the reference notebooks) give the usual false-colour view.
-    default_rgb_bands = (42, 20, 10)
 
     def __init__(
         self,
+        name: str,
+        folder: str,
+        files: dict[str, str],
+        keys: dict[str, str],
+        urls: dict[str, str],
+        shape: list[int],
+        bands: int,
+        class_names: list[str],
+        class_counts: list[int],
+        rgb_bands: list[int] | None = None,
+        sha256: dict[str, str] | None = None,
+        dtypes: dict[str, str] | None = None,
+        bundled: str | None = None,
+        pca_components: int = 30,
+        citation: str = "",
         root: str | None = None,
         download: bool = True,
         verify: bool = True,
-        urls: dict[str, str] | None = None,
         timeout: float = 20.0,
     ) -> None:
         self.root = resolve_data_root(root)
-        self.download = download
-        self.verify = verify
-        self.timeout = timeout
-        if urls:
-            self.urls = {**type(self).urls, **dict(urls)}
-        paths = self._locate()
-        super().__init__(
-            paths["cube"], paths["gt"], self.keys["cube"], self.keys["gt"],
-            class_names=self.default_class_names, name="indian_pines",
-            rgb_bands=self.default_rgb_bands,
-        )
+        self.folder = folder
+        self.files, self.keys, self.urls = dict(files), dict(keys), dict(urls)
+        self.shapes = {"cube": (*shape, bands), "gt": tuple(shape)}
+        self.expected_counts = tuple(int(c) for c in class_counts)
+        self.sha256 = dict(sha256 or {})
+        self.dtypes = {part: np.dtype(d) for part, d in (dtypes or {}).items()}
+        self.bundled = bundled
+        self.pca_components = pca_components
+        self.citation = citation
+        self.download, self.verify, self.timeout = download, verify, timeout
+        paths = self.locate()
+        super().__init__(paths["cube"], paths["gt"], self.keys["cube"], self.keys["gt"],
+                         class_names=list(class_names), name=name,
+                         rgb_bands=tuple(rgb_bands) if rgb_bands is not None else None)
 
-    def _locate(self) -> dict[str, Path]:
+    def locate(self) -> dict[str, Path]:
         """Existing files win; otherwise the place under the root where they will be written."""
         found = {}
         for part, filename in self.files.items():
@@ -167,20 +174,22 @@ class IndianPines(MatScene):
             found[part] = next((p for p in candidates if p.is_file()), candidates[0])
         return found
 
+    def missing(self) -> list[str]:
+        return [part for part, p in (("cube", self.cube_path), ("gt", self.gt_path)) if not p.is_file()]
+
     def load(self) -> Scene:
-        missing = [part for part, p in (("cube", self.cube_path), ("gt", self.gt_path)) if not p.is_file()]
-        if missing:
-            self._fetch(missing)
+        if self.missing():
+            self.fetch(self.missing())
         cube, gt = self.read_arrays()
         if self.verify:
-            self._verify(cube, gt)
+            self.check(cube, gt)
         return self.to_scene(cube, gt)
 
-    def _fetch(self, parts: list[str]) -> None:
+    def fetch(self, parts: list[str]) -> None:
         paths = {"cube": self.cube_path, "gt": self.gt_path}
         if not self.download:
             raise UserError(
-                f"Indian Pines is not under {self.root} (looked for {paths[parts[0]].name}); "
+                f"{self.name} is not under {self.root} (looked for {paths[parts[0]].name}); "
                 f"put the official files in {self.root / self.folder} or set dataset.download=true."
             )
         try:
@@ -189,15 +198,18 @@ class IndianPines(MatScene):
                 download_file(self.urls[part], paths[part], timeout=self.timeout)
             return
         except (OSError, urllib.error.URLError) as exc:
-            log.warning("download failed (%s); using the copy bundled in tensorly", exc)
-        bundled = _bundled_indian_pines()
-        if bundled is None:
+            log.warning("download failed (%s)", exc)
+            failure = exc
+        source = BUNDLED.get(self.bundled) if self.bundled else None
+        arrays = source() if source else None
+        if arrays is None:
+            bundle = (f" and the bundled copy (package {self.bundled}) is not installed" if self.bundled else "")
             raise UserError(
-                f"Indian Pines is not under {self.root}, the official site could not be reached "
-                "and the bundled copy (package tensorly) is not installed; "
-                f"download the two .mat files by hand into {self.root / self.folder}."
+                f"{self.name} is not under {self.root}, the official site could not be reached ({failure})"
+                f"{bundle}; download the two .mat files by hand into {self.root / self.folder}."
             )
-        arrays = dict(zip(("cube", "gt"), bundled))
+        log.warning("using the copy of %s bundled in %s", self.name, self.bundled)
+        arrays = dict(zip(("cube", "gt"), arrays))
         for part in parts:
             target = paths[part]
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -206,17 +218,48 @@ class IndianPines(MatScene):
             with open(partial, "wb") as f:
                 scipy.io.savemat(f, {self.keys[part]: arrays[part]}, do_compression=True)
             os.replace(partial, target)
-            log.info("wrote %s from the tensorly copy", target)
+            log.info("wrote %s from the %s copy", target, self.bundled)
 
-    def _verify(self, cube: np.ndarray, gt: np.ndarray) -> None:
+    def check(self, cube: np.ndarray, gt: np.ndarray) -> None:
+        """Shape, dtype, checksum and class counts against the config's facts."""
         hint = "delete it to fetch a fresh copy, or set dataset.verify=false to use it as it is."
         for part, array, path in (("cube", cube, self.cube_path), ("gt", gt, self.gt_path)):
             if array.shape != self.shapes[part]:
                 raise UserError(f"{path} holds an array of shape {array.shape}, expected {self.shapes[part]}; {hint}")
-            if array.dtype != self.dtypes[part]:
+            if part in self.dtypes and array.dtype != self.dtypes[part]:
                 raise UserError(f"{path} holds {array.dtype} values, expected {self.dtypes[part]}; {hint}")
-            if array_sha256(array) != self.sha256[part]:
-                raise UserError(f"{path} does not match the official Indian Pines array (sha256 differs); {hint}")
-        counts = tuple(int(c) for c in np.bincount(gt.ravel(), minlength=17)[1:])
-        if counts != self.class_counts:
-            raise UserError(f"{self.gt_path} has class counts {counts}, expected {self.class_counts}; {hint}")
+            if part in self.sha256 and array_sha256(array) != self.sha256[part]:
+                raise UserError(f"{path} does not match the official {self.name} array (sha256 differs); {hint}")
+        if gt.dtype.kind not in "iub" or gt.min() < 0:
+            raise UserError(f"{self.gt_path} holds labels that are not whole non-negative numbers; {hint}")
+        counts = tuple(int(c) for c in np.bincount(gt.ravel().astype(np.int64),
+                                                   minlength=len(self.expected_counts) + 1)[1:])
+        if counts != self.expected_counts:
+            raise UserError(f"{self.gt_path} has class counts {counts}, expected {self.expected_counts}; {hint}")
+
+
+def dataset_config_names() -> list[str]:
+    """The official scenes that have a config in configs/dataset (custom is not one)."""
+    folder = resources.files("hsi.configs") / "dataset"
+    names = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".yaml") and "OfficialScene" in entry.read_text():
+            names.append(entry.name[:-5])
+    return sorted(names)
+
+
+def official_scene(name: str, **overrides) -> OfficialScene:
+    """Build the scene of configs/dataset/NAME.yaml without Hydra (``root`` etc. as keyword overrides)."""
+    from omegaconf import OmegaConf
+
+    path = resources.files("hsi.configs") / "dataset" / f"{name}.yaml"
+    if not path.is_file() or name not in dataset_config_names():
+        raise UserError(f"There is no dataset '{name}'; choose one of {', '.join(dataset_config_names())}.")
+    raw = OmegaConf.to_container(OmegaConf.create(path.read_text()), resolve=False)
+    cfg = {k: v for k, v in raw.items() if k not in ("_target_", "root")}
+    return OfficialScene(**{**cfg, **overrides})
+
+
+def IndianPines(**overrides) -> OfficialScene:  # noqa: N802 - reads like the scene it builds
+    """The Indian Pines scene (see configs/dataset/indian_pines.yaml)."""
+    return official_scene("indian_pines", **overrides)

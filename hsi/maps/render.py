@@ -46,6 +46,17 @@ def error_image(gt: np.ndarray, predicted: np.ndarray, masks: dict[str, np.ndarr
     return out
 
 
+SPLIT_COLOURS = {"training": (31, 119, 180), "validation": (255, 187, 0), "test": (160, 160, 160)}
+
+
+def split_image(gt: np.ndarray, masks: dict[str, np.ndarray]) -> np.ndarray:
+    """Training pixels blue, validation amber, test grey, the rest white."""
+    out = np.full(gt.shape + (3,), 255, dtype=np.uint8)
+    for part, name in (("test", "test"), ("val", "validation"), ("train", "training")):
+        out[masks[part]] = SPLIT_COLOURS[name]
+    return out
+
+
 def _save_image(path: Path, image: np.ndarray, min_side: int = 435) -> None:
     """Save at an integer upscale (nearest neighbour) so small scenes stay legible pixel by pixel."""
     scale = max(1, -(-min_side // min(image.shape[:2])))
@@ -53,6 +64,19 @@ def _save_image(path: Path, image: np.ndarray, min_side: int = 435) -> None:
     buffer = io.BytesIO()
     plt.imsave(buffer, big, format="png")
     write_atomically(path, buffer.getvalue())
+
+
+def _save_split_figure(path: Path, image: np.ndarray, masks: dict[str, np.ndarray]) -> None:
+    fig, ax = plt.subplots(figsize=(5.5, 6))
+    ax.imshow(image, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    counts = {"training": masks["train"].sum(), "validation": masks["val"].sum(), "test": masks["test"].sum()}
+    ax.set_title("Which pixels train, validate and test")
+    ax.legend(handles=[Patch(facecolor=np.array(c) / 255, edgecolor="black", linewidth=0.4,
+                             label=f"{name} ({counts[name]} pixels)") for name, c in SPLIT_COLOURS.items()],
+              loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=2, fontsize=8, frameon=False)
+    save_figure(fig, path)
 
 
 def render_maps(
@@ -84,8 +108,13 @@ def render_maps(
     for name, (_, image) in panels.items():
         _save_image(out_dir / f"{name}.png", image)
         written.append(out_dir / f"{name}.png")
+    if masks is not None:
+        _save_split_figure(out_dir / "split.png", split_image(gt, masks), masks)
+        written.append(out_dir / "split.png")
 
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 5.4))
+    legend_rows = -(-len(class_names) // 4)
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 4.4 + 0.22 * legend_rows),
+                             layout="constrained")
     for ax, (panel_title, image) in zip(axes, panels.values()):
         ax.imshow(image, interpolation="nearest")
         ax.set_title(panel_title, fontsize=10)
@@ -93,8 +122,8 @@ def render_maps(
         ax.set_yticks([])
     class_handles = [Patch(facecolor=colours[k + 1] / 255, edgecolor="black", linewidth=0.4,
                            label=f"{k + 1} {name}") for k, name in enumerate(class_names)]
-    fig.legend(handles=class_handles, loc="lower center", ncol=min(4, len(class_handles)), fontsize=8,
-               frameon=False, bbox_to_anchor=(0.5, -0.02 - 0.035 * (len(class_handles) // 4)))
+    fig.legend(handles=class_handles, loc="outside lower center", ncol=min(4, len(class_handles)), fontsize=8,
+               frameon=False)
     if masks is not None:
         error_handles = [Patch(facecolor=np.array(c) / 255, edgecolor="black", linewidth=0.4, label=label)
                          for label, c in ERROR_COLOURS.items()]
