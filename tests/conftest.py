@@ -33,7 +33,7 @@ def scene_files(tmp_path) -> dict:
     cube_path = write_mat_v5(tmp_path / "cube.mat", "cube", cube)
     gt_path = write_mat_v5(tmp_path / "gt.mat", "labels", gt)
     overrides = [
-        "dataset=mat_files", f"dataset.cube_path={cube_path}", "dataset.cube_key=cube",
+        "dataset=custom", f"dataset.cube_path={cube_path}", "dataset.cube_key=cube",
         f"dataset.gt_path={gt_path}", "dataset.gt_key=labels", "dataset.name=synthetic",
         "preprocess.n_components=15", "preprocess.window=9",
     ]

@@ -25,7 +25,7 @@ def finished_run(tmp_path_factory):
     write_mat_v5(tmp / "gt.mat", "labels", gt)
     run_dir = tmp / "run"
     result = run_cli(
-        "hsi-train", "dataset=mat_files", f"dataset.cube_path={tmp / 'cube.mat'}", "dataset.cube_key=cube",
+        "hsi-train", "dataset=custom", f"dataset.cube_path={tmp / 'cube.mat'}", "dataset.cube_key=cube",
         f"dataset.gt_path={tmp / 'gt.mat'}", "dataset.gt_key=labels", "dataset.name=synthetic",
         "dataset.class_names=[water,field,forest,town]",
         "preprocess.n_components=15", "preprocess.window=9", *FAST, f"hydra.run.dir={run_dir}", cwd=tmp,
@@ -123,7 +123,7 @@ def test_hsi_map_on_another_scene_with_the_same_bands(finished_run, tmp_path):
     cube, gt = make_scene(height=16, width=20, seed=5)
     write_mat_v5(tmp_path / "c2.mat", "cube", cube)
     write_mat_v5(tmp_path / "g2.mat", "labels", gt)
-    result = run_cli("hsi-map", str(finished_run), "dataset=mat_files", f"dataset.cube_path={tmp_path / 'c2.mat'}",
+    result = run_cli("hsi-map", str(finished_run), "dataset=custom", f"dataset.cube_path={tmp_path / 'c2.mat'}",
                      "dataset.cube_key=cube", f"dataset.gt_path={tmp_path / 'g2.mat'}", "dataset.gt_key=labels",
                      "dataset.name=other", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -138,7 +138,7 @@ def test_hsi_map_refuses_a_scene_with_other_bands(finished_run, tmp_path):
     cube, gt = make_scene(bands=25)
     write_mat_v5(tmp_path / "c3.mat", "cube", cube)
     write_mat_v5(tmp_path / "g3.mat", "labels", gt)
-    result = run_cli("hsi-map", str(finished_run), "dataset=mat_files", f"dataset.cube_path={tmp_path / 'c3.mat'}",
+    result = run_cli("hsi-map", str(finished_run), "dataset=custom", f"dataset.cube_path={tmp_path / 'c3.mat'}",
                      "dataset.cube_key=cube", f"dataset.gt_path={tmp_path / 'g3.mat'}", "dataset.gt_key=labels",
                      cwd=tmp_path)
     assert result.returncode == 2

@@ -1,9 +1,8 @@
-"""Downloading one file with a progress bar, never leaving a partial file under its final name."""
+"""Downloading one file with a progress bar, resumable, never leaving a partial file under its final name."""
 
 from __future__ import annotations
 
 import os
-import shutil
 import urllib.request
 from pathlib import Path
 
@@ -13,30 +12,24 @@ from tqdm import tqdm
 def download_file(url: str, target: Path, timeout: float = 20.0) -> None:
     """Fetch ``url`` into ``target``; the bytes land in ``target.part`` and are renamed at the end.
 
-    Raises ``OSError`` (or ``urllib.error.URLError``, a subclass) when the network or the
-    server fails; the caller decides what to fall back to.
+    A ``.part`` left by an interrupted download is resumed with an HTTP Range request when the
+    server honours it (206), and started over otherwise. Raises ``OSError`` (``URLError`` is
+    one) when the network or the server fails; the caller decides what to fall back to.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response, open(partial, "wb") as out:
-            total = int(response.headers.get("Content-Length") or 0) or None
-            with tqdm(
-                total=total, unit="B", unit_scale=True, desc=f"download {target.name}",
-                disable=None, leave=False,
-            ) as bar:
-                while chunk := response.read(1 << 16):
-                    out.write(chunk)
-                    bar.update(len(chunk))
-        os.replace(partial, target)
-    finally:
-        if partial.exists():
-            partial.unlink()
-
-
-def copy_atomically(source: Path, target: Path) -> None:
-    """Copy a file so that ``target`` is either absent or complete."""
-    partial = Path(target).with_name(Path(target).name + ".part")
-    shutil.copyfile(source, partial)
+    have = partial.stat().st_size if partial.exists() else 0
+    request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        resumed = have > 0 and getattr(response, "status", None) == 206
+        remaining = int(response.headers.get("Content-Length") or 0) or None
+        total = (have + remaining) if (resumed and remaining) else remaining
+        with open(partial, "ab" if resumed else "wb") as out, tqdm(
+            total=total, initial=have if resumed else 0, unit="B", unit_scale=True,
+            desc=f"download {target.name}", disable=None, leave=False,
+        ) as bar:
+            while chunk := response.read(1 << 16):
+                out.write(chunk)
+                bar.update(len(chunk))
     os.replace(partial, target)

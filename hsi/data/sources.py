@@ -141,6 +141,7 @@ class OfficialScene(MatScene):
         class_counts: list[int],
         rgb_bands: list[int] | None = None,
         sha256: dict[str, str] | None = None,
+        file_sha256: dict[str, str] | None = None,
         dtypes: dict[str, str] | None = None,
         bundled: str | None = None,
         pca_components: int = 30,
@@ -156,15 +157,19 @@ class OfficialScene(MatScene):
         self.shapes = {"cube": (*shape, bands), "gt": tuple(shape)}
         self.expected_counts = tuple(int(c) for c in class_counts)
         self.sha256 = dict(sha256 or {})
+        # Hashes of the official files themselves: a re-saved file (v7.3, other compression) has
+        # other bytes but the same arrays, so verification checks the arrays and these are facts
+        # for `hsi-data` and the tests.
+        self.file_sha256 = dict(file_sha256 or {})
         self.dtypes = {part: np.dtype(d) for part, d in (dtypes or {}).items()}
         self.bundled = bundled
-        self.pca_components = pca_components
         self.citation = citation
         self.download, self.verify, self.timeout = download, verify, timeout
         paths = self.locate()
         super().__init__(paths["cube"], paths["gt"], self.keys["cube"], self.keys["gt"],
                          class_names=list(class_names), name=name,
-                         rgb_bands=tuple(rgb_bands) if rgb_bands is not None else None)
+                         rgb_bands=tuple(rgb_bands) if rgb_bands is not None else None,
+                         pca_components=pca_components)
 
     def locate(self) -> dict[str, Path]:
         """Existing files win; otherwise the place under the root where they will be written."""
