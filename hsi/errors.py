@@ -10,3 +10,10 @@ class UserError(Exception):
 
 
 EXIT_USER_ERROR = 2
+
+
+class RunInterrupted(Exception):
+    """Training was stopped by Ctrl-C or SIGTERM and saved for resuming; the message says how."""
+
+
+EXIT_INTERRUPTED = 130  # what shells report for a program ended by Ctrl-C

@@ -19,14 +19,16 @@ from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from hsi.errors import UserError
+from hsi.errors import RunInterrupted, UserError
 from hsi.evaluate import classification_metrics
 from hsi.maps.scene_maps import predict_every_pixel, write_scene_maps
 from hsi.patches import PatchSampler
-from hsi.preprocess import FIT_SCOPES, fit_pca, fit_pixels_mask, pad_cube
+from hsi.preprocess import FIT_SCOPES, SpectralPCA, fit_pca, fit_pixels_mask, pad_cube
 from hsi.report import write_atomically, write_run_report
-from hsi.splits import leakage_share
+from hsi.splits import Split, leakage_share
 from hsi.train import Trainer, save_checkpoint
+from hsi.train.interrupt import TrainingInterrupted
+from hsi.train.resume import INCOMPLETE_NAME, RESUME_NAME, load_resume_state, save_interrupted_run
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +78,18 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
             f"preprocess.n_components is {pre.n_components} but the scene has only {scene.num_bands} bands; "
             f"choose at most {scene.num_bands}."
         )
-    split = _instantiate(cfg.split, "split")(scene.gt, seed=cfg.split_seed, class_names=scene.class_names,
-                                             window=pre.window)
+    if min(scene.shape) < pre.window:
+        raise UserError(
+            f"The scene is {scene.shape[0]}x{scene.shape[1]} pixels, smaller than the {pre.window}x{pre.window} "
+            "window; use a smaller preprocess.window."
+        )
+    resume_state = load_resume_state(cfg) if cfg.trainer.get("resume") else None
+    if resume_state is not None:  # the interrupted run's own split, to the pixel
+        saved = resume_state["split"]
+        split = Split(saved["train"].numpy(), saved["val"].numpy(), saved["test"].numpy())
+    else:
+        split = _instantiate(cfg.split, "split")(scene.gt, seed=cfg.split_seed, class_names=scene.class_names,
+                                                 window=pre.window)
     leakage = leakage_share(split, scene.shape, pre.window)
     log.info("split: %s; %.1f%% of test pixels lie inside a training window", split.sizes(), 100 * leakage)
 
@@ -88,7 +100,8 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
                          num_classes=scene.num_classes)
 
     fit_mask = fit_pixels_mask(scene.gt, split.mask("train", scene.shape), pre.fit_scope)
-    pca = fit_pca(scene.cube, fit_mask, pre.n_components, whiten=pre.whiten, seed=cfg.split_seed)
+    pca = (SpectralPCA.from_state_dict(resume_state["pca"]) if resume_state is not None
+           else fit_pca(scene.cube, fit_mask, pre.n_components, whiten=pre.whiten, seed=cfg.split_seed))
     reduced = pca.transform(scene.cube)
     labels = scene.gt.ravel() - 1  # zero-based classes; -1 for unlabelled, never drawn
 
@@ -96,7 +109,20 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
     if isinstance(model, nn.Module):
         padded = pad_cube(reduced, pre.window // 2, pre.padding)
         sampler = PatchSampler(padded, pre.window, scene.shape[1])
-        model = trainer.fit(model, sampler, labels, split, seed=cfg.init_seed)
+        try:
+            model = trainer.fit(model, sampler, labels, split, seed=cfg.init_seed,
+                                resume_state=resume_state["trainer"] if resume_state is not None else None)
+        except TrainingInterrupted as stop:
+            save_interrupted_run(run_dir, {
+                "format": "hsi-resume-1", "trainer": stop.state, "config": OmegaConf.to_container(cfg, resolve=True),
+                "model_name": model_name, "pca": pca.state_dict(),
+                "split": {"train": torch.from_numpy(split.train), "val": torch.from_numpy(split.val),
+                          "test": torch.from_numpy(split.test)},
+            }, stop.state["epoch"], trainer.epochs)
+            raise RunInterrupted(
+                f"Interrupted after epoch {stop.state['epoch']} of {trainer.epochs}; the run is saved in {run_dir}. "
+                f"Continue it with: hsi-train trainer.resume={run_dir} (and the same overrides)."
+            ) from None
         if not cfg.maps.enabled:
             predicted = trainer.predict(model, sampler, split.test).argmax(1).numpy()
         fit_seconds, history, best_epoch = trainer.train_seconds, trainer.history, trainer.best_epoch
@@ -164,6 +190,8 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
     })
     masks = {part: split.mask(part, scene.shape) for part in ("train", "val", "test")}
     save_split(run_dir / "split.npz", masks)
+    for leftover in (RESUME_NAME, INCOMPLETE_NAME):  # a resumed run is complete now
+        (run_dir / leftover).unlink(missing_ok=True)
     if cfg.maps.enabled:
         write_scene_maps(run_dir / "maps", scene, full_labels, probabilities, masks, scene.class_names,
                          palette=cfg.maps.palette,

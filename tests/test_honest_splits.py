@@ -58,20 +58,35 @@ def test_disjoint_split_is_reproducible_by_seed():
     assert not np.array_equal(a.train, c.train)
 
 
-def test_a_class_in_a_single_block_cannot_be_split_disjointly():
+def test_a_class_in_a_single_block_is_cut_contiguously():
     gt = _gt()
     gt[gt == 4] = 1
-    gt[2:5, 2:5] = 4  # class 4 now lives in one block
-    with pytest.raises(UserError, match=r"Class 4 \(Oats\) lies in only 1 block"):
-        spatially_disjoint_split(gt, seed=0, block_size=12, window=5, class_names=["a", "b", "c", "Oats"])
+    gt[1:4, 1:5] = 4  # class 4 now lives in one 12x12 block: 12 pixels in a 3x4 patch
+    split = spatially_disjoint_split(gt, seed=0, train_fraction=0.3, val_fraction=0.0, block_size=12, window=1)
+    train_rc = np.array(np.unravel_index(split.train[gt.ravel()[split.train] == 4], gt.shape))
+    test_rc = np.array(np.unravel_index(split.test[gt.ravel()[split.test] == 4], gt.shape))
+    assert train_rc.shape[1] >= 1 and test_rc.shape[1] >= 1
+    # cut along the longer side (columns): the training part lies on one side of the test part
+    assert train_rc[1].min() >= test_rc[1].max() or train_rc[1].max() <= test_rc[1].min()
 
 
-def test_a_class_with_no_test_pixel_left_is_a_plain_error():
+def test_a_class_too_small_to_test_honestly_trains_but_is_not_tested(caplog):
     gt = np.zeros((40, 40), dtype=np.int64)
     gt[:, :20] = 1
-    gt[10:30, 20:22] = 2  # a thin strip: every test pixel sits next to a training block
-    with pytest.raises(UserError, match="no test pixel left outside the training windows"):
-        spatially_disjoint_split(gt, seed=0, train_fraction=0.3, val_fraction=0.0, block_size=4, window=25)
+    gt[10:30, 20:22] = 2  # a thin strip: every pixel sits within 12 of the strip's training pixels
+    split = spatially_disjoint_split(gt, seed=0, train_fraction=0.3, val_fraction=0.0, block_size=4, window=25,
+                                     class_names=["field", "strip"])
+    assert (gt.ravel()[split.train] == 2).any() and not (gt.ravel()[split.test] == 2).any()
+    assert "no test pixel of" in caplog.text and "strip" in caplog.text
+    assert _brute_force_test_pixels_in_training_windows(split, gt.shape, 25) == 0
+
+
+def test_a_single_pixel_class_is_refused():
+    gt = _gt()
+    gt[gt == 4] = 1
+    gt[0, 0] = 4
+    with pytest.raises(UserError, match="single labelled pixel"):
+        spatially_disjoint_split(gt, seed=0, block_size=12, window=5)
 
 
 def test_mask_split_round_trips_a_saved_split(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import traceback
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from hsi.cli.common import fail, remove_unfinished_run_dir
-from hsi.errors import UserError
+from hsi.errors import EXIT_INTERRUPTED, RunInterrupted, UserError
 from hsi.experiment import train_and_evaluate
 from hsi.report import write_atomically
 from hsi.sweep.aggregate import FAILED_NAME
@@ -29,15 +30,31 @@ def _record_failure(run_dir: Path, error: BaseException) -> None:
     write_atomically(run_dir / FAILED_NAME, json.dumps(payload, indent=2) + "\n")
 
 
+def _keep_resume_log(hydra_dir: Path, run_dir: Path) -> None:
+    """A resumed run writes into the interrupted run's folder; this session's log goes there too."""
+    log_file = hydra_dir / "train.log"
+    if log_file.is_file() and hydra_dir.resolve() != run_dir.resolve():
+        with open(run_dir / "train.log", "a") as out:
+            out.write(f"\n# resumed session, first logged in {hydra_dir}\n" + log_file.read_text())
+
+
 @hydra.main(version_base="1.3", config_path="pkg://hsi.configs", config_name="train")
 def main(cfg: DictConfig) -> float | None:
     hydra_cfg = HydraConfig.get()
-    run_dir = Path(hydra_cfg.runtime.output_dir)
+    hydra_dir = Path(hydra_cfg.runtime.output_dir)
+    resuming = bool(cfg.trainer.get("resume"))
+    run_dir = Path(cfg.trainer.resume) if resuming else hydra_dir
+    model_name = hydra_cfg.runtime.choices.get("model", "model")
     if hydra_cfg.mode == RunMode.MULTIRUN:
         # One failing job must not stop the others: record it and let the sweep go on.
+        if (run_dir / "metrics.json").exists():
+            log.error("%s already holds a finished run: left as it is", run_dir)
+            return None
         try:
-            return train_and_evaluate(cfg, run_dir, model_name=hydra_cfg.runtime.choices.get("model", "model"))[
-                "overall_accuracy"]
+            return train_and_evaluate(cfg, run_dir, model_name=model_name)["overall_accuracy"]
+        except RunInterrupted as stop:  # Ctrl-C stops the whole sweep; this job can be resumed
+            print(stop, file=sys.stderr)
+            raise SystemExit(EXIT_INTERRUPTED) from None
         except Exception as error:  # noqa: BLE001 - every failure is recorded and listed
             log.error("run failed: %s", error)
             _record_failure(run_dir, error)
@@ -47,12 +64,22 @@ def main(cfg: DictConfig) -> float | None:
             raise UserError(
                 f"{run_dir} already holds a finished run; choose another folder with hydra.run.dir=..."
             )
-        metrics = train_and_evaluate(cfg, run_dir, model_name=hydra_cfg.runtime.choices.get("model", "model"))
+        metrics = train_and_evaluate(cfg, run_dir, model_name=model_name)
+    except RunInterrupted as stop:
+        logging.shutdown()
+        if resuming:
+            _keep_resume_log(hydra_dir, run_dir)
+            remove_unfinished_run_dir(hydra_dir)
+        print(f"hsi-train: {stop}", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
     except UserError as error:
         logging.shutdown()
-        if not (run_dir / "metrics.json").exists():
-            remove_unfinished_run_dir(run_dir)
+        remove_unfinished_run_dir(hydra_dir)
         fail("hsi-train", error)
+    if resuming:
+        logging.shutdown()
+        _keep_resume_log(hydra_dir, run_dir)
+        remove_unfinished_run_dir(hydra_dir)
     return metrics["overall_accuracy"]
 
 

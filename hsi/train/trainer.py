@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from hsi.patches import PatchSampler
 from hsi.splits import Split
+from hsi.train.interrupt import StopRequest, TrainingInterrupted
 from hsi.train.precision import autocast, resolve_device, resolve_precision
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ class Trainer:
         eval_batch_size: windows per forward pass when predicting.
         patience: stop after this many epochs without a better validation OA (null: never).
         threads: torch intra-op threads (null: torch's default).
+        resume: a run folder whose interrupted training to continue (see :mod:`hsi.experiment`).
     """
 
     def __init__(
@@ -45,7 +47,9 @@ class Trainer:
         eval_batch_size: int = 256,
         patience: int | None = None,
         threads: int | None = None,
+        resume: str | None = None,
     ) -> None:
+        self.resume = resume
         self.epochs = epochs
         self.batch_size = batch_size
         self.optimizer_factory = optimizer or (lambda params: torch.optim.Adam(params, lr=1e-3))
@@ -61,12 +65,18 @@ class Trainer:
         self.train_seconds = 0.0
 
     def fit(self, model: nn.Module, sampler: PatchSampler, labels: np.ndarray, split: Split, seed: int,
-            epoch_callback: Callable[[int, nn.Module], None] | None = None) -> nn.Module:
+            epoch_callback: Callable[[int, nn.Module], None] | None = None,
+            resume_state: dict | None = None) -> nn.Module:
         """Train ``model`` on ``split.train``; returns it holding the weights of the best epoch.
 
         ``labels`` are zero-based class indices for every flat pixel (unlabelled pixels are
         never drawn). ``seed`` drives the batch order. ``epoch_callback(epoch, model)`` runs
         after each epoch, outside the timed training steps (benchmarks use it).
+
+        Ctrl-C or SIGTERM stops at the next batch boundary with :class:`TrainingInterrupted`,
+        whose ``state`` is everything as of the end of the last finished epoch (weights,
+        optimiser, scheduler, random states, history); pass it back as ``resume_state`` to go
+        on exactly as if nothing had happened (identical results under deterministic algorithms).
         """
         model.to(self.device)
         optimizer = self.optimizer_factory(model.parameters())
@@ -79,52 +89,84 @@ class Trainer:
         train_pixels = torch.as_tensor(split.train, dtype=torch.long)
         generator = torch.Generator().manual_seed(seed)
         loss_fn = nn.CrossEntropyLoss()
-        best_oa, best_state, stale = -1.0, None, 0
+        best_oa, best_state, stale, first_epoch, elapsed = -1.0, None, 0, 1, 0.0
+        if resume_state is not None:
+            model.load_state_dict(resume_state["model"])
+            optimizer.load_state_dict(resume_state["optimizer"])
+            if scheduler is not None and resume_state.get("scheduler") is not None:
+                scheduler.load_state_dict(resume_state["scheduler"])
+            generator.set_state(resume_state["generator"])
+            torch.set_rng_state(resume_state["torch_rng"])
+            self.history = [dict(h) for h in resume_state["history"]]
+            best_oa, stale, self.best_epoch = resume_state["best_score"], resume_state["stale"], resume_state["best_epoch"]
+            best_state = resume_state["best_model"]
+            first_epoch, elapsed = resume_state["epoch"] + 1, resume_state["elapsed"]
+            log.info("resuming after epoch %d", resume_state["epoch"])
+
+        def snapshot(epoch: int) -> dict:
+            return {
+                "epoch": epoch, "model": copy.deepcopy(model.state_dict()),
+                "optimizer": copy.deepcopy(optimizer.state_dict()),
+                "scheduler": scheduler.state_dict() if scheduler is not None else None,
+                "generator": generator.get_state(), "torch_rng": torch.get_rng_state(),
+                "history": [dict(h) for h in self.history], "best_score": best_oa, "stale": stale,
+                "best_epoch": self.best_epoch, "best_model": best_state,
+                "elapsed": elapsed + time.perf_counter() - start,
+            }
+
         start = time.perf_counter()
-        step_seconds = 0.0
-        bar = tqdm(range(1, self.epochs + 1), desc="train", unit="epoch", disable=None)
-        for epoch in bar:
-            model.train()
-            order = train_pixels[torch.randperm(len(train_pixels), generator=generator)]
-            total_loss, seen = 0.0, 0
-            tic = time.perf_counter()
-            for batch in order.split(self.batch_size):
-                x = sampler(batch).to(self.device, non_blocking=True)
-                y = targets[batch].to(self.device, non_blocking=True)
-                with autocast(self.precision, self.device):
-                    loss = loss_fn(model(x), y)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                if scheduler is not None:
-                    scheduler.step()
-                total_loss += float(loss.detach()) * len(batch)
-                seen += len(batch)
-            step_seconds += time.perf_counter() - tic
-            record = {"epoch": epoch, "train_loss": total_loss / seen, "val_oa": None, "step_seconds": step_seconds}
-            if len(split.val):
-                pred = self.predict(model, sampler, split.val).argmax(1).numpy()
-                record["val_oa"] = float((pred == labels[split.val]).mean())
-            record["seconds"] = time.perf_counter() - start
-            self.history.append(record)
-            score = record["val_oa"] if record["val_oa"] is not None else float(epoch)
-            if score > best_oa:
-                best_oa, stale, self.best_epoch = score, 0, epoch
-                best_state = copy.deepcopy(model.state_dict())
-            else:
-                stale += 1
-            log.info(
-                "epoch %d loss %.4f val OA %s (%.1fs)", epoch, record["train_loss"],
-                "-" if record["val_oa"] is None else f"{100 * record['val_oa']:.2f}%", record["seconds"],
-            )
-            bar.set_postfix(loss=f"{record['train_loss']:.3f}",
-                            val_oa="-" if record["val_oa"] is None else f"{100 * record['val_oa']:.1f}")
-            if epoch_callback is not None:
-                epoch_callback(epoch, model)
-            if self.patience is not None and stale >= self.patience:
-                log.info("no better validation OA for %d epochs: stopping early", stale)
-                break
-        self.train_seconds = time.perf_counter() - start
+        step_seconds = self.history[-1]["step_seconds"] if self.history else 0.0
+        last_good = snapshot(first_epoch - 1)
+        bar = tqdm(range(first_epoch, self.epochs + 1), desc="train", unit="epoch", disable=None,
+                   initial=first_epoch - 1, total=self.epochs)
+        with StopRequest() as stop:
+            for epoch in bar:
+                model.train()
+                order = train_pixels[torch.randperm(len(train_pixels), generator=generator)]
+                total_loss, seen = 0.0, 0
+                tic = time.perf_counter()
+                for batch in order.split(self.batch_size):
+                    x = sampler(batch).to(self.device, non_blocking=True)
+                    y = targets[batch].to(self.device, non_blocking=True)
+                    with autocast(self.precision, self.device):
+                        loss = loss_fn(model(x), y)
+                    optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    optimizer.step()
+                    if scheduler is not None:
+                        scheduler.step()
+                    total_loss += float(loss.detach()) * len(batch)
+                    seen += len(batch)
+                    if stop.requested:
+                        raise TrainingInterrupted(last_good)
+                step_seconds += time.perf_counter() - tic
+                record = {"epoch": epoch, "train_loss": total_loss / seen, "val_oa": None, "step_seconds": step_seconds}
+                if len(split.val):
+                    pred = self.predict(model, sampler, split.val).argmax(1).numpy()
+                    record["val_oa"] = float((pred == labels[split.val]).mean())
+                record["seconds"] = elapsed + time.perf_counter() - start
+                self.history.append(record)
+                score = record["val_oa"] if record["val_oa"] is not None else float(epoch)
+                if score > best_oa:
+                    best_oa, stale, self.best_epoch = score, 0, epoch
+                    best_state = copy.deepcopy(model.state_dict())
+                else:
+                    stale += 1
+                log.info(
+                    "epoch %d loss %.4f val OA %s (%.1fs)", epoch, record["train_loss"],
+                    "-" if record["val_oa"] is None else f"{100 * record['val_oa']:.2f}%", record["seconds"],
+                )
+                bar.set_postfix(loss=f"{record['train_loss']:.3f}",
+                                val_oa="-" if record["val_oa"] is None else f"{100 * record['val_oa']:.1f}")
+                if epoch_callback is not None:
+                    epoch_callback(epoch, model)
+                last_good = snapshot(epoch)
+                if stop.requested:
+                    raise TrainingInterrupted(last_good)
+                if self.patience is not None and stale >= self.patience:
+                    log.info("no better validation OA for %d epochs: stopping early", stale)
+                    break
+        self.train_seconds = elapsed + time.perf_counter() - start
         model.load_state_dict(best_state)
         return model
 

@@ -1,0 +1,108 @@
+"""Interrupted runs: SIGTERM saves a resumable state; resuming ends exactly like an uninterrupted run."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+import torch
+from cli_helpers import run_cli, script
+
+from hsi.train.resume import config_differences
+
+# Small batches make each epoch last long enough to be interrupted in the middle of it.
+SLOW = ["deterministic=true", "trainer.epochs=6", "trainer.batch_size=4", "trainer.precision=fp32",
+        "split.train_fraction=0.3", "maps.enabled=false"]
+
+
+def _terminate_mid_training(args, cwd, run_dir):
+    log = run_dir / "train.log"
+    proc = subprocess.Popen([script("hsi-train"), *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "HYDRA_FULL_ERROR": "0"})
+    deadline = time.time() + 300
+    while time.time() < deadline:  # a safety net only: the loop ends when epoch 2 is logged
+        if log.is_file() and "epoch 2 " in log.read_text():
+            break
+        if proc.poll() is not None:
+            pytest.fail(f"training ended before it could be interrupted: {proc.stderr.read()}")
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=300)
+    return proc.returncode, stderr
+
+
+@pytest.fixture(scope="module")
+def interrupted(tmp_path_factory):
+    """One run stopped by SIGTERM during epoch 3, and the same run left alone, on the synthetic scene."""
+    from conftest import make_scene, write_mat_v5
+
+    tmp = tmp_path_factory.mktemp("resume")
+    cube, gt = make_scene()
+    write_mat_v5(tmp / "cube.mat", "cube", cube)
+    write_mat_v5(tmp / "gt.mat", "labels", gt)
+    overrides = ["dataset=custom", f"dataset.cube_path={tmp / 'cube.mat'}", f"dataset.gt_path={tmp / 'gt.mat'}",
+                 "preprocess.n_components=15", "preprocess.window=9", *SLOW]
+    straight = tmp / "straight"
+    result = run_cli("hsi-train", *overrides, f"hydra.run.dir={straight}", cwd=tmp)
+    assert result.returncode == 0, result.stderr
+    run_dir = tmp / "interrupted"
+    code, stderr = _terminate_mid_training([*overrides, f"hydra.run.dir={run_dir}"], tmp, run_dir)
+    return {"tmp": tmp, "overrides": overrides, "straight": straight, "run_dir": run_dir, "code": code,
+            "stderr": stderr}
+
+
+def test_sigterm_leaves_a_resumable_incomplete_run(interrupted):
+    run_dir = interrupted["run_dir"]
+    assert interrupted["code"] == 130, interrupted["stderr"]
+    assert "Continue it with: hsi-train trainer.resume=" in interrupted["stderr"]
+    assert "Traceback" not in interrupted["stderr"]
+    assert (run_dir / "resume.pt").is_file() and not (run_dir / "metrics.json").exists()
+    assert "INCOMPLETE" in (run_dir / "report.md").read_text()
+    note = json.loads((run_dir / "incomplete.json").read_text())
+    assert note["epochs_done"] >= 2 and note["epochs"] == 6
+    state = torch.load(run_dir / "resume.pt", weights_only=True)
+    assert state["trainer"]["epoch"] == note["epochs_done"] and "optimizer" in state["trainer"]
+
+
+def test_a_resume_with_another_config_is_refused_naming_the_fields(interrupted):
+    tmp, run_dir = interrupted["tmp"], interrupted["run_dir"]
+    result = run_cli("hsi-train", *interrupted["overrides"], "model=hybridsn_se", f"trainer.resume={run_dir}",
+                     f"hydra.run.dir={tmp / 'refused'}", cwd=tmp)
+    assert result.returncode == 2
+    assert "was saved with another configuration (model.attention: 'none' -> 'se')" in result.stderr
+    assert (run_dir / "resume.pt").is_file() and not (tmp / "refused").exists()  # nothing is lost
+
+
+def test_resuming_gives_the_uninterrupted_metrics(interrupted):
+    tmp, run_dir = interrupted["tmp"], interrupted["run_dir"]
+    resumed = run_cli("hsi-train", *interrupted["overrides"], f"trainer.resume={run_dir}",
+                      f"hydra.run.dir={tmp / 'session'}", cwd=tmp)
+    assert resumed.returncode == 0, resumed.stderr
+    assert not (tmp / "session").exists()  # the resumed run wrote into the interrupted folder
+    assert not (run_dir / "resume.pt").exists() and not (run_dir / "incomplete.json").exists()
+    a = json.loads((interrupted["straight"] / "metrics.json").read_text())
+    b = json.loads((run_dir / "metrics.json").read_text())
+    for key in ("overall_accuracy", "average_accuracy", "kappa", "confusion_matrix", "best_epoch"):
+        assert a[key] == b[key], key
+    assert [h["train_loss"] for h in a["history"]] == [h["train_loss"] for h in b["history"]]
+    assert "resumed session" in (run_dir / "train.log").read_text()
+
+
+def test_config_differences_ignore_what_may_change():
+    saved = {"model": {"attention": "none"}, "trainer": {"epochs": 5, "device": "cpu", "resume": None}, "seed": 0}
+    current = {"model": {"attention": "none"}, "trainer": {"epochs": 5, "device": "cuda", "resume": "x"}, "seed": 0}
+    assert config_differences(saved, current) == []
+    current["trainer"]["epochs"] = 9
+    assert config_differences(saved, current) == ["trainer.epochs: 5 -> 9"]
+
+
+def test_a_finished_run_has_nothing_to_resume(interrupted):
+    tmp = interrupted["tmp"]
+    result = run_cli("hsi-train", *interrupted["overrides"], f"trainer.resume={interrupted['straight']}",
+                     f"hydra.run.dir={tmp / 'nothing'}", cwd=tmp)
+    assert result.returncode == 2
+    assert "it is a finished run, nothing to resume" in result.stderr
