@@ -15,16 +15,30 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from sklearn.metrics import ConfusionMatrixDisplay  # noqa: E402
 
+from hsi.errors import UserError  # noqa: E402
+
 
 def write_atomically(path: Path, data: bytes | str) -> None:
-    """Write to a temporary name beside ``path`` and rename, so ``path`` is never half-written."""
+    """Write to a temporary name beside ``path`` and rename, so ``path`` is never half-written.
+
+    A process killed before the rename leaves the previous version of ``path`` intact. A
+    full disk or a read-only folder becomes a plain :class:`UserError` (the previous version
+    is intact then too).
+    """
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        f.write(data.encode() if isinstance(data, str) else data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data.encode() if isinstance(data, str) else data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise UserError(
+            f"Could not write {path} ({exc.strerror or exc}); free some disk space or choose a writable "
+            "output folder, then run again (any earlier version of the file is intact)."
+        ) from exc
 
 
 def save_figure(fig, path: Path) -> None:

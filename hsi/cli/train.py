@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import tempfile
 import traceback
 from pathlib import Path
 
@@ -38,8 +39,29 @@ def _keep_resume_log(hydra_dir: Path, run_dir: Path) -> None:
             out.write(f"\n# resumed session, first logged in {hydra_dir}\n" + log_file.read_text())
 
 
+def _output_folder_is_writable(argv: list[str]) -> None:
+    """Hydra creates the run folder before hsi runs; check first that it can, to fail plainly."""
+    chosen = [a.split("=", 1)[1] for a in argv if a.startswith(("hydra.run.dir=", "hydra.sweep.dir="))]
+    for target in chosen or ["outputs"]:
+        parent = Path(target).expanduser().absolute()
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        try:
+            tempfile.TemporaryDirectory(dir=parent).cleanup()
+        except OSError as exc:
+            fail("hsi-train", UserError(
+                f"Cannot create the run folder {target} ({exc.strerror or exc}); choose a writable place "
+                "with hydra.run.dir=... (or hydra.sweep.dir=... for -m), or run from a writable folder."))
+
+
+def main() -> None:
+    """The console script: a plain check of the output folder, then Hydra."""
+    _output_folder_is_writable(sys.argv[1:])
+    _main()
+
+
 @hydra.main(version_base="1.3", config_path="pkg://hsi.configs", config_name="train")
-def main(cfg: DictConfig) -> float | None:
+def _main(cfg: DictConfig) -> float | None:
     hydra_cfg = HydraConfig.get()
     hydra_dir = Path(hydra_cfg.runtime.output_dir)
     resuming = bool(cfg.trainer.get("resume"))

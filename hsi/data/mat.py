@@ -24,10 +24,16 @@ def _is_hdf5(path: Path) -> bool:
 def mat_keys(path: Path) -> list[str]:
     """The variable names stored in a .mat file (no MATLAB header entries)."""
     path = Path(path)
-    if _is_hdf5(path):
-        with h5py.File(path, "r") as f:
-            return sorted(k for k in f.keys() if not k.startswith("#"))
-    return sorted(k for k, *_ in scipy.io.whosmat(path))
+    try:
+        if _is_hdf5(path):
+            with h5py.File(path, "r") as f:
+                return sorted(k for k in f.keys() if not k.startswith("#"))
+        return sorted(k for k, *_ in scipy.io.whosmat(path))
+    except Exception as exc:  # scipy/h5py raise many types for truncated or foreign files
+        raise UserError(
+            f"The file {path} could not be read as a MATLAB .mat file ({exc or type(exc).__name__}); "
+            "replace it with an intact copy."
+        ) from exc
 
 
 def load_mat_array(path: Path, key: str) -> np.ndarray:
@@ -54,7 +60,7 @@ def load_mat_array(path: Path, key: str) -> np.ndarray:
         raise
     except Exception as exc:  # scipy/h5py raise many types for corrupt files
         raise UserError(
-            f"The file {path} could not be read as a MATLAB .mat file ({exc}); "
+            f"The file {path} could not be read as a MATLAB .mat file ({exc or type(exc).__name__}); "
             "replace it with an intact copy."
         ) from exc
     return np.ascontiguousarray(array)
