@@ -158,4 +158,7 @@ def write_run_report(run_dir: Path, metrics: dict, history: list[dict]) -> None:
         plot_curves(run_dir, history)
     write_per_class_csv(run_dir, metrics["per_class"])
     write_report_md(run_dir, metrics)
+    from hsi.pages import write_run_page
+
+    write_run_page(run_dir, metrics)
     write_metrics_json(run_dir, metrics)

@@ -8,6 +8,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from cli_helpers import run_cli  # noqa: E402
 from synthetic import make_scene, write_mat_v5  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -38,3 +39,24 @@ def scene_files(tmp_path) -> dict:
         "preprocess.n_components=15", "preprocess.window=9",
     ]
     return {"cube": cube, "gt": gt, "cube_path": cube_path, "gt_path": gt_path, "overrides": overrides}
+
+
+FAST = ["trainer.epochs=15", "trainer.batch_size=16", "split.train_fraction=0.2", "trainer.precision=fp32"]
+
+
+@pytest.fixture(scope="session")
+def finished_run(tmp_path_factory):
+    """One short real training run on the synthetic scene, shared by the checks below."""
+    tmp = tmp_path_factory.mktemp("e2e")
+    cube, gt = make_scene()
+    write_mat_v5(tmp / "cube.mat", "cube", cube)
+    write_mat_v5(tmp / "gt.mat", "labels", gt)
+    run_dir = tmp / "run"
+    result = run_cli(
+        "hsi-train", "dataset=custom", f"dataset.cube_path={tmp / 'cube.mat'}", "dataset.cube_key=cube",
+        f"dataset.gt_path={tmp / 'gt.mat'}", "dataset.gt_key=labels", "dataset.name=synthetic",
+        "dataset.class_names=[water,field,forest,town]",
+        "preprocess.n_components=15", "preprocess.window=9", *FAST, f"hydra.run.dir={run_dir}", cwd=tmp,
+    )
+    assert result.returncode == 0, result.stderr
+    return run_dir

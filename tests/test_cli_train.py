@@ -11,27 +11,7 @@ import pytest
 import torch
 from cli_helpers import run_cli
 
-FAST = ["trainer.epochs=15", "trainer.batch_size=16", "split.train_fraction=0.2", "trainer.precision=fp32"]
-
-
-@pytest.fixture(scope="module")
-def finished_run(tmp_path_factory):
-    """One short real training run on the synthetic scene, shared by the checks below."""
-    tmp = tmp_path_factory.mktemp("e2e")
-    from conftest import make_scene, write_mat_v5
-
-    cube, gt = make_scene()
-    write_mat_v5(tmp / "cube.mat", "cube", cube)
-    write_mat_v5(tmp / "gt.mat", "labels", gt)
-    run_dir = tmp / "run"
-    result = run_cli(
-        "hsi-train", "dataset=custom", f"dataset.cube_path={tmp / 'cube.mat'}", "dataset.cube_key=cube",
-        f"dataset.gt_path={tmp / 'gt.mat'}", "dataset.gt_key=labels", "dataset.name=synthetic",
-        "dataset.class_names=[water,field,forest,town]",
-        "preprocess.n_components=15", "preprocess.window=9", *FAST, f"hydra.run.dir={run_dir}", cwd=tmp,
-    )
-    assert result.returncode == 0, result.stderr
-    return run_dir
+from conftest import FAST  # noqa: E402
 
 
 def test_training_learns_the_synthetic_scene(finished_run):

@@ -77,4 +77,11 @@ def render_run(run_dir: Path, overrides: list[str] | None = None, out_dir: Path 
                      palette=cfg.get("maps", {}).get("palette", "spectral"),
                      title=f"{checkpoint['model_name']} on {scene.name}")
     log.info("maps of %s (%s path, %.2fs) written to %s", scene.name, info["path"], info["seconds"], out_dir)
+    metrics_file = run_dir / "metrics.json"
+    if not other_scene and out_dir == run_dir / "maps" and metrics_file.is_file():
+        import json
+
+        from hsi.pages import write_run_page
+
+        write_run_page(run_dir, json.loads(metrics_file.read_text()))  # the page shows the new maps
     return out_dir

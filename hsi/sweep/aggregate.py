@@ -47,8 +47,8 @@ def _seeds(overrides: list[str], config: dict) -> tuple[int | None, int | None]:
 
     def pick(name):
         raw = values.get(name, config.get(name))
-        if isinstance(raw, str) and raw.startswith("${"):
-            raw = base
+        if raw is None or (isinstance(raw, str) and raw.startswith("${")):
+            raw = base  # split_seed and init_seed follow seed unless given
         return None if raw is None else int(raw)
 
     return pick("split_seed"), pick("init_seed")
@@ -155,6 +155,9 @@ def summarise_sweep(sweep_dir: Path) -> dict:
         from hsi.sweep.plot import plot_summary
 
         plot_summary(sweep_dir / "summary.png", summary)
+    from hsi.pages import write_sweep_page
+
+    write_sweep_page(sweep_dir, summary, runs)
     return summary
 
 

@@ -1,0 +1,82 @@
+"""report.html for a run and for a sweep: self-contained pages built from Jinja2 templates.
+
+Images are referenced by relative paths inside the folder, nothing is fetched from the
+internet, and the layout reflows down to a phone's width, so a run or sweep folder can be
+zipped, mailed and opened anywhere.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+import hsi
+from hsi.report import _split_line, _training_line, write_atomically
+
+MAP_CAPTIONS = (
+    ("rgb.png", "False-colour composite"),
+    ("ground_truth.png", "Ground truth"),
+    ("prediction.png", "Prediction, every pixel"),
+    ("prediction_labelled.png", "Prediction, labelled pixels"),
+    ("errors.png", "Errors on test pixels (training pixels marked)"),
+    ("split.png", "Training, validation and test pixels"),
+)
+RUN_FILES = ("metrics.json", "report.md", "per_class.csv", "split.npz", "checkpoint.pt", "train.log",
+             "maps/prediction.hdr", "maps/prediction.img", "maps/predictions.npz")
+
+
+def _pct(x) -> str:
+    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.2f}"
+
+
+def _pvalue(p) -> str:
+    return "n/a" if p is None or (isinstance(p, float) and math.isnan(p)) else f"{p:.3g}"
+
+
+def _environment() -> Environment:
+    env = Environment(loader=PackageLoader("hsi", "templates"), autoescape=select_autoescape(["html", "j2"]),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(pct=_pct, pvalue=_pvalue, version=hsi.__version__)
+    return env
+
+
+def write_run_page(run_dir: Path, metrics: dict) -> Path:
+    """``report.html`` in a run folder, from its metrics and the images already written there."""
+    run_dir = Path(run_dir)
+    maps_dir = run_dir / "maps"
+    maps = [(f"maps/{name}", caption) for name, caption in MAP_CAPTIONS if (maps_dir / name).is_file()]
+    html = _environment().get_template("run.html.j2").render(
+        title=f"{metrics['model']} on {metrics['dataset']}", m=metrics, p=metrics["protocol"],
+        split_line=_split_line(metrics["protocol"]["split"]),
+        training_line=_training_line(metrics["protocol"]["training"], metrics["best_epoch"]),
+        has_curves=(run_dir / "curves.png").is_file(), maps=maps,
+        overview="maps/overview.png" if (maps_dir / "overview.png").is_file() else None,
+        files=[name for name in RUN_FILES if (run_dir / name).is_file()],
+    )
+    write_atomically(run_dir / "report.html", html)
+    return run_dir / "report.html"
+
+
+def write_sweep_page(sweep_dir: Path, summary: dict, runs: list) -> Path:
+    """``report.html`` in a sweep folder: groups, variance study, comparisons, links to every run."""
+    from hsi.sweep.aggregate import variance_sentence
+
+    sweep_dir = Path(sweep_dir)
+    studies = [(variance_sentence(name, g["variance_study"]), g["variance_study"]["shares"])
+               for name, g in summary["groups"].items() if g["variance_study"]]
+    rows = []
+    for r in runs:
+        page = r.path / "report.html"
+        rows.append({
+            "name": str(r.path.relative_to(sweep_dir)), "group": r.group, "split_seed": r.split_seed,
+            "init_seed": r.init_seed, "oa": r.metrics.get("overall_accuracy"), "status": r.status, "error": r.error,
+            "page": str(page.relative_to(sweep_dir)) if page.is_file() else None,
+        })
+    html = _environment().get_template("sweep.html.j2").render(
+        title=f"Sweep {sweep_dir.name}", s=summary, studies=studies, runs=rows,
+        has_plot=(sweep_dir / "summary.png").is_file(),
+    )
+    write_atomically(sweep_dir / "report.html", html)
+    return sweep_dir / "report.html"
