@@ -65,6 +65,21 @@ def _check_val_fraction(val_fraction: float) -> None:
         raise UserError(f"split.val_fraction is {val_fraction}; it must lie in [0, 1).")
 
 
+def _check_fractions(train_fraction: float, val_fraction: float) -> None:
+    if not 0.0 < train_fraction < 1.0:
+        raise UserError(f"split.train_fraction is {train_fraction}; it must lie strictly between 0 and 1.")
+    _check_val_fraction(val_fraction)
+    if train_fraction + val_fraction >= 1.0:
+        raise UserError(
+            f"split.train_fraction + split.val_fraction = {train_fraction + val_fraction:g}, "
+            "which leaves no test pixels; make their sum less than 1."
+        )
+
+
+def _name(k: int, class_names) -> str:
+    return class_names[k - 1] if class_names else f"class {k}"
+
+
 def _assemble(per_class: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> Split:
     train, val, test = (np.sort(np.concatenate([p[i] for p in per_class])) for i in range(3))
     return Split(train, val, test)
@@ -79,14 +94,7 @@ def stratified_fraction_split(
     The rest tests. Counts are rounded per class, with at least one training pixel per class.
     (``window`` is accepted like every split takes it; random splits ignore it.)
     """
-    if not 0.0 < train_fraction < 1.0:
-        raise UserError(f"split.train_fraction is {train_fraction}; it must lie strictly between 0 and 1.")
-    _check_val_fraction(val_fraction)
-    if train_fraction + val_fraction >= 1.0:
-        raise UserError(
-            f"split.train_fraction + split.val_fraction = {train_fraction + val_fraction:g}, "
-            "which leaves no test pixels; make their sum less than 1."
-        )
+    _check_fractions(train_fraction, val_fraction)
     rng = np.random.default_rng(seed)
     parts = []
     for k, pixels in _class_pixels(gt).items():
@@ -94,7 +102,7 @@ def stratified_fraction_split(
         n_train = max(1, int(round(train_fraction * n)))
         n_val = int(round(val_fraction * n))
         if n_train + n_val >= n:
-            name = class_names[k - 1] if class_names else f"class {k}"
+            name = _name(k, class_names)
             raise UserError(
                 f"Class {k} ({name}) has only {n} labelled pixels, too few for {n_train} training "
                 f"and {n_val} validation pixels plus one test pixel; lower split.train_fraction "
@@ -119,7 +127,7 @@ def per_class_count_split(
         n = len(pixels)
         n_val = int(round(val_fraction * n))
         if train_per_class + n_val >= n:
-            name = class_names[k - 1] if class_names else f"class {k}"
+            name = _name(k, class_names)
             raise UserError(
                 f"Class {k} ({name}) has only {n} labelled pixels, too few for {train_per_class} "
                 f"training and {n_val} validation pixels plus one test pixel; lower split.train_per_class."
@@ -147,14 +155,7 @@ def spatially_disjoint_split(
     so and its test support is 0. After Nalepa, Myller, Kawulok, "Validating Hyperspectral
     Image Segmentation", IEEE GRSL 16(8), 2019.
     """
-    if not 0.0 < train_fraction < 1.0:
-        raise UserError(f"split.train_fraction is {train_fraction}; it must lie strictly between 0 and 1.")
-    _check_val_fraction(val_fraction)
-    if train_fraction + val_fraction >= 1.0:
-        raise UserError(
-            f"split.train_fraction + split.val_fraction = {train_fraction + val_fraction:g}, "
-            "which leaves no test pixels; make their sum less than 1."
-        )
+    _check_fractions(train_fraction, val_fraction)
     if block_size < 1:
         raise UserError(f"split.block_size is {block_size}; it must be at least 1 pixel.")
     rng = np.random.default_rng(seed)
@@ -165,7 +166,7 @@ def spatially_disjoint_split(
     parts = []
     for k, pixels in _class_pixels(gt).items():
         if len(pixels) < 2:
-            name = class_names[k - 1] if class_names else f"class {k}"
+            name = _name(k, class_names)
             raise UserError(f"Class {k} ({name}) has a single labelled pixel; it cannot both train and test.")
         blocks = rng.permutation(np.unique(block_id[pixels]))
         if len(blocks) >= 2:
@@ -196,7 +197,7 @@ def spatially_disjoint_split(
     split = Split(split.train, split.val[~near_training[split.val]], split.test[~near_training[split.test]])
     untested = [k for k in _class_pixels(gt) if not (flat_gt[split.test] == k).any()]
     if untested:
-        names = ", ".join(class_names[k - 1] if class_names else f"class {k}" for k in untested)
+        names = ", ".join(_name(k, class_names) for k in untested)
         log.warning("no test pixel of %s lies outside every training window: trained on, not tested", names)
     return split
 
@@ -245,6 +246,6 @@ def mask_split(
     trained = np.unique(gt.ravel()[sets["train"]])
     missing = sorted(set(np.unique(gt[labelled]).tolist()) - set(trained.tolist()))
     if missing:
-        names = ", ".join(class_names[k - 1] if class_names else f"class {k}" for k in missing)
+        names = ", ".join(_name(k, class_names) for k in missing)
         raise UserError(f"The training mask holds no pixel of {names}; every class needs training pixels.")
     return Split(sets["train"], sets["val"], sets["test"])

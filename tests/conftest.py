@@ -9,7 +9,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from cli_helpers import run_cli  # noqa: E402
-from synthetic import make_scene, write_mat_v5  # noqa: E402
+from synthetic import make_scene, write_scene_files  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,14 +31,9 @@ def indian_pines_root() -> Path:
 def scene_files(tmp_path) -> dict:
     """A synthetic scene written as two v5 .mat files, with the overrides that select it."""
     cube, gt = make_scene()
-    cube_path = write_mat_v5(tmp_path / "cube.mat", "cube", cube)
-    gt_path = write_mat_v5(tmp_path / "gt.mat", "labels", gt)
-    overrides = [
-        "dataset=custom", f"dataset.cube_path={cube_path}", "dataset.cube_key=cube",
-        f"dataset.gt_path={gt_path}", "dataset.gt_key=labels", "dataset.name=synthetic",
-        "preprocess.n_components=15", "preprocess.window=9",
-    ]
-    return {"cube": cube, "gt": gt, "cube_path": cube_path, "gt_path": gt_path, "overrides": overrides}
+    overrides = write_scene_files(tmp_path)
+    return {"cube": cube, "gt": gt, "cube_path": tmp_path / "cube.mat", "gt_path": tmp_path / "gt.mat",
+            "overrides": overrides}
 
 
 FAST = ["trainer.epochs=15", "trainer.batch_size=16", "split.train_fraction=0.2", "trainer.precision=fp32"]
@@ -48,15 +43,8 @@ FAST = ["trainer.epochs=15", "trainer.batch_size=16", "split.train_fraction=0.2"
 def finished_run(tmp_path_factory):
     """One short real training run on the synthetic scene, shared by the checks below."""
     tmp = tmp_path_factory.mktemp("e2e")
-    cube, gt = make_scene()
-    write_mat_v5(tmp / "cube.mat", "cube", cube)
-    write_mat_v5(tmp / "gt.mat", "labels", gt)
     run_dir = tmp / "run"
-    result = run_cli(
-        "hsi-train", "dataset=custom", f"dataset.cube_path={tmp / 'cube.mat'}", "dataset.cube_key=cube",
-        f"dataset.gt_path={tmp / 'gt.mat'}", "dataset.gt_key=labels", "dataset.name=synthetic",
-        "dataset.class_names=[water,field,forest,town]",
-        "preprocess.n_components=15", "preprocess.window=9", *FAST, f"hydra.run.dir={run_dir}", cwd=tmp,
-    )
+    result = run_cli("hsi-train", *write_scene_files(tmp), "dataset.class_names=[water,field,forest,town]", *FAST,
+                     f"hydra.run.dir={run_dir}", cwd=tmp)
     assert result.returncode == 0, result.stderr
     return run_dir

@@ -39,3 +39,15 @@ def write_mat_v73(path: Path, key: str, array: np.ndarray) -> Path:
     with open(path, "r+b") as f:
         f.write(b"MATLAB 7.3 MAT-file, Platform: GLNXA64, Created on: synthetic HDF5 schema 1.00 .")
     return Path(path)
+
+
+def write_scene_files(folder: Path, name: str = "synthetic", **scene_kwargs) -> list[str]:
+    """Write :func:`make_scene` as two v5 .mat files in ``folder``; return the hsi-train overrides that load it."""
+    cube, gt = make_scene(**scene_kwargs)
+    write_mat_v5(Path(folder) / "cube.mat", "cube", cube)
+    write_mat_v5(Path(folder) / "gt.mat", "labels", gt)
+    return [
+        "dataset=custom", f"dataset.cube_path={Path(folder) / 'cube.mat'}", "dataset.cube_key=cube",
+        f"dataset.gt_path={Path(folder) / 'gt.mat'}", "dataset.gt_key=labels", f"dataset.name={name}",
+        "preprocess.n_components=15", "preprocess.window=9",
+    ]

@@ -38,14 +38,10 @@ def _terminate_mid_training(args, cwd, run_dir):
 @pytest.fixture(scope="module")
 def interrupted(tmp_path_factory):
     """One run stopped by SIGTERM during epoch 3, and the same run left alone, on the synthetic scene."""
-    from conftest import make_scene, write_mat_v5
+    from synthetic import write_scene_files
 
     tmp = tmp_path_factory.mktemp("resume")
-    cube, gt = make_scene()
-    write_mat_v5(tmp / "cube.mat", "cube", cube)
-    write_mat_v5(tmp / "gt.mat", "labels", gt)
-    overrides = ["dataset=custom", f"dataset.cube_path={tmp / 'cube.mat'}", f"dataset.gt_path={tmp / 'gt.mat'}",
-                 "preprocess.n_components=15", "preprocess.window=9", *SLOW]
+    overrides = [*write_scene_files(tmp), *SLOW]
     straight = tmp / "straight"
     result = run_cli("hsi-train", *overrides, f"hydra.run.dir={straight}", cwd=tmp)
     assert result.returncode == 0, result.stderr
