@@ -82,7 +82,7 @@ def _main(cfg: DictConfig) -> float | None:
             _record_failure(run_dir, error)
             return None
     try:
-        if (run_dir / "metrics.json").exists():
+        if not resuming and (run_dir / "metrics.json").exists():
             raise UserError(
                 f"{run_dir} already holds a finished run; choose another folder with hydra.run.dir=..."
             )

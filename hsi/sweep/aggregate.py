@@ -84,6 +84,8 @@ def _group_summary(runs: list[RunRecord]) -> dict:
     finished = [r for r in runs if r.status == "finished"]
     out = {name: describe([r.metrics[key] for r in finished]) for key, name in METRICS}
     out["train_seconds_mean"] = float(np.mean([r.metrics["train_seconds"] for r in finished])) if finished else math.nan
+    leakage = [r.metrics.get("protocol", {}).get("test_pixels_in_training_windows") for r in finished]
+    out["leakage_mean"] = float(np.mean(leakage)) if finished and None not in leakage else None
     if finished:
         names = finished[0].metrics["class_names"]
         per_class = np.array([[c["accuracy"] for c in r.metrics["per_class"]] for r in finished])
@@ -190,14 +192,15 @@ def _pct(x: float) -> str:
 
 def _markdown(summary: dict) -> str:
     lines = [f"# Sweep summary: {summary['runs']['finished']} of {summary['runs']['total']} runs finished", "",
-             "| group | runs | OA mean ± std (%) | OA 95% CI | AA mean ± std (%) | kappa mean ± std (x100) | train s |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+             "| group | runs | OA mean ± std (%) | OA 95% CI | AA mean ± std (%) | kappa mean ± std (x100) | train s "
+             "| test px in training windows (%) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for group, g in summary["groups"].items():
         oa, aa, k = g["OA"], g["AA"], g["kappa"]
         lines.append(
             f"| `{group}` | {oa['count']} | {_pct(oa['mean'])} ± {_pct(oa['std'])} | "
             f"[{_pct(oa['ci_low'])}, {_pct(oa['ci_high'])}] | {_pct(aa['mean'])} ± {_pct(aa['std'])} | "
-            f"{_pct(k['mean'])} ± {_pct(k['std'])} | {g['train_seconds_mean']:.1f} |")
+            f"{_pct(k['mean'])} ± {_pct(k['std'])} | {g['train_seconds_mean']:.1f} | {_pct(g['leakage_mean'])} |")
     studies = [(g, s["variance_study"]) for g, s in summary["groups"].items() if s["variance_study"]]
     if studies:
         lines += ["", "## Why results differ", ""]
