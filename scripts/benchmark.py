@@ -159,7 +159,9 @@ def main() -> None:
     with PeakRSS() as rss:
         padded = pad_cube(reduced, WINDOW // 2, "zero")
         sampler = PatchSampler(padded, WINDOW, scene.shape[1])
-        trainer, _ = tool_trainer(["trainer.epochs=" + str(args.epochs + 1), "trainer.scheduler=null", *args.trainer])
+        # Same batch size as the baseline, so the ratio compares pipelines, not batch sizes.
+        trainer, _ = tool_trainer([f"trainer.epochs={args.epochs + 1}", "trainer.scheduler=null",
+                                   f"trainer.batch_size={BATCH}", *args.trainer])
         torch.manual_seed(args.seed)
         trainer.fit(HybridSN(COMPONENTS, WINDOW, 16), sampler, labels, timed_only, seed=args.seed)
         timed = trainer.history[-1]["step_seconds"] - trainer.history[0]["step_seconds"]  # first epoch = warm-up
