@@ -135,7 +135,8 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
         tic = time.perf_counter()
         model.fit(spectra[split.train], labels[split.train])
         fit_seconds = time.perf_counter() - tic
-        predicted = model.predict_proba(spectra[split.test]).argmax(1)
+        if not cfg.maps.enabled:
+            predicted = model.predict_proba(spectra[split.test]).argmax(1)
         history, best_epoch, model_state, num_parameters = [], None, {}, None
         training = {"classifier": type(model).__name__, **model.chosen}
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 import hsi
-from hsi.report import _split_line, _training_line, write_atomically
+from hsi.report import split_description, training_description, write_atomically
 
 MAP_CAPTIONS = (
     ("rgb.png", "False-colour composite"),
@@ -49,8 +49,8 @@ def write_run_page(run_dir: Path, metrics: dict) -> Path:
     maps = [(f"maps/{name}", caption) for name, caption in MAP_CAPTIONS if (maps_dir / name).is_file()]
     html = _environment().get_template("run.html.j2").render(
         title=f"{metrics['model']} on {metrics['dataset']}", m=metrics, p=metrics["protocol"],
-        split_line=_split_line(metrics["protocol"]["split"]),
-        training_line=_training_line(metrics["protocol"]["training"], metrics["best_epoch"]),
+        split_line=split_description(metrics["protocol"]["split"]),
+        training_line=training_description(metrics["protocol"]["training"], metrics["best_epoch"]),
         has_curves=(run_dir / "curves.png").is_file(), maps=maps,
         overview="maps/overview.png" if (maps_dir / "overview.png").is_file() else None,
         files=[name for name in RUN_FILES if (run_dir / name).is_file()],

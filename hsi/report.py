@@ -66,13 +66,13 @@ def _pct(x: float) -> str:
     return f"{100 * x:.2f}"
 
 
-def _split_line(split: dict) -> str:
+def split_description(split: dict) -> str:
     name = str(split.get("_target_", "?")).rsplit(".", 1)[-1]
     args = ", ".join(f"{k}={v}" for k, v in split.items() if not k.startswith("_"))
     return f"{name}({args})"
 
 
-def _training_line(training: dict, best_epoch: int | None) -> str:
+def training_description(training: dict, best_epoch: int | None) -> str:
     if "epochs" not in training:
         return ", ".join(f"{k} {v}" for k, v in training.items())
     return (f"{training['epochs_run']} of {training['epochs']} epochs, batch {training['batch_size']}, "
@@ -92,7 +92,7 @@ def write_report_md(run_dir: Path, metrics: dict) -> None:
         "",
         "## Protocol",
         "",
-        f"- split: {_split_line(p['split'])}; pixels train/val/test = "
+        f"- split: {split_description(p['split'])}; pixels train/val/test = "
         f"{metrics['split_sizes']['train']}/{metrics['split_sizes']['val']}/{metrics['split_sizes']['test']}",
         f"- seeds: split {p['split_seed']}, init {p['init_seed']}",
         f"- PCA: {p['pca_components']} components, whiten={p['pca_whiten']}, fitted on `{p['pca_fit_scope']}` pixels"
@@ -100,7 +100,7 @@ def write_report_md(run_dir: Path, metrics: dict) -> None:
         f"- window: {p['window']}x{p['window']}, padding: {p['padding']}",
         f"- leakage: {100 * p['test_pixels_in_training_windows']:.1f}% of test pixels lie inside some training "
         f"window; PCA {'saw' if p['pca_saw_test_pixels'] else 'did not see'} test pixels",
-        "- training: " + _training_line(p["training"], metrics["best_epoch"]),
+        "- training: " + training_description(p["training"], metrics["best_epoch"]),
         "",
         "## Per class",
         "",

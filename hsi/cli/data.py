@@ -72,10 +72,10 @@ def cmd_info(name: str, root: Path, preview: Path | None) -> None:
           f"{scene.num_classes} classes, {int(counts.sum())} labelled pixels")
     for k, (label, count) in enumerate(zip(scene.class_names, counts), start=1):
         print(f"  {k:>2} {label:<32} {int(count):>7}")
-    from hsi.maps.render import _save_image, rgb_composite
+    from hsi.maps.render import save_upscaled_image, rgb_composite
 
     out = preview or source.cube_path.parent / "preview.png"
-    _save_image(out, (rgb_composite(scene.cube, scene.rgb_bands) * 255).astype(np.uint8), min_side=300)
+    save_upscaled_image(out, (rgb_composite(scene.cube, scene.rgb_bands) * 255).astype(np.uint8), min_side=300)
     print(f"preview: {out}")
 
 

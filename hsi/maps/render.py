@@ -57,7 +57,7 @@ def split_image(gt: np.ndarray, masks: dict[str, np.ndarray]) -> np.ndarray:
     return out
 
 
-def _save_image(path: Path, image: np.ndarray, min_side: int = 435) -> None:
+def save_upscaled_image(path: Path, image: np.ndarray, min_side: int = 435) -> None:
     """Save at an integer upscale (nearest neighbour) so small scenes stay legible pixel by pixel."""
     scale = max(1, -(-min_side // min(image.shape[:2])))
     big = np.repeat(np.repeat(image, scale, axis=0), scale, axis=1)
@@ -106,7 +106,7 @@ def render_maps(
         panels["errors"] = ("Errors on test pixels", error_image(gt, predicted, masks))
     written = []
     for name, (_, image) in panels.items():
-        _save_image(out_dir / f"{name}.png", image)
+        save_upscaled_image(out_dir / f"{name}.png", image)
         written.append(out_dir / f"{name}.png")
     if masks is not None:
         _save_split_figure(out_dir / "split.png", split_image(gt, masks), masks)
