@@ -9,7 +9,7 @@ from pathlib import Path
 from hsi.errors import EXIT_USER_ERROR, UserError
 
 # What Hydra writes into a run folder before our code runs.
-_HYDRA_ONLY = {".hydra", "train.log", "hsi-train.log"}
+_HYDRA_ONLY = {".hydra", "train.log"}
 
 
 def remove_unfinished_run_dir(run_dir: Path) -> None:

@@ -90,6 +90,7 @@ class Trainer:
         generator = torch.Generator().manual_seed(seed)
         loss_fn = nn.CrossEntropyLoss()
         best_oa, best_state, stale, first_epoch, elapsed = -1.0, None, 0, 1, 0.0
+        self.history, self.best_epoch = [], 0  # a second fit() starts afresh
         if resume_state is not None:
             model.load_state_dict(resume_state["model"])
             optimizer.load_state_dict(resume_state["optimizer"])
