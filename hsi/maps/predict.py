@@ -12,6 +12,7 @@ from torch import nn
 
 from hsi.patches import PatchSampler
 from hsi.train.precision import autocast
+from hsi.train.trainer import window_logits
 
 PATHS = ("auto", "dense", "windows")
 
@@ -56,11 +57,8 @@ def predict_logits(
                     rows.append(model.forward_dense(tile)[0].float().cpu())
             return torch.cat(rows, dim=1).permute(1, 2, 0).contiguous()
         sampler = PatchSampler(padded, window, width)
-        out = []
-        for batch in torch.arange(height * width).split(batch_size):
-            with autocast(precision, device):
-                out.append(model(sampler(batch).to(device)).float().cpu())
-        return torch.cat(out).reshape(height, width, -1)
+        logits = window_logits(model, sampler, torch.arange(height * width), batch_size, precision, device)
+        return logits.reshape(height, width, -1)
     finally:
         model.train(was_training)
 

@@ -171,16 +171,21 @@ class Trainer:
         model.load_state_dict(best_state)
         return model
 
-    @torch.no_grad()
     def predict(self, model: nn.Module, sampler: PatchSampler, pixels: np.ndarray) -> torch.Tensor:
         """Softmax probabilities ``(N, K)`` (float32, on the CPU) for flat pixel indices."""
         was_training = model.training
         model.eval()
-        out = []
-        for batch in torch.as_tensor(pixels, dtype=torch.long).split(self.eval_batch_size):
-            x = sampler(batch).to(self.device, non_blocking=True)
-            with autocast(self.precision, self.device):
-                logits = model(x)
-            out.append(logits.float().softmax(1).cpu())
+        logits = window_logits(model, sampler, pixels, self.eval_batch_size, self.precision, self.device)
         model.train(was_training)
-        return torch.cat(out) if out else torch.empty(0, 0)
+        return logits.softmax(1)
+
+
+@torch.no_grad()
+def window_logits(model: nn.Module, sampler: PatchSampler, pixels, batch_size: int, precision: str,
+                  device: torch.device) -> torch.Tensor:
+    """Logits ``(N, K)`` (float32, CPU) of the windows around flat pixel indices, in batches."""
+    out = []
+    for batch in torch.as_tensor(pixels, dtype=torch.long).split(batch_size):
+        with autocast(precision, device):
+            out.append(model(sampler(batch).to(device, non_blocking=True)).float().cpu())
+    return torch.cat(out) if out else torch.empty(0, 0)
