@@ -25,7 +25,8 @@ from hsi.maps.scene_maps import predict_every_pixel, write_scene_maps
 from hsi.patches import PatchSampler
 from hsi.preprocess import FIT_SCOPES, SpectralPCA, fit_pca, fit_pixels_mask, pad_cube
 from hsi.report import write_atomically, write_run_report
-from hsi.splits import Split, leakage_share
+from hsi.splits import Split, leakage_share, window_overlap_share
+from hsi.splits.base import PARTS
 from hsi.train import Trainer, save_checkpoint
 from hsi.train.interrupt import TrainingInterrupted
 from hsi.train.resume import INCOMPLETE_NAME, RESUME_NAME, load_resume_state, save_interrupted_run
@@ -86,12 +87,17 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
     resume_state = load_resume_state(cfg) if cfg.trainer.get("resume") else None
     if resume_state is not None:  # the interrupted run's own split, to the pixel
         saved = resume_state["split"]
-        split = Split(saved["train"].numpy(), saved["val"].numpy(), saved["test"].numpy())
+        split = Split(saved["train"].numpy(), saved["val"].numpy(), saved["test"].numpy(),
+                      dropped=saved["dropped"].numpy() if "dropped" in saved else np.empty(0, np.int64))
     else:
         split = _instantiate(cfg.split, "split")(scene.gt, seed=cfg.split_seed, class_names=scene.class_names,
                                                  window=pre.window)
     leakage = leakage_share(split, scene.shape, pre.window)
-    log.info("split: %s; %.1f%% of test pixels lie inside a training window", split.sizes(), 100 * leakage)
+    overlap = window_overlap_share(split, scene.shape, pre.window)
+    labelled = int((scene.gt > 0).sum())
+    log.info("split: %s, %d labelled pixels dropped by the buffer; %.1f%% of test pixels lie inside a training "
+             "window, %.1f%% of test windows overlap one", split.sizes(), len(split.dropped), 100 * leakage,
+             100 * overlap)
 
     trainer: Trainer = _instantiate(cfg.trainer, "trainer")
     torch.use_deterministic_algorithms(bool(cfg.get("deterministic", False)))
@@ -116,8 +122,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
             save_interrupted_run(run_dir, {
                 "format": "hsi-resume-1", "trainer": stop.state, "config": OmegaConf.to_container(cfg, resolve=True),
                 "model_name": model_name, "pca": pca.state_dict(),
-                "split": {"train": torch.from_numpy(split.train), "val": torch.from_numpy(split.val),
-                          "test": torch.from_numpy(split.test)},
+                "split": {part: torch.from_numpy(getattr(split, part)) for part in (*PARTS, "dropped")},
             }, stop.state["epoch"], trainer.epochs)
             raise RunInterrupted(
                 f"Interrupted after epoch {stop.state['epoch']} of {trainer.epochs}; the run is saved in {run_dir}. "
@@ -127,11 +132,14 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
             predicted = trainer.predict(model, sampler, split.test).argmax(1).numpy()
         fit_seconds, history, best_epoch = trainer.train_seconds, trainer.history, trainer.best_epoch
         training = {"epochs": trainer.epochs, "epochs_run": len(history), "batch_size": trainer.batch_size,
-                    "precision": trainer.precision, "device": str(trainer.device)}
+                    "precision": trainer.precision, "device": str(trainer.device),
+                    "epoch_kept": trainer.selection["rule"], "epoch_kept_because": trainer.selection["reason"]}
         model_state = model.state_dict()
         num_parameters = sum(p.numel() for p in model.parameters())
     else:  # a classifier of single spectra (the SVM baseline): no windows, no epochs
-        spectra = reduced.reshape(-1, pre.n_components)
+        # it brings its own preprocessing, fitted on the training pixels only
+        features = scene.cube.astype(np.float32) if getattr(model, "wants_raw_spectra", False) else reduced
+        spectra = features.reshape(-1, features.shape[-1])
         tic = time.perf_counter()
         model.fit(spectra[split.train], labels[split.train])
         fit_seconds = time.perf_counter() - tic
@@ -140,13 +148,14 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
         history, best_epoch, model_state, num_parameters = [], None, {}, None
         training = {"classifier": type(model).__name__, **model.chosen}
 
+    own_preprocessing = bool(getattr(model, "wants_raw_spectra", False))
     scene_prediction = None
     if cfg.maps.enabled:
         # Every pixel once (dense where the model allows); the test metrics read from it.
         precision = trainer.precision if isinstance(model, nn.Module) else "fp32"
         device = trainer.device if isinstance(model, nn.Module) else "cpu"
         full_labels, probabilities, scene_prediction = predict_every_pixel(
-            model, reduced, padded, pre.window, precision=precision, device=device)
+            model, reduced if padded is not None else features, padded, pre.window, precision=precision, device=device)
         predicted = full_labels.ravel()[split.test]
 
     metrics = classification_metrics(labels[split.test], predicted, scene.class_names)
@@ -155,6 +164,8 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
         model=model_name,
         class_names=scene.class_names,
         split_sizes=split.sizes(),
+        split_class_counts=split.class_counts(scene.gt, scene.num_classes),
+        split_notes=list(split.notes),
         best_epoch=best_epoch,
         train_seconds=fit_seconds,
         wall_seconds=time.perf_counter() - started,
@@ -163,12 +174,16 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
             "split": OmegaConf.to_container(cfg.split, resolve=True),
             "split_seed": cfg.split_seed,
             "init_seed": cfg.init_seed,
+            "replicate": int(cfg.get("replicate", 0)),
             "deterministic": bool(cfg.get("deterministic", False)),
             "pca_components": pre.n_components,
             "pca_whiten": pre.whiten,
             "pca_fit_scope": pre.fit_scope,
-            "pca_saw_test_pixels": bool(fit_mask.ravel()[split.test].any()),
+            "pca_saw_test_pixels": bool(fit_mask.ravel()[split.test].any()) and not own_preprocessing,
+            "classifier_own_preprocessing": own_preprocessing,
             "test_pixels_in_training_windows": leakage,
+            "test_windows_overlapping_training_windows": overlap,
+            "labelled_pixels_dropped": len(split.dropped) / labelled if labelled else 0.0,
             "window": pre.window,
             "padding": pre.padding,
             "training": training,
@@ -185,8 +200,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
         "config": OmegaConf.to_container(cfg, resolve=True),
         "pca": pca.state_dict(),
         "class_names": list(scene.class_names),
-        "split": {"train": torch.from_numpy(split.train), "val": torch.from_numpy(split.val),
-                  "test": torch.from_numpy(split.test)},
+        "split": {part: torch.from_numpy(getattr(split, part)) for part in (*PARTS, "dropped")},
         "scene_shape": list(scene.shape),
     })
     masks = {part: split.mask(part, scene.shape) for part in ("train", "val", "test")}
@@ -198,6 +212,8 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
                          palette=cfg.maps.palette,
                          title=f"{model_name} on {scene.name}: OA {100 * metrics['overall_accuracy']:.2f}%")
     write_run_report(run_dir, metrics, history)
-    log.info("OA %.2f%%  AA %.2f%%  kappa %.4f  -> %s", 100 * metrics["overall_accuracy"],
-             100 * metrics["average_accuracy"], metrics["kappa"], run_dir)
+    if metrics["untested_classes"]:
+        log.warning("untested (no test pixel): %s", ", ".join(metrics["untested_classes"]))
+    log.info("OA %.2f%%  AA %.2f%% over %d classes  kappa %.4f  -> %s", 100 * metrics["overall_accuracy"],
+             100 * (metrics["average_accuracy"] or 0.0), metrics["average_accuracy_classes"], metrics["kappa"], run_dir)
     return metrics

@@ -13,7 +13,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 import hsi
-from hsi.report import split_description, training_description, write_atomically
+from hsi.report import aa_label, split_description, split_lines, training_description, write_atomically
 
 MAP_CAPTIONS = (
     ("rgb.png", "False-colour composite"),
@@ -51,7 +51,8 @@ def write_run_page(run_dir: Path, metrics: dict) -> Path:
         title=f"{metrics['model']} on {metrics['dataset']}", m=metrics, p=metrics["protocol"],
         split_line=split_description(metrics["protocol"]["split"]),
         training_line=training_description(metrics["protocol"]["training"], metrics["best_epoch"]),
-        has_curves=(run_dir / "curves.png").is_file(), maps=maps,
+        has_curves=(run_dir / "curves.png").is_file(), maps=maps, aa_label=aa_label(metrics),
+        split_lines=[line[2:] for line in split_lines(metrics)],
         overview="maps/overview.png" if (maps_dir / "overview.png").is_file() else None,
         files=[name for name in RUN_FILES if (run_dir / name).is_file()],
     )

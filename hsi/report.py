@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 from pathlib import Path
 
@@ -48,8 +49,29 @@ def save_figure(fig, path: Path) -> None:
     write_atomically(path, buffer.getvalue())
 
 
+def strict_json(value) -> str:
+    """JSON that jq and browsers accept: NaN and infinities become null (undefined), never bare NaN."""
+
+    def clean(v):
+        if isinstance(v, float) and not math.isfinite(v):
+            return None
+        if isinstance(v, dict):
+            return {k: clean(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [clean(x) for x in v]
+        if isinstance(v, np.integer):
+            return int(v)
+        if isinstance(v, np.floating):
+            return clean(float(v))
+        if isinstance(v, np.ndarray):
+            return clean(v.tolist())
+        return v
+
+    return json.dumps(clean(value), indent=2, allow_nan=False) + "\n"
+
+
 def write_metrics_json(run_dir: Path, metrics: dict) -> None:
-    write_atomically(Path(run_dir) / "metrics.json", json.dumps(metrics, indent=2) + "\n")
+    write_atomically(Path(run_dir) / "metrics.json", strict_json(metrics))
 
 
 def write_per_class_csv(run_dir: Path, per_class: list[dict]) -> None:
@@ -58,12 +80,18 @@ def write_per_class_csv(run_dir: Path, per_class: list[dict]) -> None:
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for row in per_class:
-        writer.writerow({k: (f"{row[k]:.4f}" if isinstance(row[k], float) else row[k]) for k in fields})
+        writer.writerow({k: _csv_value(row[k]) for k in fields})
     write_atomically(Path(run_dir) / "per_class.csv", out.getvalue())
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.2f}"
+def _pct(x: float | None, undefined: str = "untested") -> str:
+    return undefined if x is None else f"{100 * x:.2f}"
+
+
+def _csv_value(value) -> str | int:
+    if value is None:
+        return ""  # untested: empty, not 0
+    return f"{value:.4f}" if isinstance(value, float) else value
 
 
 def split_description(split: dict) -> str:
@@ -75,9 +103,46 @@ def split_description(split: dict) -> str:
 def training_description(training: dict, best_epoch: int | None) -> str:
     if "epochs" not in training:
         return ", ".join(f"{k} {v}" for k, v in training.items())
+    if training.get("epoch_kept") == "last":
+        kept = f"kept the last epoch ({best_epoch}), because {training['epoch_kept_because']}"
+    else:
+        kept = f"kept epoch {best_epoch}: {training.get('epoch_kept_because', 'best validation score')}"
     return (f"{training['epochs_run']} of {training['epochs']} epochs, batch {training['batch_size']}, "
-            f"precision {training['precision']}, device {training['device']}; "
-            f"best epoch by validation OA: {best_epoch}")
+            f"precision {training['precision']}, device {training['device']}; {kept}")
+
+
+def aa_label(metrics: dict) -> str:
+    """'AA (%)' with the number of classes it averages when some class is untested."""
+    tested = metrics.get("average_accuracy_classes")
+    total = len(metrics.get("class_names", []))
+    return f"AA over {tested} of {total} classes (%)" if tested is not None and tested < total else "AA (%)"
+
+
+def split_lines(metrics: dict) -> list[str]:
+    """The protocol lines about how honest the split is."""
+    p = metrics["protocol"]
+    lines = [
+        f"- leakage: {100 * p['test_pixels_in_training_windows']:.1f}% of test pixels lie inside some training "
+        f"window, {100 * p.get('test_windows_overlapping_training_windows', 0.0):.1f}% of test windows overlap "
+        f"one; PCA {'saw' if p['pca_saw_test_pixels'] else 'did not see'} test pixels",
+        f"- {100 * p.get('labelled_pixels_dropped', 0.0):.1f}% of labelled pixels were dropped by the buffer "
+        "around training windows",
+    ]
+    if metrics.get("untested_classes"):
+        lines.append(f"- untested (no test pixel; accuracy null, left out of AA): {', '.join(metrics['untested_classes'])}")
+    lines += [f"- {note}" for note in metrics.get("split_notes", [])]
+    return lines
+
+
+def split_table(metrics: dict) -> list[str]:
+    counts = metrics.get("split_class_counts")
+    if not counts:
+        return []
+    lines = ["## Pixels per class and part", "", "| # | class | train | val | test | dropped |", "|---:|---|---:|---:|---:|---:|"]
+    for k, name in enumerate(metrics["class_names"]):
+        lines.append(f"| {k + 1} | {name} | {counts['train'][k]} | {counts['val'][k]} | {counts['test'][k]} | "
+                     f"{counts['dropped'][k]} |")
+    return lines + [""]
 
 
 def write_report_md(run_dir: Path, metrics: dict) -> None:
@@ -85,7 +150,7 @@ def write_report_md(run_dir: Path, metrics: dict) -> None:
     lines = [
         f"# {metrics['model']} on {metrics['dataset']}",
         "",
-        "| OA (%) | AA (%) | kappa (x100) | test pixels | training time (s) |",
+        f"| OA (%) | {aa_label(metrics)} | kappa (x100) | test pixels | training time (s) |",
         "|---:|---:|---:|---:|---:|",
         f"| {_pct(metrics['overall_accuracy'])} | {_pct(metrics['average_accuracy'])} | "
         f"{_pct(metrics['kappa'])} | {metrics['split_sizes']['test']} | {metrics['train_seconds']:.1f} |",
@@ -98,10 +163,10 @@ def write_report_md(run_dir: Path, metrics: dict) -> None:
         f"- PCA: {p['pca_components']} components, whiten={p['pca_whiten']}, fitted on `{p['pca_fit_scope']}` pixels"
         + (" (test pixels included)" if p["pca_saw_test_pixels"] else " (no test pixels)"),
         f"- window: {p['window']}x{p['window']}, padding: {p['padding']}",
-        f"- leakage: {100 * p['test_pixels_in_training_windows']:.1f}% of test pixels lie inside some training "
-        f"window; PCA {'saw' if p['pca_saw_test_pixels'] else 'did not see'} test pixels",
+        *split_lines(metrics),
         "- training: " + training_description(p["training"], metrics["best_epoch"]),
         "",
+        *split_table(metrics),
         "## Per class",
         "",
         "| # | class | accuracy (%) | precision (%) | F1 (%) | test pixels |",
@@ -109,10 +174,10 @@ def write_report_md(run_dir: Path, metrics: dict) -> None:
     ]
     for row in metrics["per_class"]:
         lines.append(
-            f"| {row['label']} | {row['name']} | {_pct(row['accuracy'])} | {_pct(row['precision'])} | "
+            f"| {row['label']} | {row['name']} | {_pct(row['accuracy'])} | {_pct(row['precision'], 'n/a')} | "
             f"{_pct(row['f1'])} | {row['support']} |"
         )
-    figures = "`confusion.png` (row-normalised)" + (", `curves.png` (loss and validation OA)" if metrics["history"] else "")
+    figures = "`confusion.png` (row-normalised)" + (", `curves.png` (losses and validation accuracy)" if metrics["history"] else "")
     lines += ["", f"Figures: {figures}.", ""]
     write_atomically(Path(run_dir) / "report.md", "\n".join(lines))
 
@@ -136,16 +201,24 @@ def plot_confusion(run_dir: Path, confusion: list[list[int]], class_names: list[
 def plot_curves(run_dir: Path, history: list[dict]) -> None:
     epochs = [h["epoch"] for h in history]
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
-    ax_loss.plot(epochs, [h["train_loss"] for h in history], marker=".")
+    ax_loss.plot(epochs, [h["train_loss"] for h in history], marker=".", label="training")
+    val_loss = [(h["epoch"], h["val_loss"]) for h in history if h.get("val_loss") is not None]
+    if val_loss:
+        ax_loss.plot([e for e, _ in val_loss], [v for _, v in val_loss], marker=".", color="tab:red",
+                     label="validation (class-balanced)")
+        ax_loss.legend(fontsize=8)
     ax_loss.set_xlabel("epoch")
-    ax_loss.set_ylabel("training loss (cross-entropy)")
-    ax_loss.set_title("Training loss")
-    val = [(h["epoch"], h["val_oa"]) for h in history if h.get("val_oa") is not None]
+    ax_loss.set_ylabel("cross-entropy")
+    ax_loss.set_title("Loss")
+    val = [(h["epoch"], h["val_oa"], h.get("val_aa")) for h in history if h.get("val_oa") is not None]
     if val:
-        ax_acc.plot([e for e, _ in val], [100 * v for _, v in val], marker=".", color="tab:green")
+        ax_acc.plot([e for e, _, _ in val], [100 * v for _, v, _ in val], marker=".", color="tab:green", label="OA")
+        if all(a is not None for _, _, a in val):
+            ax_acc.plot([e for e, _, _ in val], [100 * a for _, _, a in val], marker=".", color="tab:purple", label="AA")
+        ax_acc.legend(fontsize=8)
     ax_acc.set_xlabel("epoch")
-    ax_acc.set_ylabel("validation OA (%)")
-    ax_acc.set_title("Validation overall accuracy" if val else "No validation pixels")
+    ax_acc.set_ylabel("validation accuracy (%)")
+    ax_acc.set_title("Validation accuracy" if val else "No validation pixels")
     for ax in (ax_loss, ax_acc):
         ax.grid(alpha=0.3)
     save_figure(fig, Path(run_dir) / "curves.png")

@@ -29,7 +29,7 @@ def _write_run(folder, overrides, oa=None, failed=None, seed_config=None):
     if oa is not None:
         metrics = {"overall_accuracy": oa, "average_accuracy": oa - 0.01, "kappa": oa - 0.02, "train_seconds": 10.0,
                    "class_names": CLASSES,
-                   "per_class": [{"name": "a", "accuracy": oa}, {"name": "b", "accuracy": 1.0}],
+                   "per_class": [{"name": "a", "accuracy": oa, "support": 5}, {"name": "b", "accuracy": 1.0, "support": 5}],
                    "protocol": {"split_seed": split_seed, "init_seed": init_seed}}
         (folder / "metrics.json").write_text(json.dumps(metrics))
     if failed:
@@ -48,21 +48,60 @@ def test_describe_matches_a_hand_computed_t_interval():
     assert (d["min"], d["max"]) == (0.90, 0.97)
 
 
-def test_variance_shares_on_a_grid_with_a_known_answer():
-    split_effect = np.array([0.0, 0.02, 0.04])   # sample variance 4e-4
-    init_effect = np.array([0.0, 0.01, 0.02])    # sample variance 1e-4
-    grid = 0.9 + split_effect[:, None] + init_effect[None, :]
-    study = variance_components(grid)
-    assert study["variances"]["split"] == pytest.approx(4e-4)
-    assert study["variances"]["init"] == pytest.approx(1e-4)
-    assert study["variances"]["residual"] == pytest.approx(0, abs=1e-15)
-    assert study["shares"]["split"] == pytest.approx(0.8) and study["shares"]["init"] == pytest.approx(0.2)
+def _designed_table():
+    """OA in points: split effects -2/0/+2, init effects -1/+1 within each split, replicates -0.5/+0.5.
+
+    By hand (a = 3 splits, b = 2 inits, r = 2 replicates): SS_split = b r sum(alpha^2) = 4 * 8 = 32
+    on 2 df, MS 16; SS_init = r sum(beta^2) = 2 * 6 = 12 on a(b - 1) = 3 df, MS 4; SS_noise =
+    12 * 0.25 = 3 on ab(r - 1) = 6 df, MS 0.5. So s2_split = (16 - 4) / 4 = 3, s2_init =
+    (4 - 0.5) / 2 = 1.75, s2_noise = 0.5; F_split = 16 / 4 on (2, 3) df, F_init = 4 / 0.5 on (3, 6).
+    """
+    alpha = np.array([-2.0, 0.0, 2.0])
+    beta = np.array([[-1.0, 1.0], [1.0, -1.0], [-1.0, 1.0]])  # init seeds are not shared across splits
+    gamma = np.array([-0.5, 0.5])
+    return 90 + alpha[:, None, None] + beta[:, :, None] + gamma[None, None, :]
 
 
-def test_residual_only_grid_gives_no_split_or_init_share():
-    grid = np.array([[0.0, 1.0], [1.0, 0.0]])  # pure interaction: row and column means all equal
-    shares = variance_components(grid)["shares"]
-    assert shares["split"] == 0 and shares["init"] == 0 and shares["residual"] == 1
+def test_nested_variance_components_match_a_hand_computation():
+    study = variance_components(_designed_table())
+    assert study["grid_shape"] == [3, 2, 2] and study["design"].startswith("init nested within split")
+    assert study["mean_squares"] == pytest.approx({"split": 16.0, "init": 4.0, "noise": 0.5})
+    assert study["variances"] == pytest.approx({"split": 3.0, "init": 1.75, "noise": 0.5})
+    assert study["shares"]["split"] == pytest.approx(3 / 5.25)
+    assert study["f_tests"]["split"]["F"] == pytest.approx(4.0) and study["f_tests"]["split"]["df"] == [2, 3]
+    assert study["f_tests"]["split"]["p_value"] == pytest.approx(stats.f.sf(4.0, 2, 3))
+    assert study["f_tests"]["init"]["F"] == pytest.approx(8.0) and study["f_tests"]["init"]["df"] == [3, 6]
+    low, high = study["intervals"]["noise"]  # exact chi-square interval of MS_noise on 6 df
+    assert low == pytest.approx(6 * 0.5 / stats.chi2.ppf(0.975, 6)) and high == pytest.approx(3 / stats.chi2.ppf(0.025, 6))
+
+
+def test_one_run_per_cell_merges_initialisation_and_noise():
+    study = variance_components(_designed_table()[:, :, 0])
+    # MS_split = b sum(alpha^2) / 2 = 8, MS_init = sum(beta^2) / 3 = 2
+    assert study["variances"] == pytest.approx({"split": 3.0, "init": 2.0})
+    assert study["init_includes_noise"] and "init" not in study["f_tests"]
+
+
+def test_mls_intervals_keep_their_coverage_on_a_small_design():
+    """Simulated 3 x 3 x 2 designs with known components: the 95% intervals cover about 95% of the time."""
+    rng = np.random.default_rng(1)
+    truth = {"split": 4.0, "init": 1.0, "noise": 0.5}
+    covered = {k: 0 for k in truth}
+    n = 1500
+    for _ in range(n):
+        y = (rng.normal(0, 2.0, (3, 1, 1)) + rng.normal(0, 1.0, (3, 3, 1)) + rng.normal(0, math.sqrt(0.5), (3, 3, 2)))
+        intervals = variance_components(y)["intervals"]
+        for k, value in truth.items():
+            covered[k] += intervals[k][0] <= value <= intervals[k][1]
+    for k in truth:
+        assert 0.92 <= covered[k] / n <= 0.98, (k, covered[k] / n)
+
+
+def test_a_crossed_reading_of_a_nested_design_is_not_what_the_study_does():
+    """Init seed j under split i is another draw than under split i'; equal init labels carry no shared effect."""
+    table = _designed_table()[:, :, 0]
+    shuffled = table[:, ::-1]  # relabel the inits within each split: the nested analysis cannot change
+    assert variance_components(shuffled)["variances"] == pytest.approx(variance_components(table)["variances"])
 
 
 @pytest.fixture
@@ -93,14 +132,20 @@ def test_summary_files_numbers_failures_and_comparisons(sweep):
     base = summary["groups"]["model=hybridsn"]
     assert base["OA"]["count"] == 9  # the failed and the unfinished run are not averaged in
     assert base["OA"]["mean"] == pytest.approx(0.93)
-    assert base["variance_study"]["shares"]["split"] == pytest.approx(0.8)
+    # nested: MS_split = 3 * 8e-4 / 2 = 1.2e-3, MS_init = 3 * 2e-4 / 6 = 1e-4 -> s2 3.667e-4 and 1e-4
+    assert base["variance_study"]["variances"]["split"] == pytest.approx(1.1e-3 / 3)
+    assert base["variance_study"]["shares"]["split"] == pytest.approx(1.1 / 1.4)
     statuses = {r["status"]: r for r in summary["not_finished"]}
     assert statuses["failed"]["error"] == "Class 9 too small" and "unfinished" in statuses
     (comparison,) = summary["comparisons"]
     assert comparison["pairs"] == 9 and comparison["mean_difference"] == pytest.approx(0.005)
+    assert comparison["aa_common_classes"] == 2 and comparison["aa"]["mean_difference"] == pytest.approx(0.0025)
     md = (sweep / "summary.md").read_text()
-    assert "80% comes from the split of training pixels, 20% from the initialisation" in md
+    assert "79% of the run-to-run variance of OA comes from the split of training pixels" in md
+    assert "21% from the initialisation and batch order (with kernel noise: one run per cell)" in md
+    assert "NaN" not in (sweep / "summary.json").read_text()
     assert "Class 9 too small" in md and "| `model=hybridsn` | `model=hybridsn_se` | 9 | +0.50 |" in md
+    assert json.loads((sweep / "summary.json").read_text())["groups"]["model=hybridsn"]["OA"]["count"] == 9
     rows = (sweep / "summary.csv").read_text().splitlines()
     assert rows[0].startswith("group,count,OA_mean") and len(rows) == 3
 

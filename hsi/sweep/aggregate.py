@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from hsi.report import write_atomically
+from hsi.report import strict_json, write_atomically
 from hsi.sweep.stats import describe, paired_comparison, variance_components
 
-SEED_KEYS = ("seed", "split_seed", "init_seed")
+SEED_KEYS = ("seed", "split_seed", "init_seed", "replicate")
 METRICS = (("overall_accuracy", "OA"), ("average_accuracy", "AA"), ("kappa", "kappa"))
 FAILED_NAME = "failed.json"
 
@@ -33,6 +33,7 @@ class RunRecord:
     group: str
     split_seed: int | None
     init_seed: int | None
+    replicate: int = 0
     metrics: dict = field(default_factory=dict)
     error: str | None = None
 
@@ -54,6 +55,11 @@ def _seeds(overrides: list[str], config: dict) -> tuple[int | None, int | None]:
     return pick("split_seed"), pick("init_seed")
 
 
+def _replicate(overrides: list[str], config: dict) -> int:
+    values = {_override_key(o): o.split("=", 1)[1] for o in overrides if "=" in o}
+    return int(values.get("replicate", config.get("replicate", 0)) or 0)
+
+
 def collect_runs(sweep_dir: Path) -> list[RunRecord]:
     """Every run folder under ``sweep_dir`` (found by its ``.hydra/overrides.yaml``), sorted by path."""
     records = []
@@ -69,8 +75,9 @@ def collect_runs(sweep_dir: Path) -> list[RunRecord]:
         if (run / "metrics.json").is_file():
             metrics = json.loads((run / "metrics.json").read_text())
             p = metrics.get("protocol", {})
+            replicate = p.get("replicate", _replicate(overrides, config))
             records.append(RunRecord(run, "finished", group, p.get("split_seed", split_seed),
-                                     p.get("init_seed", init_seed), metrics))
+                                     p.get("init_seed", init_seed), replicate, metrics))
         elif (run / FAILED_NAME).is_file():
             error = json.loads((run / FAILED_NAME).read_text()).get("error", "unknown error")
             records.append(RunRecord(run, "failed", group, split_seed, init_seed, error=error))
@@ -82,56 +89,101 @@ def collect_runs(sweep_dir: Path) -> list[RunRecord]:
 
 def _group_summary(runs: list[RunRecord]) -> dict:
     finished = [r for r in runs if r.status == "finished"]
-    out = {name: describe([r.metrics[key] for r in finished]) for key, name in METRICS}
+    out = {name: describe([r.metrics[key] for r in finished if r.metrics.get(key) is not None])
+           for key, name in METRICS}
+    aa_classes = sorted({r.metrics.get("average_accuracy_classes") for r in finished} - {None})
+    out["aa_classes"] = aa_classes  # AA of runs that tested different numbers of classes is not one quantity
     out["train_seconds_mean"] = float(np.mean([r.metrics["train_seconds"] for r in finished])) if finished else math.nan
     leakage = [r.metrics.get("protocol", {}).get("test_pixels_in_training_windows") for r in finished]
     out["leakage_mean"] = float(np.mean(leakage)) if finished and None not in leakage else None
     if finished:
         names = finished[0].metrics["class_names"]
-        per_class = np.array([[c["accuracy"] for c in r.metrics["per_class"]] for r in finished])
-        out["per_class"] = [
-            {"name": n, "mean": float(per_class[:, k].mean()),
-             "std": float(per_class[:, k].std(ddof=1)) if len(finished) > 1 else math.nan}
-            for k, n in enumerate(names)
-        ]
+        out["per_class"] = []
+        for k, name in enumerate(names):
+            # untested runs of a class (accuracy null) are left out, never counted as 0
+            values = [r.metrics["per_class"][k]["accuracy"] for r in finished]
+            tested = [v for v in values if v is not None]
+            out["per_class"].append({
+                "name": name, "runs_tested": len(tested),
+                "mean": float(np.mean(tested)) if tested else None,
+                "std": float(np.std(tested, ddof=1)) if len(tested) > 1 else None})
     out["runs"] = [{"path": str(r.path), "split_seed": r.split_seed, "init_seed": r.init_seed,
-                    "oa": r.metrics.get("overall_accuracy")} for r in finished]
+                    "replicate": r.replicate, "oa": r.metrics.get("overall_accuracy")} for r in finished]
     out["variance_study"] = _variance_study(finished)
     return out
 
 
 def _variance_study(finished: list[RunRecord]) -> dict | None:
-    """The split/init decomposition when the runs fill a split_seed x init_seed grid, once per cell."""
-    splits = sorted({r.split_seed for r in finished})
-    inits = sorted({r.init_seed for r in finished})
-    cells = {(r.split_seed, r.init_seed): r.metrics["overall_accuracy"] for r in finished}
-    if len(splits) < 2 or len(inits) < 2 or len(cells) != len(finished) or len(cells) != len(splits) * len(inits):
+    """The nested split / init (/ replicate) decomposition when the runs fill a balanced design.
+
+    Balanced: at least 2 split seeds, the same number (>= 2) of init seeds under each, and the
+    same number of replicates in every (split, init) cell. Init seeds need not be shared
+    between splits: they are nested within them.
+    """
+    cells: dict[tuple, list[float]] = {}
+    for r in finished:
+        cells.setdefault((r.split_seed, r.init_seed), []).append(r.metrics["overall_accuracy"])
+    splits = sorted({s for s, _ in cells})
+    inits = {s: sorted(i for t, i in cells if t == s) for s in splits}
+    per_split = {len(v) for v in inits.values()}
+    replicates = {len(v) for v in cells.values()}
+    if len(splits) < 2 or len(per_split) != 1 or min(per_split) < 2 or len(replicates) != 1:
         return None
-    grid = np.array([[cells[(s, i)] for i in inits] for s in splits])
+    grid = np.array([[cells[(s, i)] for i in inits[s]] for s in splits])
     study = variance_components(grid)
-    study.update(split_seeds=splits, init_seeds=inits)
+    study.update(split_seeds=splits, init_seeds={str(s): inits[s] for s in splits})
     return study
 
 
 def variance_sentence(group: str, study: dict) -> str:
-    s = study["shares"]
-    i, j = study["grid_shape"]
-    return (f"In `{group}`, of the run-to-run variance of OA ({i} split seeds x {j} init seeds), "
-            f"{100 * s['split']:.0f}% comes from the split of training pixels, "
-            f"{100 * s['init']:.0f}% from the initialisation and batch order, "
-            f"and {100 * s['residual']:.0f}% is neither alone (their interaction and noise).")
+    s, ci, tests = study["shares"], study["intervals"], study["f_tests"]
+    i, j, r = study["grid_shape"]
+
+    def sd(name):  # standard deviations in OA points read more easily than variances
+        low, high = ci[name]
+        return (f"SD {100 * math.sqrt(study['variances'][name]):.2f} points "
+                f"({100 * study['confidence']:.0f}% CI {100 * math.sqrt(low):.2f}-{100 * math.sqrt(high):.2f})")
+
+    def share(name):
+        return "n/a" if s[name] is None else f"{100 * s[name]:.0f}%"
+
+    def p(name):
+        t = tests.get(name)
+        return "n/a" if not t or t["p_value"] is None else f"{t['p_value']:.2g}"
+
+    init = "the initialisation and batch order" + (" (with kernel noise: one run per cell)" if r == 1 else "")
+    text = (f"In `{group}` ({i} split seeds x {j} init seeds nested in each"
+            + (f" x {r} replicates" if r > 1 else "") + "), "
+            f"{share('split')} of the run-to-run variance of OA comes from the split of training pixels, {sd('split')}, "
+            f"F test p = {p('split')}; {share('init')} from {init}, {sd('init')}")
+    if r > 1:
+        text += f", F test p = {p('init')}; {share('noise')} from nondeterministic kernels, {sd('noise')}"
+    return text + "."
+
+
+def _tested(run: RunRecord) -> set[int]:
+    return {k for k, c in enumerate(run.metrics["per_class"]) if c.get("support", 0) > 0}
+
+
+def _aa_over(run: RunRecord, classes: list[int]) -> float:
+    return float(np.mean([run.metrics["per_class"][k]["accuracy"] for k in classes]))
 
 
 def _comparisons(groups: dict[str, list[RunRecord]]) -> list[dict]:
+    """Paired t-tests of OA, and of AA over the classes tested in every run of both groups."""
     out = []
     for (name_a, runs_a), (name_b, runs_b) in itertools.combinations(groups.items(), 2):
-        a = {(r.split_seed, r.init_seed): r.metrics["overall_accuracy"] for r in runs_a if r.status == "finished"}
-        b = {(r.split_seed, r.init_seed): r.metrics["overall_accuracy"] for r in runs_b if r.status == "finished"}
+        a = {(r.split_seed, r.init_seed, r.replicate): r for r in runs_a if r.status == "finished"}
+        b = {(r.split_seed, r.init_seed, r.replicate): r for r in runs_b if r.status == "finished"}
         shared = sorted(set(a) & set(b))
         if len(shared) < 2:
             continue
-        test = paired_comparison([a[k] for k in shared], [b[k] for k in shared])
-        out.append({"a": name_a, "b": name_b, **test})
+        oa = paired_comparison([a[k].metrics["overall_accuracy"] for k in shared],
+                               [b[k].metrics["overall_accuracy"] for k in shared])
+        common = sorted(set.intersection(*(_tested(r) for k in shared for r in (a[k], b[k]))))
+        aa = (paired_comparison([_aa_over(a[k], common) for k in shared], [_aa_over(b[k], common) for k in shared])
+              if common else None)
+        out.append({"a": name_a, "b": name_b, **oa, "aa_common_classes": len(common), "aa": aa})
     return out
 
 
@@ -150,7 +202,7 @@ def summarise_sweep(sweep_dir: Path) -> dict:
         "not_finished": [{"path": str(r.path), "status": r.status, "group": r.group, "error": r.error}
                          for r in runs if r.status != "finished"],
     }
-    write_atomically(sweep_dir / "summary.json", json.dumps(summary, indent=2, default=_json_default) + "\n")
+    write_atomically(sweep_dir / "summary.json", strict_json(summary))
     write_atomically(sweep_dir / "summary.csv", _csv(summary))
     write_atomically(sweep_dir / "summary.md", _markdown(summary))
     if summary["runs"]["finished"]:
@@ -163,14 +215,6 @@ def summarise_sweep(sweep_dir: Path) -> dict:
     return summary
 
 
-def _json_default(value):
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating,)):
-        return float(value)
-    raise TypeError(f"cannot serialise {type(value).__name__}")
-
-
 def _csv(summary: dict) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -181,25 +225,35 @@ def _csv(summary: dict) -> str:
     for group, g in summary["groups"].items():
         row = [group, g["OA"]["count"]]
         for _, name in METRICS:
-            row += [f"{g[name][s]:.6f}" for s in ("mean", "std", "ci_low", "ci_high", "min", "max")]
+            row += ["" if _undefined(g[name][s]) else f"{g[name][s]:.6f}"
+                    for s in ("mean", "std", "ci_low", "ci_high", "min", "max")]
         writer.writerow(row + [f"{g['train_seconds_mean']:.2f}"])
     return out.getvalue()
+
+
+def _undefined(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
 
 
 def _pct(x: float) -> str:
     return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.2f}"
 
 
+def _p(p) -> str:
+    return "n/a" if _undefined(p) else f"{p:.3g}"
+
+
 def _markdown(summary: dict) -> str:
     lines = [f"# Sweep summary: {summary['runs']['finished']} of {summary['runs']['total']} runs finished", "",
-             "| group | runs | OA mean ± std (%) | OA 95% CI | AA mean ± std (%) | kappa mean ± std (x100) | train s "
-             "| test px in training windows (%) |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "| group | runs | OA mean ± std (%) | OA 95% CI | AA mean ± std (%) | AA over (classes) "
+             "| kappa mean ± std (x100) | train s | test px in training windows (%) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for group, g in summary["groups"].items():
         oa, aa, k = g["OA"], g["AA"], g["kappa"]
         lines.append(
             f"| `{group}` | {oa['count']} | {_pct(oa['mean'])} ± {_pct(oa['std'])} | "
             f"[{_pct(oa['ci_low'])}, {_pct(oa['ci_high'])}] | {_pct(aa['mean'])} ± {_pct(aa['std'])} | "
+            f"{', '.join(map(str, g.get('aa_classes', []))) or 'n/a'} | "
             f"{_pct(k['mean'])} ± {_pct(k['std'])} | {g['train_seconds_mean']:.1f} | {_pct(g['leakage_mean'])} |")
     studies = [(g, s["variance_study"]) for g, s in summary["groups"].items() if s["variance_study"]]
     if studies:
@@ -209,10 +263,14 @@ def _markdown(summary: dict) -> str:
             lines.append("")
     if summary["comparisons"]:
         lines += ["", "## Paired comparisons (runs sharing split and init seeds)", "",
-                  "| a | b | pairs | mean OA difference b - a (points) | p (paired t) |", "|---|---|---:|---:|---:|"]
+                  "| a | b | pairs | mean OA difference b - a (points) | p (paired t) "
+                  "| mean AA difference over the classes both tested (points) | classes | p (paired t) |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|"]
         for c in summary["comparisons"]:
-            p = "n/a" if math.isnan(c["p_value"]) else f"{c['p_value']:.3g}"
-            lines.append(f"| `{c['a']}` | `{c['b']}` | {c['pairs']} | {100 * c['mean_difference']:+.2f} | {p} |")
+            aa = c.get("aa") or {"mean_difference": None, "p_value": None}
+            aa_diff = "n/a" if aa["mean_difference"] is None else f"{100 * aa['mean_difference']:+.2f}"
+            lines.append(f"| `{c['a']}` | `{c['b']}` | {c['pairs']} | {100 * c['mean_difference']:+.2f} | "
+                         f"{_p(c['p_value'])} | {aa_diff} | {c.get('aa_common_classes', 'n/a')} | {_p(aa['p_value'])} |")
     if summary["not_finished"]:
         lines += ["", "## Runs not included", "", "| run | status | error |", "|---|---|---|"]
         for r in summary["not_finished"]:

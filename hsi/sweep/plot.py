@@ -30,8 +30,9 @@ def plot_summary(path: Path, summary: dict) -> None:
     for i, (group, s) in enumerate(groups):
         classes = s.get("per_class", [])
         x = np.arange(len(classes)) + (i - (len(groups) - 1) / 2) * width
-        means = [100 * c["mean"] for c in classes]
-        stds = [0 if np.isnan(c["std"]) else 100 * c["std"] for c in classes]
+        # untested classes (mean null) get no bar, not a bar at 0
+        means = [np.nan if c["mean"] is None else 100 * c["mean"] for c in classes]
+        stds = [0 if c["std"] is None or np.isnan(c["std"]) else 100 * c["std"] for c in classes]
         ax_cls.bar(x, means, width, yerr=stds, capsize=2, label=group, alpha=0.8)
     if groups:
         names = [c["name"] for c in groups[0][1].get("per_class", [])]

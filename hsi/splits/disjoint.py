@@ -1,0 +1,286 @@
+"""A balanced spatially disjoint split: whole blocks train, validate or test, chosen for all classes at once.
+
+Random pixel splits put almost every test pixel inside some training window, so a patch
+classifier is tested on pixels it has seen (Nalepa, Myller, Kawulok, "Validating
+Hyperspectral Image Segmentation", IEEE GRSL 16(8), 2019). Blocked cross-validation with a
+buffer (Roberts et al., "Cross-validation strategies for data with temporal, spatial,
+hierarchical, or phylogenetic structure", Ecography 40, 2017) is the remedy: the scene is cut
+into square blocks, every block goes wholly to one part, and validation and test pixels
+within ``window // 2`` of any training pixel are dropped, so neither is ever seen inside a
+training window.
+
+Drawing blocks class by class and cutting the buffer afterwards scatters training blocks over
+the scene, and the buffer then eats most of it. Here the assignment is made jointly for all
+classes by a greedy search that weighs, for each candidate training block, how much it brings
+the classes still short of their training share against the labelled pixels its buffer would
+drop and the validation and test pixels a class would lose; validation blocks are then chosen
+among the pixels left outside every training window. Several seeded attempts are made and the
+one that meets the per-class minimum supports with the fewest dropped pixels is kept, so the
+result is a deterministic function of the seed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage, sparse
+
+from hsi.errors import UserError
+from hsi.splits.base import Split, check_fractions, class_name
+
+log = logging.getLogger(__name__)
+
+# How hard the training search avoids pushing a class below this share of its pixels left for
+# validation and test (or below min_val + min_test, whichever is larger). Measured on the
+# geometry of Indian Pines (scripts/split_geometry.py), not on any accuracy.
+GUARD_SHARE = 0.3
+GUARD_WEIGHT = 5.0
+DROP_WEIGHT = 1.0
+TOP_CHOICES = 3  # the seed picks among the best few candidates whose scores are this close:
+CLOSE_SCORE = 0.05
+
+
+@dataclass
+class _Blocks:
+    """The scene's labelled pixels grouped by block, with each block's buffer footprint."""
+
+    members: sparse.csr_matrix  # blocks x pixels: the labelled pixels of each block
+    footprint: sparse.csr_matrix  # blocks x pixels: pixels within window // 2 of a block's labelled pixels
+    onehot: sparse.csr_matrix  # pixels x (classes + 1): one-hot class of each pixel (column 0: unlabelled)
+    labels: np.ndarray  # flat ground truth
+
+    @property
+    def count(self) -> int:
+        return self.members.shape[0]
+
+    def per_class(self, matrix: sparse.csr_matrix, pixels: np.ndarray) -> np.ndarray:
+        """``blocks x classes`` counts of the ``pixels`` (a boolean mask) under each row of ``matrix``."""
+        return np.asarray((matrix @ self.onehot.multiply(pixels[:, None]).tocsc()).todense())
+
+    def pixels(self, matrix: sparse.csr_matrix, block: int) -> np.ndarray:
+        return matrix.indices[matrix.indptr[block]:matrix.indptr[block + 1]]
+
+
+def _blocks(gt: np.ndarray, block_size: int, window: int) -> _Blocks:
+    height, width = gt.shape
+    flat = gt.ravel()
+    rows, cols = np.indices(gt.shape)
+    block_of = ((rows // block_size) * -(-width // block_size) + cols // block_size).ravel()
+    labelled = np.flatnonzero(flat > 0)
+    ids, block_index = np.unique(block_of[labelled], return_inverse=True)
+    members = sparse.csr_matrix((np.ones(len(labelled)), (block_index, labelled)), shape=(len(ids), flat.size))
+    reach = window // 2
+    foot_rows, foot_cols = [], []
+    for b in range(len(ids)):
+        own = members.indices[members.indptr[b]:members.indptr[b + 1]]
+        r, c = np.divmod(own, width)
+        r0, c0 = max(0, r.min() - reach), max(0, c.min() - reach)
+        r1, c1 = min(height, r.max() + reach + 1), min(width, c.max() + reach + 1)
+        crop = np.zeros((r1 - r0, c1 - c0), dtype=np.uint8)
+        crop[r - r0, c - c0] = 1
+        near_r, near_c = np.nonzero(ndimage.maximum_filter(crop, size=window, mode="constant"))
+        foot_rows.append(np.full(len(near_r), b))
+        foot_cols.append((near_r + r0) * width + near_c + c0)
+    footprint = sparse.csr_matrix(
+        (np.ones(sum(map(len, foot_rows))), (np.concatenate(foot_rows), np.concatenate(foot_cols))),
+        shape=(len(ids), flat.size))
+    num_classes = int(flat.max())
+    onehot = sparse.csr_matrix((np.ones(flat.size), (np.arange(flat.size), flat)), shape=(flat.size, num_classes + 1))
+    return _Blocks(members.astype(bool).astype(np.float64).tocsr(), footprint.tocsr(), onehot, flat)
+
+
+def _can_share(counts: list[int], min_val: int, min_test: int) -> bool:
+    """Whether whole blocks holding ``counts`` pixels can be parted into >= min_val and >= min_test."""
+    counts = sorted(counts, reverse=True)
+    total = sum(counts)
+    prefix = np.cumsum(counts)
+    return any((p >= min_test and total - p >= min_val) or (p >= min_val and total - p >= min_test)
+               for p in prefix[:-1])
+
+
+def testable_classes(gt: np.ndarray, block_size: int, window: int, min_val: int, min_test: int) -> list[int]:
+    """Classes that some assignment could test: checked for each class alone, its best case.
+
+    A class is testable when training on its pixels in one block leaves, outside their
+    windows, pixels in other blocks that can be parted into ``min_val`` validation and
+    ``min_test`` test pixels. Other classes' training blocks only add buffer, so a class that
+    fails alone fails in every joint assignment (a single small field: Indian Pines' Oats is
+    20 pixels in a 10x2 strip, narrower than a 25x25 window).
+    """
+    height, width = gt.shape
+    rows, cols = np.indices(gt.shape)
+    block_of = (rows // block_size) * -(-width // block_size) + cols // block_size
+    out = []
+    for k in (int(v) for v in np.unique(gt) if v > 0):
+        mask = gt == k
+        for b in np.unique(block_of[mask]):
+            seeds = mask & (block_of == b)
+            near = ndimage.maximum_filter(seeds.astype(np.uint8), size=window, mode="constant") > 0
+            left = mask & ~near
+            counts = np.bincount(block_of[left], minlength=block_of.max() + 1)
+            if _can_share([int(n) for n in counts if n], min_val, min_test):
+                out.append(k)
+                break
+    return out
+
+
+@dataclass
+class _Attempt:
+    train: np.ndarray  # boolean masks over flat pixels
+    val: np.ndarray
+    test: np.ndarray
+    dropped: np.ndarray
+    short: list[int]  # testable classes that miss a minimum support
+
+    def key(self) -> tuple[int, int]:
+        return len(self.short), int(self.dropped.sum())
+
+
+def _choose(scored: list[tuple[float, int]], rng: np.random.Generator) -> int:
+    scored.sort(key=lambda t: -t[0])
+    close = [b for s, b in scored[:TOP_CHOICES] if s >= scored[0][0] - CLOSE_SCORE]
+    return close[rng.integers(len(close))]
+
+
+def _training_blocks(blocks: _Blocks, need: np.ndarray, guard: np.ndarray, testable: np.ndarray,
+                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Grow the training part block by block; returns the training mask and the buffer mask."""
+    size = blocks.labels.size
+    labelled = blocks.labels > 0
+    train, near = np.zeros(size, bool), np.zeros(size, bool)
+    used = np.zeros(blocks.count, bool)
+    have = np.zeros_like(need)
+    class_size = np.maximum(1, np.bincount(blocks.labels[labelled], minlength=len(need)))
+    drop_scale = max(1.0, need.sum())
+    while (deficit := np.maximum(0, need - have))[1:].sum() > 0:
+        free = labelled & ~train & ~near  # could still validate or test
+        add = blocks.per_class(blocks.members, labelled & ~train)
+        add_free = blocks.per_class(blocks.members, free)
+        lost = blocks.per_class(blocks.footprint, free) - add_free  # fall into the new buffer
+        recovered = blocks.per_class(blocks.members, labelled & near & ~train).sum(1)  # dropped, now training
+        gain = (np.minimum(add, deficit)[:, 1:] / np.maximum(need[1:], 1)).sum(1)
+        over = ((np.maximum(0, have + add - need) - np.maximum(0, have - need))[:, 1:] / class_size[1:]).sum(1)
+        remaining = np.bincount(blocks.labels[free], minlength=len(need))
+        after = remaining - lost - add_free
+        short_now = np.maximum(0, guard - remaining)
+        short_after = np.maximum(0, guard - after)
+        guard_cost = ((short_after - short_now)[:, testable] / np.maximum(guard[testable], 1)).sum(1)
+        score = gain - over - DROP_WEIGHT * (lost[:, 1:].sum(1) - recovered) / drop_scale - GUARD_WEIGHT * guard_cost
+        candidates = np.flatnonzero(~used & (gain > 0))
+        if not len(candidates):
+            break
+        b = _choose([(float(score[c]), int(c)) for c in candidates], rng)
+        used[b] = True
+        own = blocks.pixels(blocks.members, b)
+        have += np.bincount(blocks.labels[own[~train[own]]], minlength=len(need))
+        train[own] = True
+        near[blocks.pixels(blocks.footprint, b)] = True
+    return train, near & labelled & ~train
+
+
+def _validation_blocks(blocks: _Blocks, free: np.ndarray, need: np.ndarray, keep_for_test: np.ndarray,
+                       rng: np.random.Generator) -> np.ndarray:
+    """Blocks of pixels outside every training window that validate, until each class has its share."""
+    val = np.zeros(free.size, bool)
+    have = np.zeros_like(need)
+    left = np.bincount(blocks.labels[free], minlength=len(need))
+    while (deficit := np.maximum(0, need - have))[1:].sum() > 0:
+        add = blocks.per_class(blocks.members, free & ~val)
+        gain = (np.minimum(add, deficit)[:, 1:] / np.maximum(need[1:], 1)).sum(1)
+        # taking a test class below its minimum costs more than any gain
+        starved = ((left - have - add) < keep_for_test) & (add > 0) & (keep_for_test > 0)
+        score = gain - 2.0 * starved[:, 1:].sum(1)
+        candidates = np.flatnonzero((gain > 0) & (add.sum(1) > 0))
+        if not len(candidates):
+            break
+        b = _choose([(float(score[c]), int(c)) for c in candidates], rng)
+        own = blocks.pixels(blocks.members, b)
+        own = own[free[own] & ~val[own]]
+        have += np.bincount(blocks.labels[own], minlength=len(need))
+        val[own] = True
+    return val
+
+
+def _attempt(blocks: _Blocks, rng: np.random.Generator, train_fraction: float, val_fraction: float,
+             min_val: int, min_test: int, testable: np.ndarray) -> _Attempt:
+    labelled = blocks.labels > 0
+    class_size = np.bincount(blocks.labels[labelled], minlength=testable.size)
+    need = np.maximum(1, np.round(train_fraction * class_size)).astype(int)
+    need[0] = 0
+    guard = np.maximum(min_val + min_test, np.round(GUARD_SHARE * class_size)).astype(int)
+    train, dropped = _training_blocks(blocks, need, guard, testable, rng)
+    free = labelled & ~train & ~dropped
+    kept = np.bincount(blocks.labels[free], minlength=testable.size)
+    # validation takes its share of what is left, as it would of the whole class
+    val_need = np.maximum(min_val, np.round(kept * val_fraction / (1 - train_fraction))).astype(int)
+    val_need = np.where(testable, np.minimum(val_need, np.maximum(0, kept - min_test)), 0)
+    val = _validation_blocks(blocks, free, val_need, np.where(testable, min_test, 0), rng)
+    test = free & ~val
+    n_val = np.bincount(blocks.labels[val], minlength=testable.size)
+    n_test = np.bincount(blocks.labels[test], minlength=testable.size)
+    n_train = np.bincount(blocks.labels[train], minlength=testable.size)
+    short = [k for k in np.flatnonzero(testable)
+             if n_val[k] < min_val or n_test[k] < min_test or n_train[k] == 0]
+    short += [k for k in np.flatnonzero(~testable) if k > 0 and class_size[k] and n_train[k] == 0]
+    return _Attempt(train, val, test, dropped, sorted(short))
+
+
+def spatially_disjoint_split(
+    gt: np.ndarray, seed: int, train_fraction: float = 0.1, val_fraction: float = 0.05, block_size: int = 8,
+    min_val: int = 5, min_test: int = 10, attempts: int = 8, class_names=None, window: int = 25,
+) -> Split:
+    """Whole blocks train, validate or test; no validation or test pixel lies inside a training window.
+
+    Args:
+        train_fraction: the share of each class's pixels to train on (whole blocks make it approximate).
+        val_fraction: the share of each class's pixels to validate on, taken from what the buffer leaves.
+        block_size: the side of the square blocks, in pixels.
+        min_val, min_test: per-class minimum supports. A class that no assignment could give them
+            (see :func:`testable_classes`) trains but is not tested, and the log names it; if a
+            testable class misses them in every attempt, the split stops with a sentence naming it.
+        attempts: seeded attempts of the search; the best one is kept.
+        window: the classifier's window; the buffer is ``window // 2`` pixels.
+    """
+    check_fractions(train_fraction, val_fraction)
+    if block_size < 1:
+        raise UserError(f"split.block_size is {block_size}; it must be at least 1 pixel.")
+    if min_val < 0 or min_test < 1:
+        raise UserError(f"split.min_val is {min_val} and split.min_test {min_test}; "
+                        "use min_val >= 0 and min_test >= 1.")
+    if attempts < 1:
+        raise UserError(f"split.attempts is {attempts}; it must be at least 1.")
+    classes = [int(k) for k in np.unique(gt) if k > 0]
+    single = [k for k in classes if (gt == k).sum() < 2]
+    if single:
+        raise UserError(f"Class {single[0]} ({class_name(single[0], class_names)}) has a single labelled pixel; "
+                        "it cannot both train and test.")
+    testable = np.zeros(int(gt.max()) + 1, bool)
+    testable[testable_classes(gt, block_size, window, min_val, min_test)] = True
+    blocks = _blocks(gt, block_size, window)
+    best = None
+    for attempt in range(attempts):
+        rng = np.random.default_rng([seed, attempt])
+        result = _attempt(blocks, rng, train_fraction, val_fraction, min_val, min_test, testable)
+        if best is None or result.key() < best.key():
+            best = result
+    if best.short:
+        names = ", ".join(class_name(k, class_names) for k in best.short)
+        raise UserError(
+            f"No spatially disjoint split of this scene gives {names} at least {min_val} validation and "
+            f"{min_test} test pixels outside every training window; lower split.min_val or split.min_test, "
+            "use a smaller preprocess.window or split.block_size, or raise split.attempts.")
+    untestable = tuple(k for k in classes if not testable[k])
+    # pixels of classes that cannot be tested are left out of validation and test: a handful of
+    # pixels would make a noisy accuracy, and model selection would chase it
+    outside = np.isin(blocks.labels, untestable)
+    val, test = best.val & ~outside, best.test & ~outside
+    notes = []
+    if untestable:
+        names = ", ".join(class_name(k, class_names) for k in untestable)
+        notes.append(f"{names} cannot keep {min_val} validation and {min_test} test pixels outside every "
+                     f"{window}x{window} training window in any assignment: trained on, not tested")
+        log.warning("disjoint split: %s", notes[-1])
+    return Split(np.flatnonzero(best.train), np.flatnonzero(val), np.flatnonzero(test),
+                 dropped=np.flatnonzero(best.dropped), untestable=untestable, notes=tuple(notes))
