@@ -153,3 +153,12 @@ def test_a_saved_split_is_reused_with_split_masks(finished_run, scene_files, tmp
         np.testing.assert_array_equal(first[part], second[part])
     protocol = json.loads((finished_run / "metrics.json").read_text())["protocol"]
     assert 0 < protocol["test_pixels_in_training_windows"] <= 1
+
+
+def test_masks_without_a_test_mask_is_one_sentence_and_leaves_no_run_folder(finished_run, scene_files, tmp_path):
+    run_dir = tmp_path / "no_test_mask"
+    result = run_cli("hsi-train", *scene_files["overrides"], "split=masks",
+                     f"split.train_mask={finished_run / 'split.npz'}", f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "split=masks needs a test mask: add split.test_mask=FILE" in result.stderr
+    assert "Traceback" not in result.stderr and not run_dir.exists()

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
+import pytest
+from sklearn.metrics import balanced_accuracy_score
 
 from hsi.evaluate import classification_metrics
+from hsi.report import write_metrics_json
 
 
 def test_metrics_match_an_independent_computation():
@@ -28,9 +33,20 @@ def test_metrics_match_an_independent_computation():
     assert [c["support"] for c in m["per_class"]] == cm.sum(1).tolist()
 
 
-def test_a_class_missing_from_the_test_set_does_not_drag_down_aa():
+@pytest.mark.filterwarnings("ignore:y_pred contains classes not in y_true")
+def test_an_untested_class_is_null_not_zero_and_aa_says_over_how_many_classes():
     y_true = np.array([0, 0, 1, 1])
-    y_pred = np.array([0, 0, 1, 0])
+    y_pred = np.array([0, 0, 1, 2])  # class c is predicted once but never tested
     m = classification_metrics(y_true, y_pred, ["a", "b", "c"])
-    assert np.isclose(m["average_accuracy"], (1.0 + 0.5) / 2)
-    assert m["per_class"][2]["support"] == 0
+    assert np.isclose(m["average_accuracy"], balanced_accuracy_score(y_true, y_pred))
+    assert m["average_accuracy_classes"] == 2 and m["untested_classes"] == ["c"]
+    c = m["per_class"][2]
+    assert c["support"] == 0 and c["accuracy"] is None and c["recall"] is None and c["f1"] is None
+    assert c["precision"] == 0.0  # predicted once, wrongly: defined, and 0
+
+
+def test_metrics_json_is_strict_json(tmp_path):
+    write_metrics_json(tmp_path, {"std": float("nan"), "nested": [np.float64("inf"), np.int64(3)], "x": None})
+    text = (tmp_path / "metrics.json").read_text()
+    assert json.loads(text) == {"std": None, "nested": [None, 3], "x": None}
+    assert "NaN" not in text and "Infinity" not in text

@@ -1,0 +1,149 @@
+"""Markdown tables for docs/ and README, written from the run folders of scripts/studies.sh.
+
+    python scripts/study_tables.py honest outputs/study/honest/w11 outputs/study/honest/w15 ...
+    python scripts/study_tables.py seeds outputs/study/random
+    python scripts/study_tables.py grid outputs/study/grid11
+
+Every number comes from the runs' metrics.json files; untested classes are shown as such and
+left out of means, never counted as 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+import numpy as np
+
+from hsi.sweep.aggregate import collect_runs, variance_sentence
+from hsi.sweep.stats import describe, paired_comparison, variance_components
+
+
+def _finished(folder: Path):
+    return [r for r in collect_runs(folder) if r.status == "finished"]
+
+
+def _model(run) -> str:
+    return run.metrics["model"]
+
+
+def _pm(values: list[float], scale: float = 100.0) -> str:
+    d = describe(values)
+    std = "" if math.isnan(d["std"]) else f" ± {scale * d['std']:.2f}"
+    return f"{scale * d['mean']:.2f}{std}"
+
+
+def honest(folders: list[Path]) -> None:
+    print("| window | model | runs | classes tested | OA (%) | AA over tested classes (%) | kappa (x100) | "
+          "labelled pixels dropped (%) | test windows overlapping a training window (%) |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    per_class: dict[tuple[int, str], list] = {}
+    pairs = []
+    for folder in folders:
+        runs = _finished(folder)
+        by_model: dict[str, list] = {}
+        for r in runs:
+            by_model.setdefault(_model(r), []).append(r)
+        for model, rs in sorted(by_model.items()):
+            window = rs[0].metrics["protocol"]["window"]
+            p = [r.metrics["protocol"] for r in rs]
+            tested = sorted({r.metrics["average_accuracy_classes"] for r in rs})
+            print(f"| {window} | {model} | {len(rs)} | {', '.join(map(str, tested))} | "
+                  f"{_pm([r.metrics['overall_accuracy'] for r in rs])} | "
+                  f"{_pm([r.metrics['average_accuracy'] for r in rs])} | {_pm([r.metrics['kappa'] for r in rs])} | "
+                  f"{100 * np.mean([q['labelled_pixels_dropped'] for q in p]):.1f} | "
+                  f"{100 * np.mean([q['test_windows_overlapping_training_windows'] for q in p]):.1f} |")
+            per_class[(window, model)] = rs
+        if len(by_model) == 2:
+            (name_a, a), (name_b, b) = sorted(by_model.items())
+            a = {r.split_seed: r.metrics["overall_accuracy"] for r in a}
+            b = {r.split_seed: r.metrics["overall_accuracy"] for r in b}
+            seeds = sorted(set(a) & set(b))
+            if len(seeds) >= 2:
+                test = paired_comparison([a[s] for s in seeds], [b[s] for s in seeds])
+                pairs.append((window, name_a, name_b, len(seeds), test))
+    if pairs:
+        print("\nPaired over split seeds (same splits for both models):\n")
+        print("| window | b - a | seeds | mean OA difference (points) | p (paired t) |")
+        print("|---:|---|---:|---:|---:|")
+        for window, a, b, n, t in pairs:
+            p = "n/a" if math.isnan(t["p_value"]) else f"{t['p_value']:.3g}"
+            print(f"| {window} | {b} - {a} | {n} | {100 * t['mean_difference']:+.2f} | {p} |")
+    print("\nPer class, mean accuracy over seeds (%; `-` untested):\n")
+    keys = sorted(per_class)
+    names = next(iter(per_class.values()))[0].metrics["class_names"]
+    print("| class | " + " | ".join(f"{m} w{w}" for w, m in keys) + " |")
+    print("|---|" + "---:|" * len(keys))
+    for k, name in enumerate(names):
+        cells = []
+        for key in keys:
+            values = [r.metrics["per_class"][k]["accuracy"] for r in per_class[key]]
+            values = [v for v in values if v is not None]
+            cells.append(f"{100 * np.mean(values):.1f}" if values else "-")
+        print(f"| {name} | " + " | ".join(cells) + " |")
+
+
+def seeds(folder: Path) -> None:
+    runs = _finished(folder)
+    by_model: dict[str, list] = {}
+    for r in runs:
+        by_model.setdefault(_model(r), []).append(r)
+    for model, rs in sorted(by_model.items()):
+        rs.sort(key=lambda r: r.split_seed)
+        print(f"\n{model}:\n")
+        print("| seed | OA (%) | AA (%) | kappa (x100) | epoch kept | training (s) |")
+        print("|---:|---:|---:|---:|---:|---:|")
+        for r in rs:
+            m = r.metrics
+            print(f"| {r.split_seed} | {100 * m['overall_accuracy']:.2f} | {100 * m['average_accuracy']:.2f} | "
+                  f"{100 * m['kappa']:.2f} | {m['best_epoch'] if m['best_epoch'] is not None else '-'} | "
+                  f"{m['train_seconds']:.1f} |")
+        oa = describe([r.metrics["overall_accuracy"] for r in rs])
+        print(f"| mean ± std | **{_pm([r.metrics['overall_accuracy'] for r in rs])}** | "
+              f"{_pm([r.metrics['average_accuracy'] for r in rs])} | {_pm([r.metrics['kappa'] for r in rs])} | | "
+              f"{np.mean([r.metrics['train_seconds'] for r in rs]):.1f} |")
+        if oa["count"] > 1:
+            print(f"\n95% t-interval of the mean OA: [{100 * oa['ci_low']:.2f}, {100 * oa['ci_high']:.2f}]")
+
+
+def grid(folder: Path) -> None:
+    runs = _finished(folder)
+    cells: dict[tuple[int, int], list[float]] = {}
+    for r in runs:
+        cells.setdefault((r.split_seed, r.init_seed), []).append(r.metrics["overall_accuracy"])
+    splits = sorted({s for s, _ in cells})
+    inits = sorted({i for _, i in cells})
+    print("| OA (%) | " + " | ".join(f"init {i}" for i in inits) + " |")
+    print("|---|" + "---:|" * len(inits))
+    for s in splits:
+        print(f"| split {s} | " + " | ".join(" / ".join(f"{100 * v:.2f}" for v in cells[(s, i)]) for i in inits) + " |")
+    values = [r.metrics["overall_accuracy"] for r in runs]
+    print(f"\nOver the {len(values)} runs: OA {_pm(values)} % (mean ± std).")
+    study = variance_components(np.array([[cells[(s, i)] for i in inits] for s in splits]))
+    print("\n| component | variance (points²) | share | 95% interval of the SD (points) | F test |")
+    print("|---|---:|---:|---:|---|")
+    for name in study["variances"]:
+        v, (lo, hi) = study["variances"][name], study["intervals"][name]
+        f = study["f_tests"].get(name)
+        ftext = "-" if not f or f["F"] is None else f"F({f['df'][0]}, {f['df'][1]}) = {f['F']:.2f}, p = {f['p_value']:.2g}"
+        share = "n/a" if study["shares"][name] is None else f"{100 * study['shares'][name]:.0f}%"
+        print(f"| {name} | {1e4 * v:.3f} | {share} | {100 * math.sqrt(lo):.2f} - {100 * math.sqrt(hi):.2f} | {ftext} |")
+    print("\n" + variance_sentence(folder.name, study))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("table", choices=["honest", "seeds", "grid"])
+    parser.add_argument("folders", nargs="+", type=Path)
+    args = parser.parse_args()
+    if args.table == "honest":
+        honest(args.folders)
+    elif args.table == "seeds":
+        seeds(args.folders[0])
+    else:
+        grid(args.folders[0])
+
+
+if __name__ == "__main__":
+    main()
