@@ -13,7 +13,14 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 import hsi
-from hsi.report import aa_label, split_description, split_lines, training_description, write_atomically
+from hsi.report import (
+    aa_label,
+    preprocessing_line,
+    split_description,
+    split_lines,
+    training_description,
+    write_atomically,
+)
 
 MAP_CAPTIONS = (
     ("rgb.png", "False-colour composite"),
@@ -52,7 +59,7 @@ def write_run_page(run_dir: Path, metrics: dict) -> Path:
         split_line=split_description(metrics["protocol"]["split"]),
         training_line=training_description(metrics["protocol"]["training"], metrics["best_epoch"]),
         has_curves=(run_dir / "curves.png").is_file(), maps=maps, aa_label=aa_label(metrics),
-        split_lines=[line[2:] for line in split_lines(metrics)],
+        split_lines=[line[2:] for line in split_lines(metrics)], preprocessing_line=preprocessing_line(metrics["protocol"]),
         overview="maps/overview.png" if (maps_dir / "overview.png").is_file() else None,
         files=[name for name in RUN_FILES if (run_dir / name).is_file()],
     )

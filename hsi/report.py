@@ -111,6 +111,13 @@ def training_description(training: dict, best_epoch: int | None) -> str:
             f"precision {training['precision']}, device {training['device']}; {kept}")
 
 
+def preprocessing_line(p: dict) -> str:
+    if p.get("classifier_own_preprocessing"):
+        return "preprocessing: the classifier's own (raw spectra standardised on the training pixels; the CNN's PCA unused)"
+    return (f"PCA: {p['pca_components']} components, whiten={p['pca_whiten']}, fitted on `{p['pca_fit_scope']}` pixels"
+            + (" (test pixels included)" if p["pca_saw_test_pixels"] else " (no test pixels)"))
+
+
 def aa_label(metrics: dict) -> str:
     """'AA (%)' with the number of classes it averages when some class is untested."""
     tested = metrics.get("average_accuracy_classes")
@@ -160,8 +167,7 @@ def write_report_md(run_dir: Path, metrics: dict) -> None:
         f"- split: {split_description(p['split'])}; pixels train/val/test = "
         f"{metrics['split_sizes']['train']}/{metrics['split_sizes']['val']}/{metrics['split_sizes']['test']}",
         f"- seeds: split {p['split_seed']}, init {p['init_seed']}",
-        f"- PCA: {p['pca_components']} components, whiten={p['pca_whiten']}, fitted on `{p['pca_fit_scope']}` pixels"
-        + (" (test pixels included)" if p["pca_saw_test_pixels"] else " (no test pixels)"),
+        f"- {preprocessing_line(p)}",
         f"- window: {p['window']}x{p['window']}, padding: {p['padding']}",
         *split_lines(metrics),
         "- training: " + training_description(p["training"], metrics["best_epoch"]),
