@@ -208,7 +208,7 @@ def _attempt(blocks: _Blocks, rng: np.random.Generator, train_fraction: float, v
     labelled = blocks.labels > 0
     class_size = np.bincount(blocks.labels[labelled], minlength=testable.size)
     need = np.maximum(1, np.round(train_fraction * class_size)).astype(int)
-    need[0] = 0
+    need[class_size == 0] = 0  # label values the scene does not use, and 0 (unlabelled)
     guard = np.maximum(min_val + min_test, np.round(GUARD_SHARE * class_size)).astype(int)
     train, dropped = _training_blocks(blocks, need, guard, testable, rng)
     free = labelled & ~train & ~dropped
