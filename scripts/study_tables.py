@@ -126,7 +126,12 @@ def grid(folder: Path) -> None:
     for name in study["variances"]:
         v, (lo, hi) = study["variances"][name], study["intervals"][name]
         f = study["f_tests"].get(name)
-        ftext = "-" if not f or f["F"] is None else f"F({f['df'][0]}, {f['df'][1]}) = {f['F']:.2f}, p = {f['p_value']:.2g}"
+        if not f or f["F"] is None:
+            ftext = "-"
+        elif math.isinf(f["F"]):
+            ftext = f"F({f['df'][0]}, {f['df'][1]}) infinite: replicates identical"
+        else:
+            ftext = f"F({f['df'][0]}, {f['df'][1]}) = {f['F']:.2f}, p = {f['p_value']:.2g}"
         share = "n/a" if study["shares"][name] is None else f"{100 * study['shares'][name]:.0f}%"
         print(f"| {name} | {1e4 * v:.3f} | {share} | {100 * math.sqrt(lo):.2f} - {100 * math.sqrt(hi):.2f} | {ftext} |")
     print("\n" + variance_sentence(folder.name, study))
