@@ -1,14 +1,14 @@
 """The training loop: mini-batches of windows; the epoch kept is the one with the best validation AA.
 
-Why that rule (docs/honest.md): validation OA is dominated by the large classes, and a strict
+Why that rule (docs/splits.md): validation OA is dominated by the large classes, and a strict
 ``>`` froze on the first epoch that saturated a small validation set. Validation *loss* was tried
 first and rejected on validation evidence: under a spatially disjoint split the network grows
 confidently wrong on unseen fields, so cross-entropy rises while accuracy rises too, and the
 lowest loss falls on a barely trained epoch (11x11 windows, seed 0: epoch 2 of 30, validation AA
 14% against 51% at epoch 18). AA weighs every tested class alike, like the figure the report
-leads with. Ties go to the later epoch, so a saturated validation set keeps the most trained weights. When the
-validation set cannot judge (empty, too few pixels of a tested class), the last epoch is kept
-and the run says so.
+leads with. Ties go to the later epoch, so a saturated validation set keeps the most trained
+weights. When the validation set cannot judge (empty, too few pixels of a tested class), the
+last epoch is kept and the run says so.
 """
 
 from __future__ import annotations
