@@ -112,6 +112,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
     labels = scene.gt.ravel() - 1  # zero-based classes; -1 for unlabelled, never drawn
 
     padded = None
+    own_preprocessing = bool(getattr(model, "wants_raw_spectra", False))  # the SVM: raw spectra, its own scaling
     if isinstance(model, nn.Module):
         padded = pad_cube(reduced, pre.window // 2, pre.padding)
         sampler = PatchSampler(padded, pre.window, scene.shape[1])
@@ -137,8 +138,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
         model_state = model.state_dict()
         num_parameters = sum(p.numel() for p in model.parameters())
     else:  # a classifier of single spectra (the SVM baseline): no windows, no epochs
-        # it brings its own preprocessing, fitted on the training pixels only
-        features = scene.cube.astype(np.float32) if getattr(model, "wants_raw_spectra", False) else reduced
+        features = scene.cube.astype(np.float32) if own_preprocessing else reduced
         spectra = features.reshape(-1, features.shape[-1])
         tic = time.perf_counter()
         model.fit(spectra[split.train], labels[split.train])
@@ -148,7 +148,6 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
         history, best_epoch, model_state, num_parameters = [], None, {}, None
         training = {"classifier": type(model).__name__, **model.chosen}
 
-    own_preprocessing = bool(getattr(model, "wants_raw_spectra", False))
     scene_prediction = None
     if cfg.maps.enabled:
         # Every pixel once (dense where the model allows); the test metrics read from it.

@@ -67,14 +67,17 @@ def window_overlap_share(split: Split, shape: tuple[int, int], window: int) -> f
     """Share of test pixels whose window overlaps the window of some training pixel.
 
     Two ``window``-wide squares overlap when their centres are at most ``2 * (window // 2)``
-    apart in rows and columns: the training mask dilated by a square of side ``2 * window - 1``.
+    apart in rows and columns: the leakage measure with a window of side ``4 * (window // 2) + 1``.
     Stricter than :func:`leakage_share`: a test window that shares border pixels with a
     training window counts, though its centre pixel was never seen.
     """
-    if not len(split.test):
-        return 0.0
-    covered = inside_training_windows(split.mask("train", shape), 2 * (window // 2) * 2 + 1).ravel()
-    return float(covered[split.test].mean())
+    return leakage_share(split, shape, 4 * (window // 2) + 1)
+
+
+def block_index(shape: tuple[int, int], block_size: int) -> np.ndarray:
+    """``(H, W)`` index of the ``block_size`` square each pixel falls in, row-major over the blocks."""
+    rows, cols = np.indices(shape)
+    return (rows // block_size) * -(-shape[1] // block_size) + cols // block_size
 
 
 def class_pixels(gt: np.ndarray) -> dict[int, np.ndarray]:

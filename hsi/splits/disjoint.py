@@ -28,7 +28,7 @@ import numpy as np
 from scipy import ndimage, sparse
 
 from hsi.errors import UserError
-from hsi.splits.base import Split, check_fractions, class_name
+from hsi.splits.base import Split, block_index, check_fractions, class_name, inside_training_windows
 
 log = logging.getLogger(__name__)
 
@@ -66,11 +66,10 @@ class _Blocks:
 def _blocks(gt: np.ndarray, block_size: int, window: int) -> _Blocks:
     height, width = gt.shape
     flat = gt.ravel()
-    rows, cols = np.indices(gt.shape)
-    block_of = ((rows // block_size) * -(-width // block_size) + cols // block_size).ravel()
+    block_of = block_index(gt.shape, block_size).ravel()
     labelled = np.flatnonzero(flat > 0)
-    ids, block_index = np.unique(block_of[labelled], return_inverse=True)
-    members = sparse.csr_matrix((np.ones(len(labelled)), (block_index, labelled)), shape=(len(ids), flat.size))
+    ids, block_of_labelled = np.unique(block_of[labelled], return_inverse=True)
+    members = sparse.csr_matrix((np.ones(len(labelled)), (block_of_labelled, labelled)), shape=(len(ids), flat.size))
     reach = window // 2
     foot_rows, foot_cols = [], []
     for b in range(len(ids)):
@@ -109,16 +108,13 @@ def testable_classes(gt: np.ndarray, block_size: int, window: int, min_val: int,
     fails alone fails in every joint assignment (a single small field: Indian Pines' Oats is
     20 pixels in a 10x2 strip, narrower than a 25x25 window).
     """
-    height, width = gt.shape
-    rows, cols = np.indices(gt.shape)
-    block_of = (rows // block_size) * -(-width // block_size) + cols // block_size
+    block_of = block_index(gt.shape, block_size)
     out = []
     for k in (int(v) for v in np.unique(gt) if v > 0):
         mask = gt == k
         for b in np.unique(block_of[mask]):
             seeds = mask & (block_of == b)
-            near = ndimage.maximum_filter(seeds.astype(np.uint8), size=window, mode="constant") > 0
-            left = mask & ~near
+            left = mask & ~inside_training_windows(seeds, window)
             counts = np.bincount(block_of[left], minlength=block_of.max() + 1)
             if _can_share([int(n) for n in counts if n], min_val, min_test):
                 out.append(k)
