@@ -1,0 +1,33 @@
+"""How the configs compose: what an experiment file may set, and what the primary config keeps."""
+
+from __future__ import annotations
+
+from hydra import compose, initialize_config_module
+
+
+def _compose(*overrides):
+    with initialize_config_module("hsi.configs", version_base="1.3"):
+        return compose("train", overrides=list(overrides))
+
+
+def test_an_experiment_file_overrides_top_level_keys(tmp_path):
+    # A user's experiment beside the shipped ones (the search path is how users add their own).
+    (tmp_path / "experiment").mkdir()
+    (tmp_path / "experiment" / "mine.yaml").write_text(
+        "# @package _global_\nseed: 7\ndeterministic: true\nmaps:\n  enabled: false\n")
+    cfg = _compose(f"hydra.searchpath=[file://{tmp_path}]", "experiment=mine")
+    assert cfg.seed == 7 and cfg.split_seed == 7 and cfg.init_seed == 7
+    assert cfg.deterministic is True
+    assert cfg.maps.enabled is False
+
+
+def test_the_command_line_still_wins_over_an_experiment(tmp_path):
+    (tmp_path / "experiment").mkdir()
+    (tmp_path / "experiment" / "mine.yaml").write_text("# @package _global_\nseed: 7\n")
+    cfg = _compose(f"hydra.searchpath=[file://{tmp_path}]", "experiment=mine", "seed=3")
+    assert cfg.seed == 3
+
+
+def test_without_an_experiment_the_primary_defaults_hold():
+    cfg = _compose()
+    assert cfg.seed == 0 and cfg.maps.enabled is True and cfg.deterministic is False
