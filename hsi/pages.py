@@ -7,20 +7,21 @@ zipped, mailed and opened anywhere.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 import hsi
-from hsi.report import (
+from hsi.describe import (
     aa_label,
     preprocessing_line,
     split_description,
     split_lines,
     training_description,
-    write_atomically,
+    variance_sentence,
 )
+from hsi.files import write_atomically
+from hsi.formatting import pct, pvalue
 
 MAP_CAPTIONS = (
     ("rgb.png", "False-colour composite"),
@@ -34,18 +35,10 @@ RUN_FILES = ("metrics.json", "report.md", "per_class.csv", "split.npz", "checkpo
              "maps/prediction.hdr", "maps/prediction.img", "maps/predictions.npz")
 
 
-def _pct(x) -> str:
-    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.2f}"
-
-
-def _pvalue(p) -> str:
-    return "n/a" if p is None or (isinstance(p, float) and math.isnan(p)) else f"{p:.3g}"
-
-
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("hsi", "templates"), autoescape=select_autoescape(["html", "j2"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(pct=_pct, pvalue=_pvalue, version=hsi.__version__)
+    env.globals.update(pct=pct, pvalue=pvalue, version=hsi.__version__)
     return env
 
 
@@ -69,8 +62,6 @@ def write_run_page(run_dir: Path, metrics: dict) -> Path:
 
 def write_sweep_page(sweep_dir: Path, summary: dict, runs: list) -> Path:
     """``report.html`` in a sweep folder: groups, variance study, comparisons, links to every run."""
-    from hsi.sweep.aggregate import variance_sentence
-
     sweep_dir = Path(sweep_dir)
     studies = [(variance_sentence(name, g["variance_study"]), g["variance_study"]["shares"])
                for name, g in summary["groups"].items() if g["variance_study"]]

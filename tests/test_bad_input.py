@@ -12,7 +12,7 @@ from cli_helpers import run_cli
 from synthetic import make_scene
 
 from hsi.errors import UserError
-from hsi.report import write_atomically
+from hsi.files import write_atomically
 
 
 def _scene_args(tmp_path, cube, gt, *extra):

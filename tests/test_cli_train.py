@@ -74,6 +74,13 @@ def test_svm_baseline_runs_through_the_same_command(scene_files, tmp_path):
     assert metrics["protocol"]["training"]["classifier"] == "SpectralSVM"
     assert "C" in metrics["protocol"]["training"]
     assert (run_dir / "confusion.png").is_file() and not (run_dir / "curves.png").exists()
+    # The checkpoint holds the fitted SVM: the maps come back identical, with nothing refitted.
+    from hsi.maps.from_run import render_run
+
+    again = render_run(run_dir, out_dir=tmp_path / "again")
+    first, second = np.load(run_dir / "maps" / "predictions.npz"), np.load(again / "predictions.npz")
+    np.testing.assert_array_equal(first["labels"], second["labels"])
+    np.testing.assert_array_equal(first["probabilities"], second["probabilities"])
 
 
 def test_maps_are_written_at_the_end_of_a_run(finished_run):

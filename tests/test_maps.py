@@ -12,7 +12,7 @@ from hydra.utils import instantiate
 
 from hsi.maps.export import export_envi_classification, export_predictions
 from hsi.maps.palette import class_palette
-from hsi.maps.predict import choose_path, predict_logits
+from hsi.train.predict import choose_path, predict_logits
 from hsi.maps.render import ERROR_COLOURS, error_image, render_maps
 from hsi.models.card import model_config_names
 from hsi.preprocess import pad_cube

@@ -12,6 +12,7 @@ import pytest
 import torch
 from cli_helpers import run_cli, script
 
+from hsi.errors import UserError
 from hsi.train.resume import config_differences
 
 # Small batches make each epoch last long enough to be interrupted in the middle of it.
@@ -54,7 +55,7 @@ def interrupted(tmp_path_factory):
 def test_sigterm_leaves_a_resumable_incomplete_run(interrupted):
     run_dir = interrupted["run_dir"]
     assert interrupted["code"] == 130, interrupted["stderr"]
-    assert "Continue it with: hsi-train trainer.resume=" in interrupted["stderr"]
+    assert "Continue it with: hsi-train resume=" in interrupted["stderr"]
     assert "Traceback" not in interrupted["stderr"]
     assert (run_dir / "resume.pt").is_file() and not (run_dir / "metrics.json").exists()
     assert "INCOMPLETE" in (run_dir / "report.md").read_text()
@@ -66,16 +67,17 @@ def test_sigterm_leaves_a_resumable_incomplete_run(interrupted):
 
 def test_a_resume_with_another_config_is_refused_naming_the_fields(interrupted):
     tmp, run_dir = interrupted["tmp"], interrupted["run_dir"]
-    result = run_cli("hsi-train", *interrupted["overrides"], "model=hybridsn_se", f"trainer.resume={run_dir}",
+    result = run_cli("hsi-train", *interrupted["overrides"], "model=hybridsn_se", f"resume={run_dir}",
                      f"hydra.run.dir={tmp / 'refused'}", cwd=tmp)
     assert result.returncode == 2
-    assert "was saved with another configuration (model.attention: 'none' -> 'se')" in result.stderr
+    assert "was saved with other settings" in result.stderr
+    assert "\n  model.attention: 'none' -> 'se'" in result.stderr  # one differing field per line
     assert (run_dir / "resume.pt").is_file() and not (tmp / "refused").exists()  # nothing is lost
 
 
 def test_resuming_gives_the_uninterrupted_metrics(interrupted):
     tmp, run_dir = interrupted["tmp"], interrupted["run_dir"]
-    resumed = run_cli("hsi-train", *interrupted["overrides"], f"trainer.resume={run_dir}",
+    resumed = run_cli("hsi-train", *interrupted["overrides"], f"resume={run_dir}",
                       f"hydra.run.dir={tmp / 'session'}", cwd=tmp)
     assert resumed.returncode == 0, resumed.stderr
     assert not (tmp / "session").exists()  # the resumed run wrote into the interrupted folder
@@ -96,9 +98,25 @@ def test_config_differences_ignore_what_may_change():
     assert config_differences(saved, current) == ["trainer.epochs: 5 -> 9"]
 
 
+def test_a_refusal_lists_a_few_differences_one_per_line(tmp_path):
+    from omegaconf import OmegaConf
+
+    from hsi.train.checkpoint import save_checkpoint
+    from hsi.train.resume import load_resume_state
+
+    saved = {"model": {f"k{i}": i for i in range(12)}, "trainer": {"epochs": 5}, "seed": 0}
+    save_checkpoint(tmp_path / "resume.pt", {"config": saved})
+    current = OmegaConf.create({**saved, "model": {f"k{i}": i + 1 for i in range(12)}, "resume": str(tmp_path)})
+    with pytest.raises(UserError) as refused:
+        load_resume_state(current)
+    lines = str(refused.value).splitlines()
+    assert lines[1:6] == [f"  model.k{i}: {i} -> {i + 1}" for i in (0, 1, 10, 11, 2)]  # sorted keys, 5 shown
+    assert lines[-1] == "  ... and 7 more" and len(lines) == 7
+
+
 def test_a_finished_run_has_nothing_to_resume(interrupted):
     tmp = interrupted["tmp"]
-    result = run_cli("hsi-train", *interrupted["overrides"], f"trainer.resume={interrupted['straight']}",
+    result = run_cli("hsi-train", *interrupted["overrides"], f"resume={interrupted['straight']}",
                      f"hydra.run.dir={tmp / 'nothing'}", cwd=tmp)
     assert result.returncode == 2
     assert "it is a finished run, nothing to resume" in result.stderr

@@ -34,3 +34,15 @@ def test_the_search_chooses_c_gamma_and_components_on_training_pixels_only():
     assert 0 < svm.chosen["cv_accuracy"] <= 1
     scores = svm.predict_proba(spectra[120:])
     assert scores.shape == (120, 4) and np.allclose(scores.sum(1), 1) and (scores[:, 3] == 0).all()
+
+
+def test_a_saved_svm_predicts_exactly_as_the_fitted_one_through_a_weights_only_checkpoint(tmp_path):
+    from hsi.train.checkpoint import load_checkpoint, save_checkpoint
+
+    spectra, labels = _spectra()
+    svm = SpectralSVM(in_bands=30, window=25, num_classes=3, search=False, components=10).fit(spectra[:120], labels[:120])
+    save_checkpoint(tmp_path / "c.pt", {"model_state": svm.state_dict()})
+    restored = SpectralSVM(in_bands=30, window=25, num_classes=3)
+    restored.load_state_dict(load_checkpoint(tmp_path / "c.pt")["model_state"])
+    np.testing.assert_array_equal(restored.predict_proba(spectra[120:]), svm.predict_proba(spectra[120:]))
+    assert restored.chosen == svm.chosen

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from hsi.models.card import card_markdown, model_card
-from hsi.report import write_atomically
+from hsi.files import write_atomically
 
 
 def main(argv: list[str] | None = None) -> None:

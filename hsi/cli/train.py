@@ -17,7 +17,7 @@ from omegaconf import DictConfig
 from hsi.cli.common import fail, remove_unfinished_run_dir
 from hsi.errors import EXIT_INTERRUPTED, RunInterrupted, UserError
 from hsi.experiment import train_and_evaluate
-from hsi.report import write_atomically
+from hsi.files import write_atomically
 from hsi.sweep.aggregate import FAILED_NAME
 
 log = logging.getLogger("hsi")
@@ -64,8 +64,8 @@ def main() -> None:
 def _main(cfg: DictConfig) -> float | None:
     hydra_cfg = HydraConfig.get()
     hydra_dir = Path(hydra_cfg.runtime.output_dir)
-    resuming = bool(cfg.trainer.get("resume"))
-    run_dir = Path(cfg.trainer.resume) if resuming else hydra_dir
+    resuming = bool(cfg.get("resume"))
+    run_dir = Path(cfg.resume) if resuming else hydra_dir
     model_name = hydra_cfg.runtime.choices.get("model", "model")
     if hydra_cfg.mode == RunMode.MULTIRUN:
         # One failing job must not stop the others: record it and let the sweep go on.

@@ -1,7 +1,6 @@
-"""Full-scene prediction, rendering of classification maps, and their export."""
+"""Classification maps of a scene: rendering and export (the prediction itself is in :mod:`hsi.train.predict`)."""
 
 from hsi.maps.export import export_envi_classification, export_predictions
-from hsi.maps.predict import predict_scene
 from hsi.maps.render import render_maps
 
-__all__ = ["export_envi_classification", "export_predictions", "predict_scene", "render_maps"]
+__all__ = ["export_envi_classification", "export_predictions", "render_maps"]

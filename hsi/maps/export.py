@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from spectral.io import envi
 
-from hsi.report import write_atomically
+from hsi.files import write_atomically
 
 
 def export_envi_classification(path_hdr: Path, labels: np.ndarray, class_names: list[str], colours: np.ndarray) -> Path:

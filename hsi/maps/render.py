@@ -5,16 +5,13 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import spectral
+from matplotlib.image import imsave
+from matplotlib.patches import Patch
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import spectral  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-
-from hsi.maps.palette import colourise  # noqa: E402
-from hsi.report import save_figure, write_atomically  # noqa: E402
+from hsi.files import new_figure, save_figure, write_atomically
+from hsi.maps.palette import colourise
 
 # Error map colours: why each pixel has its colour is spelled out in the legend.
 ERROR_COLOURS = {
@@ -62,12 +59,13 @@ def save_upscaled_image(path: Path, image: np.ndarray, min_side: int = 435) -> N
     scale = max(1, -(-min_side // min(image.shape[:2])))
     big = np.repeat(np.repeat(image, scale, axis=0), scale, axis=1)
     buffer = io.BytesIO()
-    plt.imsave(buffer, big, format="png")
+    imsave(buffer, big, format="png")
     write_atomically(path, buffer.getvalue())
 
 
 def _save_split_figure(path: Path, image: np.ndarray, masks: dict[str, np.ndarray]) -> None:
-    fig, ax = plt.subplots(figsize=(5.5, 6))
+    fig = new_figure(figsize=(5.5, 6))
+    ax = fig.subplots()
     ax.imshow(image, interpolation="nearest")
     ax.set_xticks([])
     ax.set_yticks([])
@@ -113,8 +111,8 @@ def render_maps(
         written.append(out_dir / "split.png")
 
     legend_rows = -(-len(class_names) // 4)
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 4.4 + 0.22 * legend_rows),
-                             layout="constrained")
+    fig = new_figure(figsize=(3.6 * len(panels), 4.4 + 0.22 * legend_rows), layout="constrained")
+    axes = fig.subplots(1, len(panels))
     for ax, (panel_title, image) in zip(axes, panels.values()):
         ax.imshow(image, interpolation="nearest")
         ax.set_title(panel_title, fontsize=10)

@@ -1,40 +1,15 @@
-"""Everything in a run's ``maps/`` folder, from a model and a preprocessed scene."""
+"""Everything in a run's ``maps/`` folder, from the predicted labels and probabilities of a scene."""
 
 from __future__ import annotations
 
-import logging
-import time
 from pathlib import Path
 
 import numpy as np
-import torch
-from torch import nn
 
 from hsi.data.scene import Scene
 from hsi.maps.export import export_envi_classification, export_predictions
 from hsi.maps.palette import class_palette
-from hsi.maps.predict import choose_path, predict_scene
 from hsi.maps.render import render_maps, rgb_composite
-
-log = logging.getLogger(__name__)
-
-
-def predict_every_pixel(model, reduced: np.ndarray, padded: torch.Tensor | None, window: int,
-                        precision: str = "fp32", device="cpu") -> tuple[np.ndarray, np.ndarray, dict]:
-    """Zero-based labels ``(H, W)``, probabilities ``(H, W, K)`` and how they were computed."""
-    tic = time.perf_counter()
-    if isinstance(model, nn.Module):
-        path = choose_path(model)
-        labels, probabilities = predict_scene(model, padded, window, path=path, precision=precision, device=device)
-        labels, probabilities = labels.numpy(), probabilities.numpy()
-    else:  # single-spectrum classifiers
-        path = "spectra"
-        h, w, k = reduced.shape
-        probabilities = model.predict_proba(reduced.reshape(-1, k)).reshape(h, w, -1)
-        labels = probabilities.argmax(-1)
-    seconds = time.perf_counter() - tic
-    log.info("predicted %d pixels in %.2fs (%s path)", labels.size, seconds, path)
-    return labels, probabilities, {"path": path, "seconds": seconds, "pixels": int(labels.size)}
 
 
 def write_scene_maps(

@@ -16,6 +16,8 @@ discarded components).
 from __future__ import annotations
 
 import numpy as np
+import skops.io
+import torch
 from sklearn.decomposition import PCA
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline
@@ -93,3 +95,17 @@ class SpectralSVM:
         out = np.zeros((len(spectra), self.num_classes), dtype=np.float32)
         out[:, self.classifier.classes_] = scores
         return out
+
+    def state_dict(self) -> dict:
+        """The fitted pipeline as skops bytes (a format that loads without running code), and the choice made."""
+        blob = skops.io.dumps(self.classifier)
+        return {"skops": torch.frombuffer(bytearray(blob), dtype=torch.uint8), "chosen": dict(self.chosen)}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore a fitted pipeline; only the types scikit-learn's pipeline is made of are accepted."""
+        blob = bytes(state["skops"].numpy().tobytes())
+        untrusted = skops.io.get_untrusted_types(data=blob)
+        if untrusted:
+            raise ValueError(f"the saved SVM holds types that are not part of its pipeline: {', '.join(untrusted)}")
+        self.classifier = skops.io.loads(blob)
+        self.chosen = dict(state["chosen"])

@@ -7,8 +7,6 @@ one setting repeated over seeds; failed and unfinished runs are listed, never av
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
 import json
 import math
@@ -18,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from hsi.report import strict_json, write_atomically
 from hsi.sweep.stats import describe, paired_comparison, variance_components
 
 SEED_KEYS = ("seed", "split_seed", "init_seed", "replicate")
@@ -135,32 +132,6 @@ def _variance_study(finished: list[RunRecord]) -> dict | None:
     return study
 
 
-def variance_sentence(group: str, study: dict) -> str:
-    s, ci, tests = study["shares"], study["intervals"], study["f_tests"]
-    i, j, r = study["grid_shape"]
-
-    def sd(name):  # standard deviations in OA points read more easily than variances
-        low, high = ci[name]
-        return (f"SD {100 * math.sqrt(study['variances'][name]):.2f} points "
-                f"({100 * study['confidence']:.0f}% CI {100 * math.sqrt(low):.2f}-{100 * math.sqrt(high):.2f})")
-
-    def share(name):
-        return "n/a" if s[name] is None else f"{100 * s[name]:.0f}%"
-
-    def p(name):
-        t = tests.get(name)
-        return "n/a" if not t or t["p_value"] is None else f"{t['p_value']:.2g}"
-
-    init = "the initialisation and batch order" + (" (with kernel noise: one run per cell)" if r == 1 else "")
-    text = (f"In `{group}` ({i} split seeds x {j} init seeds nested in each"
-            + (f" x {r} replicates" if r > 1 else "") + "), "
-            f"{share('split')} of the run-to-run variance of OA comes from the split of training pixels, {sd('split')}, "
-            f"F test p = {p('split')}; {share('init')} from {init}, {sd('init')}")
-    if r > 1:
-        text += f", F test p = {p('init')}; {share('noise')} from nondeterministic kernels, {sd('noise')}"
-    return text + "."
-
-
 def _tested(run: RunRecord) -> set[int]:
     return {k for k, c in enumerate(run.metrics["per_class"]) if c.get("support", 0) > 0}
 
@@ -187,8 +158,8 @@ def _comparisons(groups: dict[str, list[RunRecord]]) -> list[dict]:
     return out
 
 
-def summarise_sweep(sweep_dir: Path) -> dict:
-    """Write summary.json, summary.csv, summary.md and summary.png into ``sweep_dir``; return the summary."""
+def summarise_runs(sweep_dir: Path) -> tuple[dict, list[RunRecord]]:
+    """The summary of the runs in ``sweep_dir`` (groups, comparisons, runs not finished), and the runs."""
     sweep_dir = Path(sweep_dir)
     runs = collect_runs(sweep_dir)
     groups: dict[str, list[RunRecord]] = {}
@@ -202,77 +173,4 @@ def summarise_sweep(sweep_dir: Path) -> dict:
         "not_finished": [{"path": str(r.path), "status": r.status, "group": r.group, "error": r.error}
                          for r in runs if r.status != "finished"],
     }
-    write_atomically(sweep_dir / "summary.json", strict_json(summary))
-    write_atomically(sweep_dir / "summary.csv", _csv(summary))
-    write_atomically(sweep_dir / "summary.md", _markdown(summary))
-    if summary["runs"]["finished"]:
-        from hsi.sweep.plot import plot_summary
-
-        plot_summary(sweep_dir / "summary.png", summary)
-    from hsi.pages import write_sweep_page
-
-    write_sweep_page(sweep_dir, summary, runs)
-    return summary
-
-
-def _csv(summary: dict) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    header = ["group", "count"]
-    for _, name in METRICS:
-        header += [f"{name}_{s}" for s in ("mean", "std", "ci_low", "ci_high", "min", "max")]
-    writer.writerow(header + ["train_seconds_mean"])
-    for group, g in summary["groups"].items():
-        row = [group, g["OA"]["count"]]
-        for _, name in METRICS:
-            row += ["" if _undefined(g[name][s]) else f"{g[name][s]:.6f}"
-                    for s in ("mean", "std", "ci_low", "ci_high", "min", "max")]
-        writer.writerow(row + [f"{g['train_seconds_mean']:.2f}"])
-    return out.getvalue()
-
-
-def _undefined(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
-
-
-def _pct(x: float) -> str:
-    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.2f}"
-
-
-def _p(p) -> str:
-    return "n/a" if _undefined(p) else f"{p:.3g}"
-
-
-def _markdown(summary: dict) -> str:
-    lines = [f"# Sweep summary: {summary['runs']['finished']} of {summary['runs']['total']} runs finished", "",
-             "| group | runs | OA mean ± std (%) | OA 95% CI | AA mean ± std (%) | AA over (classes) "
-             "| kappa mean ± std (x100) | train s | test px in training windows (%) |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for group, g in summary["groups"].items():
-        oa, aa, k = g["OA"], g["AA"], g["kappa"]
-        lines.append(
-            f"| `{group}` | {oa['count']} | {_pct(oa['mean'])} ± {_pct(oa['std'])} | "
-            f"[{_pct(oa['ci_low'])}, {_pct(oa['ci_high'])}] | {_pct(aa['mean'])} ± {_pct(aa['std'])} | "
-            f"{', '.join(map(str, g.get('aa_classes', []))) or 'n/a'} | "
-            f"{_pct(k['mean'])} ± {_pct(k['std'])} | {g['train_seconds_mean']:.1f} | {_pct(g['leakage_mean'])} |")
-    studies = [(g, s["variance_study"]) for g, s in summary["groups"].items() if s["variance_study"]]
-    if studies:
-        lines += ["", "## Why results differ", ""]
-        for group, study in studies:
-            lines.append(variance_sentence(group, study))
-            lines.append("")
-    if summary["comparisons"]:
-        lines += ["", "## Paired comparisons (runs sharing split and init seeds)", "",
-                  "| a | b | pairs | mean OA difference b - a (points) | p (paired t) "
-                  "| mean AA difference over the classes both tested (points) | classes | p (paired t) |",
-                  "|---|---|---:|---:|---:|---:|---:|---:|"]
-        for c in summary["comparisons"]:
-            aa = c.get("aa") or {"mean_difference": None, "p_value": None}
-            aa_diff = "n/a" if aa["mean_difference"] is None else f"{100 * aa['mean_difference']:+.2f}"
-            lines.append(f"| `{c['a']}` | `{c['b']}` | {c['pairs']} | {100 * c['mean_difference']:+.2f} | "
-                         f"{_p(c['p_value'])} | {aa_diff} | {c.get('aa_common_classes', 'n/a')} | {_p(aa['p_value'])} |")
-    if summary["not_finished"]:
-        lines += ["", "## Runs not included", "", "| run | status | error |", "|---|---|---|"]
-        for r in summary["not_finished"]:
-            lines.append(f"| {r['path']} | {r['status']} | {r['error']} |")
-    return "\n".join(lines) + "\n"
+    return summary, runs

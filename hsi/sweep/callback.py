@@ -8,7 +8,7 @@ from pathlib import Path
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from hsi.sweep.aggregate import summarise_sweep
+from hsi.sweep.write import summarise_sweep
 
 log = logging.getLogger(__name__)
 

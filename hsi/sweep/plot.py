@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from hsi.report import save_figure  # noqa: E402
+from hsi.files import new_figure, save_figure
 
 
 def plot_summary(path: Path, summary: dict) -> None:
     groups = [(g, s) for g, s in summary["groups"].items() if s["runs"]]
-    fig, (ax_oa, ax_cls) = plt.subplots(1, 2, figsize=(13, 5), gridspec_kw={"width_ratios": [1, 1.6]})
+    fig = new_figure(figsize=(13, 5))
+    ax_oa, ax_cls = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.6]})
     data = [[100 * r["oa"] for r in s["runs"]] for _, s in groups]
     ax_oa.boxplot(data, widths=0.5, showfliers=False)
     jitter = np.random.default_rng(0)

@@ -8,7 +8,9 @@ from pathlib import Path
 import torch
 
 from hsi.errors import UserError
-from hsi.report import write_atomically
+from hsi.files import write_atomically
+
+CHECKPOINT_NAME = "checkpoint.pt"  # in every finished run folder
 
 
 def save_checkpoint(path: Path, payload: dict) -> None:

@@ -8,13 +8,15 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 
 from hsi.errors import UserError
+from hsi.files import write_atomically
 from hsi.train.checkpoint import load_checkpoint, save_checkpoint
 
 RESUME_NAME = "resume.pt"
 INCOMPLETE_NAME = "incomplete.json"
 # Settings a resumed run may change: where it runs, how fast, and the pointer to resume itself.
-FREE_TO_CHANGE = {"trainer.resume", "trainer.device", "trainer.threads", "trainer.eval_batch_size", "maps",
+FREE_TO_CHANGE = {"resume", "trainer.resume", "trainer.device", "trainer.threads", "trainer.eval_batch_size", "maps",
                   "data_root", "dataset.root", "dataset.download", "dataset.timeout", "hydra", "experiment"}
+SHOWN_DIFFERENCES = 5  # a refusal lists at most this many differing fields, one per line
 COMPARED = ("dataset", "preprocess", "split", "model", "trainer", "split_seed", "init_seed", "deterministic")
 
 
@@ -33,12 +35,17 @@ def config_differences(saved: dict, current: dict) -> list[str]:
     b = _flatten({k: current.get(k) for k in COMPARED})
     keys = sorted(set(a) | set(b))
     free = lambda key: any(key == f or key.startswith(f + ".") for f in FREE_TO_CHANGE)  # noqa: E731
-    return [f"{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in keys if not free(k) and a.get(k) != b.get(k)]
+    return [f"{k}: {_short(a.get(k))} -> {_short(b.get(k))}" for k in keys if not free(k) and a.get(k) != b.get(k)]
+
+
+def _short(value, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def load_resume_state(cfg: DictConfig) -> dict:
-    """The saved state of ``cfg.trainer.resume``, refused when its config differs from ``cfg``."""
-    run_dir = Path(cfg.trainer.resume)
+    """The saved state of the run folder ``cfg.resume``, refused when its config differs from ``cfg``."""
+    run_dir = Path(cfg.resume)
     path = run_dir / RESUME_NAME
     if not path.is_file():
         finished = (run_dir / "metrics.json").is_file()
@@ -50,9 +57,12 @@ def load_resume_state(cfg: DictConfig) -> dict:
     current = OmegaConf.to_container(cfg, resolve=True)
     differences = config_differences(state["config"], current)
     if differences:
+        shown = differences[:SHOWN_DIFFERENCES]
+        more = len(differences) - len(shown)
         raise UserError(
-            f"{path} was saved with another configuration ({'; '.join(differences)}); "
-            "resume with the same settings, or start a new run."
+            f"{path} was saved with other settings; resume with the same overrides as the first start, "
+            "or start a new run. Differing (saved -> now):\n"
+            + "\n".join(f"  {line}" for line in shown) + (f"\n  ... and {more} more" if more else "")
         )
     return state
 
@@ -62,11 +72,9 @@ def save_interrupted_run(run_dir: Path, payload: dict, epoch: int, epochs: int) 
     run_dir = Path(run_dir)
     save_checkpoint(run_dir / RESUME_NAME, payload)
     note = {"status": "interrupted", "epochs_done": epoch, "epochs": epochs,
-            "resume": f"hsi-train trainer.resume={run_dir}"}
-    from hsi.report import write_atomically
-
+            "resume": f"hsi-train resume={run_dir}"}
     write_atomically(run_dir / INCOMPLETE_NAME, json.dumps(note, indent=2) + "\n")
     write_atomically(run_dir / "report.md", (
         f"# INCOMPLETE: interrupted after epoch {epoch} of {epochs}\n\n"
-        f"No accuracy figures yet. Continue the run with\n\n    hsi-train trainer.resume={run_dir}\n\n"
+        f"No accuracy figures yet. Continue the run with\n\n    hsi-train resume={run_dir}\n\n"
         "(plus the same overrides as the first start); it picks up from the end of that epoch.\n"))

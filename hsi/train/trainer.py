@@ -47,7 +47,6 @@ class Trainer:
         min_val_per_class: the validation set chooses the epoch only if it holds at least this many
             pixels of every class the test set holds; otherwise the last epoch is kept.
         threads: torch intra-op threads (null: torch's default).
-        resume: a run folder whose interrupted training to continue (see :mod:`hsi.experiment`).
     """
 
     def __init__(
@@ -61,10 +60,8 @@ class Trainer:
         eval_batch_size: int = 256,
         patience: int | None = None,
         threads: int | None = None,
-        resume: str | None = None,
         min_val_per_class: int = 5,
     ) -> None:
-        self.resume = resume
         self.epochs = epochs
         self.batch_size = batch_size
         self.optimizer_factory = optimizer or (lambda params: torch.optim.Adam(params, lr=1e-3))

@@ -1,0 +1,57 @@
+"""A classifier of single spectra (the SVM baseline): no windows, no epochs."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from hsi.classifiers.base import SceneInputs, ScenePrediction
+from hsi.splits import Split
+
+
+class SpectraClassifier:
+    """Wraps a model with ``fit(spectra, labels)``, ``predict_proba(spectra)`` and ``state_dict()``.
+
+    A model with ``wants_raw_spectra = True`` reads the raw cube and does its own scaling;
+    others read the run's PCA cube.
+    """
+
+    def __init__(self, model) -> None:
+        self.model = model
+        self.history: list[dict] = []
+        self.best_epoch: int | None = None
+        self.own_preprocessing = bool(getattr(model, "wants_raw_spectra", False))
+        self.fit_seconds = 0.0
+
+    def _spectra(self, inputs: SceneInputs) -> np.ndarray:
+        cube = inputs.raw.astype(np.float32) if self.own_preprocessing else inputs.reduced
+        return cube.reshape(-1, cube.shape[-1])
+
+    def fit(self, inputs: SceneInputs, labels: np.ndarray, split: Split, seed: int,
+            resume_state: dict | None = None) -> None:
+        spectra = self._spectra(inputs)
+        tic = time.perf_counter()
+        self.model.fit(spectra[split.train], labels[split.train])
+        self.fit_seconds = time.perf_counter() - tic
+
+    def predict_pixels(self, inputs: SceneInputs, pixels: np.ndarray) -> np.ndarray:
+        return self.model.predict_proba(self._spectra(inputs)[pixels]).argmax(1)
+
+    def predict_scene(self, inputs: SceneInputs) -> ScenePrediction:
+        tic = time.perf_counter()
+        height, width = inputs.shape
+        probabilities = self.model.predict_proba(self._spectra(inputs)).reshape(height, width, -1)
+        return ScenePrediction(probabilities.argmax(-1), probabilities, "spectra", time.perf_counter() - tic)
+
+    def training_record(self) -> dict:
+        return {"classifier": type(self.model).__name__, **self.model.chosen}
+
+    def num_parameters(self) -> None:
+        return None
+
+    def state_dict(self) -> dict:
+        return self.model.state_dict()
+
+    def load_state_dict(self, state: dict) -> None:
+        self.model.load_state_dict(state)

@@ -1,0 +1,48 @@
+"""Building objects from the composed config, with every complaint turned into one plain sentence."""
+
+from __future__ import annotations
+
+from hydra.errors import InstantiationException
+from hydra.utils import instantiate
+from omegaconf import DictConfig
+
+from hsi.errors import UserError
+from hsi.preprocess import FIT_SCOPES
+
+
+def build(node: DictConfig, what: str, **kwargs):
+    """Hydra's instantiate of ``node``; a constructor's complaint becomes a :class:`UserError` naming ``what``."""
+    try:
+        return instantiate(node, **kwargs)
+    except InstantiationException as exc:
+        cause = exc.__cause__ or exc
+        if isinstance(cause, UserError):
+            raise cause
+        raise UserError(f"The {what} config could not be built: {cause}") from exc
+
+
+def check_preprocess_config(cfg: DictConfig) -> None:
+    """The window and the PCA's fit scope, checked before any data is read."""
+    window = cfg.preprocess.window
+    if not isinstance(window, int) or window < 1 or window % 2 == 0:
+        raise UserError(
+            f"preprocess.window is {window}; it must be an odd whole number so each window "
+            "has a centre pixel (the reference uses 25)."
+        )
+    if cfg.preprocess.fit_scope not in FIT_SCOPES:
+        raise UserError(f"preprocess.fit_scope is '{cfg.preprocess.fit_scope}'; choose one of {', '.join(FIT_SCOPES)}.")
+
+
+def check_scene_fits(cfg: DictConfig, scene) -> None:
+    """The PCA size and the window against the scene's bands and size."""
+    pre = cfg.preprocess
+    if pre.n_components > scene.num_bands:
+        raise UserError(
+            f"preprocess.n_components is {pre.n_components} but the scene has only {scene.num_bands} bands; "
+            f"choose at most {scene.num_bands}."
+        )
+    if min(scene.shape) < pre.window:
+        raise UserError(
+            f"The scene is {scene.shape[0]}x{scene.shape[1]} pixels, smaller than the {pre.window}x{pre.window} "
+            "window; use a smaller preprocess.window."
+        )

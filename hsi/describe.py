@@ -1,0 +1,82 @@
+"""The sentences that describe a run's protocol and a sweep's variance study.
+
+Shared by the Markdown reports, the HTML pages and the study scripts, so each says the same
+thing in the same words. Pure functions of the metrics and summaries: no files, no figures.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def split_description(split: dict) -> str:
+    name = str(split.get("_target_", "?")).rsplit(".", 1)[-1]
+    args = ", ".join(f"{k}={v}" for k, v in split.items() if not k.startswith("_"))
+    return f"{name}({args})"
+
+
+def training_description(training: dict, best_epoch: int | None) -> str:
+    if "epochs" not in training:
+        return ", ".join(f"{k} {v}" for k, v in training.items())
+    if training.get("epoch_kept") == "last":
+        kept = f"kept the last epoch ({best_epoch}), because {training['epoch_kept_because']}"
+    else:
+        kept = f"kept epoch {best_epoch}: {training.get('epoch_kept_because', 'best validation score')}"
+    return (f"{training['epochs_run']} of {training['epochs']} epochs, batch {training['batch_size']}, "
+            f"precision {training['precision']}, device {training['device']}; {kept}")
+
+
+def preprocessing_line(p: dict) -> str:
+    if p.get("classifier_own_preprocessing"):
+        return "preprocessing: the classifier's own (raw spectra standardised on the training pixels; the CNN's PCA unused)"
+    return (f"PCA: {p['pca_components']} components, whiten={p['pca_whiten']}, fitted on `{p['pca_fit_scope']}` pixels"
+            + (" (test pixels included)" if p["pca_saw_test_pixels"] else " (no test pixels)"))
+
+
+def aa_label(metrics: dict) -> str:
+    """'AA (%)' with the number of classes it averages when some class is untested."""
+    tested = metrics.get("average_accuracy_classes")
+    total = len(metrics.get("class_names", []))
+    return f"AA over {tested} of {total} classes (%)" if tested is not None and tested < total else "AA (%)"
+
+
+def split_lines(metrics: dict) -> list[str]:
+    """The protocol lines about how honest the split is."""
+    p = metrics["protocol"]
+    lines = [
+        f"- leakage: {100 * p['test_pixels_in_training_windows']:.1f}% of test pixels lie inside some training "
+        f"window, {100 * p.get('test_windows_overlapping_training_windows', 0.0):.1f}% of test windows overlap "
+        f"one; PCA {'saw' if p['pca_saw_test_pixels'] else 'did not see'} test pixels",
+        f"- {100 * p.get('labelled_pixels_dropped', 0.0):.1f}% of labelled pixels were dropped by the buffer "
+        "around training windows",
+    ]
+    if metrics.get("untested_classes"):
+        lines.append(f"- untested (no test pixel; accuracy null, left out of AA): {', '.join(metrics['untested_classes'])}")
+    lines += [f"- {note}" for note in metrics.get("split_notes", [])]
+    return lines
+
+
+def variance_sentence(group: str, study: dict) -> str:
+    s, ci, tests = study["shares"], study["intervals"], study["f_tests"]
+    i, j, r = study["grid_shape"]
+
+    def sd(name):  # standard deviations in OA points read more easily than variances
+        low, high = ci[name]
+        return (f"SD {100 * math.sqrt(study['variances'][name]):.2f} points "
+                f"({100 * study['confidence']:.0f}% CI {100 * math.sqrt(low):.2f}-{100 * math.sqrt(high):.2f})")
+
+    def share(name):
+        return "n/a" if s[name] is None else f"{100 * s[name]:.0f}%"
+
+    def p(name):
+        t = tests.get(name)
+        return "n/a" if not t or t["p_value"] is None else f"{t['p_value']:.2g}"
+
+    init = "the initialisation and batch order" + (" (with kernel noise: one run per cell)" if r == 1 else "")
+    text = (f"In `{group}` ({i} split seeds x {j} init seeds nested in each"
+            + (f" x {r} replicates" if r > 1 else "") + "), "
+            f"{share('split')} of the run-to-run variance of OA comes from the split of training pixels, {sd('split')}, "
+            f"F test p = {p('split')}; {share('init')} from {init}, {sd('init')}")
+    if r > 1:
+        text += f", F test p = {p('init')}; {share('noise')} from nondeterministic kernels, {sd('noise')}"
+    return text + "."
