@@ -77,6 +77,28 @@ def _save_split_figure(path: Path, image: np.ndarray, masks: dict[str, np.ndarra
     save_figure(fig, path)
 
 
+def _overview_figure(panels: dict, class_names: list[str], colours: np.ndarray, with_errors: bool):
+    """Every panel side by side, the class legend below, the error legend under the error map."""
+    legend_rows = -(-len(class_names) // 4)
+    fig = new_figure(figsize=(3.6 * len(panels), 4.4 + 0.22 * legend_rows), layout="constrained")
+    axes = fig.subplots(1, len(panels))
+    for ax, (panel_title, image) in zip(axes, panels.values()):
+        ax.imshow(image, interpolation="nearest")
+        ax.set_title(panel_title, fontsize=10)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    class_handles = [Patch(facecolor=colours[k + 1] / 255, edgecolor="black", linewidth=0.4,
+                           label=f"{k + 1} {name}") for k, name in enumerate(class_names)]
+    fig.legend(handles=class_handles, loc="outside lower center", ncol=min(4, len(class_handles)), fontsize=8,
+               frameon=False)
+    if with_errors:
+        error_handles = [Patch(facecolor=np.array(c) / 255, edgecolor="black", linewidth=0.4, label=label)
+                         for label, c in ERROR_COLOURS.items()]
+        axes[-1].legend(handles=error_handles, loc="upper center", bbox_to_anchor=(0.5, -0.02), fontsize=7,
+                        frameon=False, ncol=2)
+    return fig
+
+
 def render_maps(
     out_dir: Path,
     gt: np.ndarray,
@@ -110,23 +132,7 @@ def render_maps(
         _save_split_figure(out_dir / "split.png", split_image(gt, masks), masks)
         written.append(out_dir / "split.png")
 
-    legend_rows = -(-len(class_names) // 4)
-    fig = new_figure(figsize=(3.6 * len(panels), 4.4 + 0.22 * legend_rows), layout="constrained")
-    axes = fig.subplots(1, len(panels))
-    for ax, (panel_title, image) in zip(axes, panels.values()):
-        ax.imshow(image, interpolation="nearest")
-        ax.set_title(panel_title, fontsize=10)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    class_handles = [Patch(facecolor=colours[k + 1] / 255, edgecolor="black", linewidth=0.4,
-                           label=f"{k + 1} {name}") for k, name in enumerate(class_names)]
-    fig.legend(handles=class_handles, loc="outside lower center", ncol=min(4, len(class_handles)), fontsize=8,
-               frameon=False)
-    if masks is not None:
-        error_handles = [Patch(facecolor=np.array(c) / 255, edgecolor="black", linewidth=0.4, label=label)
-                         for label, c in ERROR_COLOURS.items()]
-        axes[-1].legend(handles=error_handles, loc="upper center", bbox_to_anchor=(0.5, -0.02), fontsize=7,
-                        frameon=False, ncol=2)
+    fig = _overview_figure(panels, class_names, colours, with_errors=masks is not None)
     if title:
         fig.suptitle(title, fontsize=12)
     save_figure(fig, out_dir / "overview.png")

@@ -45,6 +45,43 @@ def _choice(name: str, value: str, options: tuple[str, ...]) -> str:
     return value
 
 
+def _check_sizes(in_bands: int, window: int, num_classes: int) -> None:
+    min_bands, min_window = min_input_size()
+    if in_bands < min_bands:
+        raise ValueError(
+            f"HybridSN needs at least {min_bands} spectral bands (its 3-D kernels span "
+            f"{'+'.join(str(k) for _, k in CONV3D_STACK)}), got {in_bands}"
+        )
+    if window < min_window:
+        raise ValueError(f"HybridSN needs windows of at least {min_window}x{min_window}, got {window}")
+    if num_classes < 2:
+        raise ValueError(f"HybridSN needs at least 2 classes, got {num_classes}")
+
+
+def _conv3d_stack(in_bands: int, activation: str) -> tuple[nn.Sequential, nn.Module, int]:
+    """The three 3-D convolutions, the activation that runs after the fold, and the folded channel count."""
+    layers: list[nn.Module] = []
+    channels, depth = 1, in_bands
+    for out_channels, spectral in CONV3D_STACK:
+        layers += [nn.Conv3d(channels, out_channels, (spectral, 3, 3)), create_act(activation)]
+        channels, depth = out_channels, depth - spectral + 1
+    # The last activation of the 3-D stack runs after the fold (same values: it is
+    # element-wise) so that it, and its backward pass, see a contiguous 4-D tensor.
+    stack = nn.Sequential(*layers[:-1])
+    # Channels-last weights and inputs: oneDNN's fastest 3-D convolutions on the CPU.
+    stack.to(memory_format=torch.channels_last_3d)
+    return stack, layers[-1], channels * depth
+
+
+def _conv2d(kind: str, folded: int, groups: int, activation: str) -> nn.Module:
+    """The 2-D convolution: the paper's, grouped with channel shuffle (ShuffleNet), or depthwise-separable (MobileNet)."""
+    if kind == "standard":
+        return nn.Conv2d(folded, CONV2D_CHANNELS, 3)
+    if kind == "grouped":
+        return GroupedShuffleConv2d(folded, CONV2D_CHANNELS, 3, groups)
+    return DepthwiseSeparableConv2d(folded, CONV2D_CHANNELS, 3, act_layer=activation)
+
+
 class HybridSN(nn.Module):
     """HybridSN for ``(N, 1, bands, window, window)`` inputs; returns ``(N, num_classes)`` logits.
 
@@ -79,35 +116,15 @@ class HybridSN(nn.Module):
         head: str = "flatten",
     ) -> None:
         super().__init__()
-        min_bands, min_window = min_input_size()
-        if in_bands < min_bands:
-            raise ValueError(
-                f"HybridSN needs at least {min_bands} spectral bands (its 3-D kernels span "
-                f"{'+'.join(str(k) for _, k in CONV3D_STACK)}), got {in_bands}"
-            )
-        if window < min_window:
-            raise ValueError(f"HybridSN needs windows of at least {min_window}x{min_window}, got {window}")
-        if num_classes < 2:
-            raise ValueError(f"HybridSN needs at least 2 classes, got {num_classes}")
+        _check_sizes(in_bands, window, num_classes)
         _choice("attention", attention, ATTENTIONS)
         _choice("attention_position", attention_position, POSITIONS)
         _choice("conv2d", conv2d, CONV2D_KINDS)
         _choice("head", head, HEADS)
         self.in_bands, self.window, self.num_classes = in_bands, window, num_classes
         self.head_kind = head
-
-        layers: list[nn.Module] = []
-        channels, depth = 1, in_bands
-        for out_channels, spectral in CONV3D_STACK:
-            layers += [nn.Conv3d(channels, out_channels, (spectral, 3, 3)), create_act(activation)]
-            channels, depth = out_channels, depth - spectral + 1
-        # The last activation of the 3-D stack runs after the fold (same values: it is
-        # element-wise) so that it, and its backward pass, see a contiguous 4-D tensor.
-        self.spectral_spatial = nn.Sequential(*layers[:-1])
-        self.fold_act = layers[-1]
-        # Channels-last weights and inputs: oneDNN's fastest 3-D convolutions on the CPU.
-        self.spectral_spatial.to(memory_format=torch.channels_last_3d)
-        folded = channels * depth
+        # Modules are built in forward order, so the same seed gives the same weights as ever.
+        self.spectral_spatial, self.fold_act, folded = _conv3d_stack(in_bands, activation)
         spatial = window - 2 * len(CONV3D_STACK) - 2
 
         def attend(width: int, where: str) -> nn.Module:
@@ -118,13 +135,7 @@ class HybridSN(nn.Module):
             return CBAM(width, rd_ratio, act_layer="relu", gate_layer=gate)
 
         self.attention_3d = attend(folded, "after_3d")
-        if conv2d == "standard":
-            conv: nn.Module = nn.Conv2d(folded, CONV2D_CHANNELS, 3)
-        elif conv2d == "grouped":
-            conv = GroupedShuffleConv2d(folded, CONV2D_CHANNELS, 3, groups)
-        else:
-            conv = DepthwiseSeparableConv2d(folded, CONV2D_CHANNELS, 3, act_layer=activation)
-        self.spatial = nn.Sequential(conv, create_act(activation))
+        self.spatial = nn.Sequential(_conv2d(conv2d, folded, groups, activation), create_act(activation))
         self.attention_2d = attend(CONV2D_CHANNELS, "after_2d")
 
         # The head: the paper flattens the whole 2-D map into Dense 256; `gap` averages it first.

@@ -223,6 +223,22 @@ def _attempt(blocks: _Blocks, rng: np.random.Generator, train_fraction: float, v
     return _Attempt(train, val, test, dropped, sorted(short))
 
 
+def _check_settings(gt: np.ndarray, train_fraction: float, val_fraction: float, block_size: int, min_val: int,
+                    min_test: int, attempts: int, class_names) -> None:
+    check_fractions(train_fraction, val_fraction)
+    if block_size < 1:
+        raise UserError(f"split.block_size is {block_size}; it must be at least 1 pixel.")
+    if min_val < 0 or min_test < 1:
+        raise UserError(f"split.min_val is {min_val} and split.min_test {min_test}; "
+                        "use min_val >= 0 and min_test >= 1.")
+    if attempts < 1:
+        raise UserError(f"split.attempts is {attempts}; it must be at least 1.")
+    single = [int(k) for k in np.unique(gt) if k > 0 and (gt == k).sum() < 2]
+    if single:
+        raise UserError(f"Class {single[0]} ({class_name(single[0], class_names)}) has a single labelled pixel; "
+                        "it cannot both train and test.")
+
+
 def spatially_disjoint_split(
     gt: np.ndarray, seed: int, train_fraction: float = 0.1, val_fraction: float = 0.05, block_size: int = 8,
     min_val: int = 5, min_test: int = 10, attempts: int = 8, class_names=None, window: int = 25,
@@ -239,19 +255,8 @@ def spatially_disjoint_split(
         attempts: seeded attempts of the search; the best one is kept.
         window: the classifier's window; the buffer is ``window // 2`` pixels.
     """
-    check_fractions(train_fraction, val_fraction)
-    if block_size < 1:
-        raise UserError(f"split.block_size is {block_size}; it must be at least 1 pixel.")
-    if min_val < 0 or min_test < 1:
-        raise UserError(f"split.min_val is {min_val} and split.min_test {min_test}; "
-                        "use min_val >= 0 and min_test >= 1.")
-    if attempts < 1:
-        raise UserError(f"split.attempts is {attempts}; it must be at least 1.")
+    _check_settings(gt, train_fraction, val_fraction, block_size, min_val, min_test, attempts, class_names)
     classes = [int(k) for k in np.unique(gt) if k > 0]
-    single = [k for k in classes if (gt == k).sum() < 2]
-    if single:
-        raise UserError(f"Class {single[0]} ({class_name(single[0], class_names)}) has a single labelled pixel; "
-                        "it cannot both train and test.")
     testable = np.zeros(int(gt.max()) + 1, bool)
     testable[testable_classes(gt, block_size, window, min_val, min_test)] = True
     blocks = _blocks(gt, block_size, window)
@@ -272,11 +277,11 @@ def spatially_disjoint_split(
     # pixels would make a noisy accuracy, and model selection would chase it
     outside = np.isin(blocks.labels, untestable)
     val, test = best.val & ~outside, best.test & ~outside
-    notes = []
+    notes = ()
     if untestable:
         names = ", ".join(class_name(k, class_names) for k in untestable)
-        notes.append(f"{names} cannot keep {min_val} validation and {min_test} test pixels outside every "
-                     f"{window}x{window} training window in any assignment: trained on, not tested")
-        log.warning("disjoint split: %s", notes[-1])
+        notes = (f"{names} cannot keep {min_val} validation and {min_test} test pixels outside every "
+                 f"{window}x{window} training window in any assignment: trained on, not tested",)
+        log.warning("disjoint split: %s", notes[0])
     return Split(np.flatnonzero(best.train), np.flatnonzero(val), np.flatnonzero(test),
-                 dropped=np.flatnonzero(best.dropped), untestable=untestable, notes=tuple(notes))
+                 dropped=np.flatnonzero(best.dropped), untestable=untestable, notes=notes)

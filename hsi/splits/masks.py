@@ -82,6 +82,31 @@ def _labels_disagree(mask: np.ndarray, gt: np.ndarray) -> np.ndarray:
     return (mask > 0) & (gt > 0) & (mask != gt)
 
 
+def _reconcile_labels(masks: dict[str, np.ndarray], gt: np.ndarray, label_mismatch: str) -> list[str]:
+    """Count mask pixels unlabelled in ``gt``; refuse, drop (in place) or accept those whose labels disagree."""
+    labelled = gt > 0
+    notes = []
+    for part in PARTS:
+        unlabelled = int(((masks[part] > 0) & ~labelled).sum())
+        if unlabelled:
+            notes.append(f"{unlabelled} pixels of the {part} mask are unlabelled in the ground truth and are not used")
+        disagree = _labels_disagree(masks[part], gt)
+        if disagree.any():
+            count = int(disagree.sum())
+            if label_mismatch == "refuse":
+                raise UserError(
+                    f"{count} pixels of the {part} mask carry another class label than the ground truth; use the "
+                    "mask made for this ground truth, or set split.label_mismatch=drop (leave them out) or "
+                    "ground_truth (use the ground truth's labels).")
+            if label_mismatch == "drop":
+                masks[part] = np.where(disagree, 0, masks[part])
+                notes.append(f"{count} pixels of the {part} mask disagree with the ground truth's label: left out")
+            else:
+                notes.append(f"{count} pixels of the {part} mask disagree with the ground truth's label: "
+                             "used with the ground truth's label")
+    return notes
+
+
 def mask_split(
     gt: np.ndarray, seed: int, train_mask: str | None = None, test_mask: str | None = None,
     val_mask: str | None = None, train_key: str | None = None, val_key: str | None = None,
@@ -109,25 +134,7 @@ def mask_split(
     masks = {part: read_mask(path, key, gt.shape, part) if path else np.zeros(gt.shape, np.int64)
              for part, (path, key) in paths.items()}
     labelled = gt > 0
-    notes = []
-    for part in PARTS:
-        unlabelled = int(((masks[part] > 0) & ~labelled).sum())
-        if unlabelled:
-            notes.append(f"{unlabelled} pixels of the {part} mask are unlabelled in the ground truth and are not used")
-        disagree = _labels_disagree(masks[part], gt)
-        if disagree.any():
-            count = int(disagree.sum())
-            if label_mismatch == "refuse":
-                raise UserError(
-                    f"{count} pixels of the {part} mask carry another class label than the ground truth; use the "
-                    "mask made for this ground truth, or set split.label_mismatch=drop (leave them out) or "
-                    "ground_truth (use the ground truth's labels).")
-            if label_mismatch == "drop":
-                masks[part] = np.where(disagree, 0, masks[part])
-                notes.append(f"{count} pixels of the {part} mask disagree with the ground truth's label: left out")
-            else:
-                notes.append(f"{count} pixels of the {part} mask disagree with the ground truth's label: "
-                             "used with the ground truth's label")
+    notes = _reconcile_labels(masks, gt, label_mismatch)
     sets = {part: np.flatnonzero(((masks[part] > 0) & labelled).ravel()) for part in PARTS}
     for a, b in (("train", "test"), ("train", "val"), ("val", "test")):
         if np.intersect1d(sets[a], sets[b]).size:

@@ -50,6 +50,29 @@ def chi2_interval(ms: float, df: int, confidence: float = 0.95) -> tuple[float, 
     return df * ms / stats.chi2.ppf(1 - a, df), df * ms / stats.chi2.ppf(a, df)
 
 
+def _nested_mean_squares(y: np.ndarray) -> tuple[tuple, tuple]:
+    """Mean squares and degrees of freedom of split, init within split and replicate within init."""
+    a, b, r = y.shape
+    grand = y.mean()
+    split_means = y.mean(axis=(1, 2))
+    cell_means = y.mean(axis=2)
+    df_split, df_init, df_noise = a - 1, a * (b - 1), a * b * (r - 1)
+    ms_split = b * r * ((split_means - grand) ** 2).sum() / df_split
+    ms_init = r * ((cell_means - split_means[:, None]) ** 2).sum() / df_init
+    ms_noise = ((y - cell_means[:, :, None]) ** 2).sum() / df_noise if df_noise else None
+    return (ms_split, ms_init, ms_noise), (df_split, df_init, df_noise)
+
+
+def f_test(num: float, df_num: int, den: float | None, df_den: int) -> dict:
+    """The F ratio ``num / den`` and its upper-tail p-value; undefined (None) without a denominator."""
+    if den is None or not df_den:
+        return {"F": None, "p_value": None, "df": [df_num, df_den]}
+    if den == 0:
+        return {"F": None if num == 0 else math.inf, "p_value": None if num == 0 else 0.0, "df": [df_num, df_den]}
+    value = num / den
+    return {"F": value, "p_value": float(stats.f.sf(value, df_num, df_den)), "df": [df_num, df_den]}
+
+
 def variance_components(grid: np.ndarray, confidence: float = 0.95) -> dict:
     """Nested random-effects ANOVA of a ``(splits, inits, replicates)`` array of one metric.
 
@@ -74,22 +97,7 @@ def variance_components(grid: np.ndarray, confidence: float = 0.95) -> dict:
     a, b, r = y.shape
     if a < 2 or b < 2:
         raise ValueError(f"the variance study needs at least 2 splits with 2 inits each, got {a}x{b}")
-    grand = y.mean()
-    split_means = y.mean(axis=(1, 2))
-    cell_means = y.mean(axis=2)
-    df_split, df_init, df_noise = a - 1, a * (b - 1), a * b * (r - 1)
-    ms_split = b * r * ((split_means - grand) ** 2).sum() / df_split
-    ms_init = r * ((cell_means - split_means[:, None]) ** 2).sum() / df_init
-    ms_noise = ((y - cell_means[:, :, None]) ** 2).sum() / df_noise if df_noise else None
-
-    def f_test(num, df_num, den, df_den):
-        if den is None or not df_den:
-            return {"F": None, "p_value": None, "df": [df_num, df_den]}
-        if den == 0:
-            return {"F": None if num == 0 else math.inf, "p_value": None if num == 0 else 0.0, "df": [df_num, df_den]}
-        value = num / den
-        return {"F": value, "p_value": float(stats.f.sf(value, df_num, df_den)), "df": [df_num, df_den]}
-
+    (ms_split, ms_init, ms_noise), (df_split, df_init, df_noise) = _nested_mean_squares(y)
     variances = {"split": max(0.0, (ms_split - ms_init) / (b * r))}
     intervals = {"split": mls_interval(1 / (b * r), ms_split, df_split, 1 / (b * r), ms_init, df_init, confidence)}
     tests = {"split": f_test(ms_split, df_split, ms_init, df_init)}
@@ -106,8 +114,7 @@ def variance_components(grid: np.ndarray, confidence: float = 0.95) -> dict:
     return {
         "design": "init nested within split" + (", replicates within init" if r > 1 else ""),
         "grid_shape": [a, b, r],
-        "replicates": r,
-        "init_includes_noise": r == 1,
+        "replicates": r, "init_includes_noise": r == 1,
         "variances": variances,
         "shares": {k: (v / total if total > 0 else None) for k, v in variances.items()},
         "intervals": {k: list(v) for k, v in intervals.items()},

@@ -18,6 +18,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -30,6 +31,23 @@ from hsi.train.interrupt import StopRequest, TrainingInterrupted
 from hsi.train.precision import autocast, resolve_device, resolve_precision
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Loop:
+    """The state of one :meth:`Trainer.fit`: what a resume snapshot holds, besides the history."""
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: object | None
+    scaler: torch.amp.GradScaler
+    generator: torch.Generator
+    best_score: float = -math.inf
+    best_state: dict | None = None
+    stale: int = 0
+    first_epoch: int = 1
+    elapsed: float = 0.0  # seconds of earlier sessions of a resumed run
+    start: float = 0.0  # perf_counter() at the start of this session's epochs
 
 
 class Trainer:
@@ -74,6 +92,7 @@ class Trainer:
         self.selection: dict = {}
         if threads:
             torch.set_num_threads(int(threads))
+        self.loss_fn = nn.CrossEntropyLoss()
         self.history: list[dict] = []
         self.best_epoch = 0
         self.train_seconds = 0.0
@@ -106,6 +125,45 @@ class Trainer:
         optimiser, scheduler, random states, history); pass it back as ``resume_state`` to go
         on exactly as if nothing had happened (identical results under deterministic algorithms).
         """
+        loop = self._start(model, split, seed)
+        self.selection = self.selection_rule(labels, split)
+        log.info("epoch kept: %s", "last epoch, because " + self.selection["reason"]
+                 if self.selection["rule"] == "last" else self.selection["reason"])
+        self.history, self.best_epoch = [], 0  # a second fit() starts afresh
+        if resume_state is not None:
+            self._restore(loop, resume_state)
+        targets = torch.as_tensor(labels, dtype=torch.long)
+        train_pixels = torch.as_tensor(split.train, dtype=torch.long)
+        loop.start = time.perf_counter()
+        step_seconds = self.history[-1]["step_seconds"] if self.history else 0.0
+        last_good = self._snapshot(loop, loop.first_epoch - 1)
+        bar = tqdm(range(loop.first_epoch, self.epochs + 1), desc="train", unit="epoch", disable=None,
+                   initial=loop.first_epoch - 1, total=self.epochs)
+        with StopRequest() as stop:
+            for epoch in bar:
+                tic = time.perf_counter()
+                train_loss = self._train_epoch(loop, sampler, targets, train_pixels, stop, last_good)
+                step_seconds += time.perf_counter() - tic
+                record = {"epoch": epoch, "train_loss": train_loss, "step_seconds": step_seconds,
+                          **self.validate(loop.model, sampler, labels, split.val)}
+                record["seconds"] = loop.elapsed + time.perf_counter() - loop.start
+                self.history.append(record)
+                self._keep_if_best(loop, record)
+                self._log_epoch(bar, record)
+                if epoch_callback is not None:
+                    epoch_callback(epoch, loop.model)
+                last_good = self._snapshot(loop, epoch)
+                if stop.requested:
+                    raise TrainingInterrupted(last_good)
+                if self.patience is not None and loop.stale >= self.patience:
+                    log.info("no better validation AA for %d epochs: stopping early", loop.stale)
+                    break
+        self.train_seconds = loop.elapsed + time.perf_counter() - loop.start
+        model.load_state_dict(loop.best_state)
+        return model
+
+    def _start(self, model: nn.Module, split: Split, seed: int) -> _Loop:
+        """The optimiser, the schedule over every step, the loss scaler and the batch-order generator."""
         model.to(self.device)
         optimizer = self.optimizer_factory(model.parameters())
         steps_per_epoch = -(-len(split.train) // self.batch_size)
@@ -115,91 +173,68 @@ class Trainer:
         )
         # fp16 has a narrow exponent: scale the loss so small gradients do not flush to zero
         scaler = torch.amp.GradScaler(self.device.type, enabled=self.precision == "fp16")
-        targets = torch.as_tensor(labels, dtype=torch.long)
-        train_pixels = torch.as_tensor(split.train, dtype=torch.long)
-        generator = torch.Generator().manual_seed(seed)
-        loss_fn = nn.CrossEntropyLoss()
-        self.selection = self.selection_rule(labels, split)
-        log.info("epoch kept: %s", "last epoch, because " + self.selection["reason"]
-                 if self.selection["rule"] == "last" else self.selection["reason"])
-        best_score, best_state, stale, first_epoch, elapsed = -math.inf, None, 0, 1, 0.0
-        self.history, self.best_epoch = [], 0  # a second fit() starts afresh
-        if resume_state is not None:
-            model.load_state_dict(resume_state["model"])
-            optimizer.load_state_dict(resume_state["optimizer"])
-            if scheduler is not None and resume_state.get("scheduler") is not None:
-                scheduler.load_state_dict(resume_state["scheduler"])
-            if resume_state.get("scaler"):
-                scaler.load_state_dict(resume_state["scaler"])
-            generator.set_state(resume_state["generator"])
-            torch.set_rng_state(resume_state["torch_rng"])
-            self.history = [dict(h) for h in resume_state["history"]]
-            best_score, stale, self.best_epoch = resume_state["best_score"], resume_state["stale"], resume_state["best_epoch"]
-            best_state = resume_state["best_model"]
-            first_epoch, elapsed = resume_state["epoch"] + 1, resume_state["elapsed"]
-            log.info("resuming after epoch %d", resume_state["epoch"])
+        return _Loop(model, optimizer, scheduler, scaler, torch.Generator().manual_seed(seed))
 
-        def snapshot(epoch: int) -> dict:
-            return {
-                "epoch": epoch, "model": copy.deepcopy(model.state_dict()),
-                "optimizer": copy.deepcopy(optimizer.state_dict()),
-                "scheduler": scheduler.state_dict() if scheduler is not None else None,
-                "scaler": scaler.state_dict() if scaler.is_enabled() else None,
-                "generator": generator.get_state(), "torch_rng": torch.get_rng_state(),
-                "history": [dict(h) for h in self.history], "best_score": best_score, "stale": stale,
-                "best_epoch": self.best_epoch, "best_model": best_state,
-                "elapsed": elapsed + time.perf_counter() - start,
-            }
+    def _restore(self, loop: _Loop, state: dict) -> None:
+        """Everything as of the end of the interrupted run's last finished epoch."""
+        loop.model.load_state_dict(state["model"])
+        loop.optimizer.load_state_dict(state["optimizer"])
+        if loop.scheduler is not None and state.get("scheduler") is not None:
+            loop.scheduler.load_state_dict(state["scheduler"])
+        if state.get("scaler"):
+            loop.scaler.load_state_dict(state["scaler"])
+        loop.generator.set_state(state["generator"])
+        torch.set_rng_state(state["torch_rng"])
+        self.history = [dict(h) for h in state["history"]]
+        loop.best_score, loop.stale, self.best_epoch = state["best_score"], state["stale"], state["best_epoch"]
+        loop.best_state = state["best_model"]
+        loop.first_epoch, loop.elapsed = state["epoch"] + 1, state["elapsed"]
+        log.info("resuming after epoch %d", state["epoch"])
 
-        start = time.perf_counter()
-        step_seconds = self.history[-1]["step_seconds"] if self.history else 0.0
-        last_good = snapshot(first_epoch - 1)
-        bar = tqdm(range(first_epoch, self.epochs + 1), desc="train", unit="epoch", disable=None,
-                   initial=first_epoch - 1, total=self.epochs)
-        with StopRequest() as stop:
-            for epoch in bar:
-                model.train()
-                order = train_pixels[torch.randperm(len(train_pixels), generator=generator)]
-                total_loss, seen = 0.0, 0
-                tic = time.perf_counter()
-                for batch in order.split(self.batch_size):
-                    x = sampler(batch).to(self.device, non_blocking=True)
-                    y = targets[batch].to(self.device, non_blocking=True)
-                    with autocast(self.precision, self.device):
-                        loss = loss_fn(model(x), y)
-                    optimizer.zero_grad(set_to_none=True)
-                    scaler.scale(loss).backward()
-                    scaler.step(optimizer)
-                    scaler.update()
-                    if scheduler is not None:
-                        scheduler.step()
-                    total_loss += float(loss.detach()) * len(batch)
-                    seen += len(batch)
-                    if stop.requested:
-                        raise TrainingInterrupted(last_good)
-                step_seconds += time.perf_counter() - tic
-                record = {"epoch": epoch, "train_loss": total_loss / seen, "step_seconds": step_seconds,
-                          **self.validate(model, sampler, labels, split.val)}
-                record["seconds"] = elapsed + time.perf_counter() - start
-                self.history.append(record)
-                score = record["val_aa"] if self.selection["rule"] == "val_aa" else float(epoch)
-                if score >= best_score:  # ties go to the later epoch
-                    best_score, stale, self.best_epoch = score, 0, epoch
-                    best_state = copy.deepcopy(model.state_dict())
-                else:
-                    stale += 1
-                self._log_epoch(bar, record)
-                if epoch_callback is not None:
-                    epoch_callback(epoch, model)
-                last_good = snapshot(epoch)
-                if stop.requested:
-                    raise TrainingInterrupted(last_good)
-                if self.patience is not None and stale >= self.patience:
-                    log.info("no better validation AA for %d epochs: stopping early", stale)
-                    break
-        self.train_seconds = elapsed + time.perf_counter() - start
-        model.load_state_dict(best_state)
-        return model
+    def _snapshot(self, loop: _Loop, epoch: int) -> dict:
+        """What a resume needs to go on after ``epoch`` (see :meth:`fit`)."""
+        return {
+            "epoch": epoch, "model": copy.deepcopy(loop.model.state_dict()),
+            "optimizer": copy.deepcopy(loop.optimizer.state_dict()),
+            "scheduler": loop.scheduler.state_dict() if loop.scheduler is not None else None,
+            "scaler": loop.scaler.state_dict() if loop.scaler.is_enabled() else None,
+            "generator": loop.generator.get_state(), "torch_rng": torch.get_rng_state(),
+            "history": [dict(h) for h in self.history], "best_score": loop.best_score, "stale": loop.stale,
+            "best_epoch": self.best_epoch, "best_model": loop.best_state,
+            "elapsed": loop.elapsed + time.perf_counter() - loop.start,
+        }
+
+    def _train_epoch(self, loop: _Loop, sampler: PatchSampler, targets: torch.Tensor, train_pixels: torch.Tensor,
+                     stop: StopRequest, last_good: dict) -> float:
+        """One pass over the training pixels in a fresh order; the mean training loss."""
+        loop.model.train()
+        order = train_pixels[torch.randperm(len(train_pixels), generator=loop.generator)]
+        total_loss, seen = 0.0, 0
+        for batch in order.split(self.batch_size):
+            x = sampler(batch).to(self.device, non_blocking=True)
+            y = targets[batch].to(self.device, non_blocking=True)
+            with autocast(self.precision, self.device):
+                loss = self.loss_fn(loop.model(x), y)
+            loop.optimizer.zero_grad(set_to_none=True)
+            loop.scaler.scale(loss).backward()
+            loop.scaler.step(loop.optimizer)
+            loop.scaler.update()
+            if loop.scheduler is not None:
+                loop.scheduler.step()
+            total_loss += float(loss.detach()) * len(batch)
+            seen += len(batch)
+            if stop.requested:
+                raise TrainingInterrupted(last_good)
+        return total_loss / seen
+
+    def _keep_if_best(self, loop: _Loop, record: dict) -> None:
+        """Keep the weights of this epoch if the selection rule scores it at least as high (ties: later)."""
+        score = record["val_aa"] if self.selection["rule"] == "val_aa" else float(record["epoch"])
+        if score >= loop.best_score:
+            loop.best_score, loop.stale, self.best_epoch = score, 0, record["epoch"]
+            loop.best_state = copy.deepcopy(loop.model.state_dict())
+        else:
+            loop.stale += 1
 
     def validate(self, model: nn.Module, sampler: PatchSampler, labels: np.ndarray, pixels: np.ndarray) -> dict:
         """Validation OA, AA and class-balanced cross-entropy (mean over classes of each class's mean loss)."""
