@@ -17,7 +17,7 @@ def build(node: DictConfig, what: str, **kwargs):
     except InstantiationException as exc:
         cause = exc.__cause__ or exc
         if isinstance(cause, UserError):
-            raise cause
+            raise cause from None
         raise UserError(f"The {what} config could not be built: {cause}") from exc
 
 

@@ -22,15 +22,22 @@ def training_description(training: dict, best_epoch: int | None) -> str:
         kept = f"kept the last epoch ({best_epoch}), because {training['epoch_kept_because']}"
     else:
         kept = f"kept epoch {best_epoch}: {training.get('epoch_kept_because', 'best validation score')}"
-    return (f"{training['epochs_run']} of {training['epochs']} epochs, batch {training['batch_size']}, "
-            f"precision {training['precision']}, device {training['device']}; {kept}")
+    return (
+        f"{training['epochs_run']} of {training['epochs']} epochs, batch {training['batch_size']}, "
+        f"precision {training['precision']}, device {training['device']}; {kept}"
+    )
 
 
 def preprocessing_line(p: dict) -> str:
     if p.get("classifier_own_preprocessing"):
-        return "preprocessing: the classifier's own (raw spectra standardised on the training pixels; the CNN's PCA unused)"
-    return (f"PCA: {p['pca_components']} components, whiten={p['pca_whiten']}, fitted on `{p['pca_fit_scope']}` pixels"
-            + (" (test pixels included)" if p["pca_saw_test_pixels"] else " (no test pixels)"))
+        return (
+            "preprocessing: the classifier's own "
+            "(raw spectra standardised on the training pixels; the CNN's PCA unused)"
+        )
+    return (
+        f"PCA: {p['pca_components']} components, whiten={p['pca_whiten']}, fitted on `{p['pca_fit_scope']}` pixels"
+        + (" (test pixels included)" if p["pca_saw_test_pixels"] else " (no test pixels)")
+    )
 
 
 def aa_label(metrics: dict) -> str:
@@ -51,7 +58,9 @@ def split_lines(metrics: dict) -> list[str]:
         "around training windows",
     ]
     if metrics.get("untested_classes"):
-        lines.append(f"- untested (no test pixel; accuracy null, left out of AA): {', '.join(metrics['untested_classes'])}")
+        lines.append(
+            f"- untested (no test pixel; accuracy null, left out of AA): {', '.join(metrics['untested_classes'])}"
+        )
     lines += [f"- {note}" for note in metrics.get("split_notes", [])]
     return lines
 
@@ -62,8 +71,10 @@ def variance_sentence(group: str, study: dict) -> str:
 
     def sd(name):  # standard deviations in OA points read more easily than variances
         low, high = ci[name]
-        return (f"SD {100 * math.sqrt(study['variances'][name]):.2f} points "
-                f"({100 * study['confidence']:.0f}% CI {100 * math.sqrt(low):.2f}-{100 * math.sqrt(high):.2f})")
+        return (
+            f"SD {100 * math.sqrt(study['variances'][name]):.2f} points "
+            f"({100 * study['confidence']:.0f}% CI {100 * math.sqrt(low):.2f}-{100 * math.sqrt(high):.2f})"
+        )
 
     def share(name):
         return "n/a" if s[name] is None else f"{100 * s[name]:.0f}%"
@@ -73,10 +84,13 @@ def variance_sentence(group: str, study: dict) -> str:
         return "n/a" if not t or t["p_value"] is None else f"{t['p_value']:.2g}"
 
     init = "the initialisation and batch order" + (" (with kernel noise: one run per cell)" if r == 1 else "")
-    text = (f"In `{group}` ({i} split seeds x {j} init seeds nested in each"
-            + (f" x {r} replicates" if r > 1 else "") + "), "
-            f"{share('split')} of the run-to-run variance of OA comes from the split of training pixels, {sd('split')}, "
-            f"F test p = {p('split')}; {share('init')} from {init}, {sd('init')}")
+    text = (
+        f"In `{group}` ({i} split seeds x {j} init seeds nested in each"
+        + (f" x {r} replicates" if r > 1 else "")
+        + "), "
+        f"{share('split')} of the run-to-run variance of OA comes from the split of training pixels, {sd('split')}, "
+        f"F test p = {p('split')}; {share('init')} from {init}, {sd('init')}"
+    )
     if r > 1:
         text += f", F test p = {p('init')}; {share('noise')} from nondeterministic kernels, {sd('noise')}"
     return text + "."

@@ -28,10 +28,8 @@ def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray, class_names: 
     literature. Precision is null for a class never predicted.
     """
     labels = np.arange(len(class_names))
-    precision, recall, f1, support = precision_recall_fscore_support(
-        y_true, y_pred, labels=labels, zero_division=0
-    )
-    predicted = np.bincount(np.asarray(y_pred, dtype=np.int64), minlength=len(labels))[:len(labels)]
+    precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
+    predicted = np.bincount(np.asarray(y_pred, dtype=np.int64), minlength=len(labels))[: len(labels)]
     tested = support > 0
     return {
         "overall_accuracy": float(accuracy_score(y_true, y_pred)),

@@ -61,7 +61,9 @@ def save_split(path: Path, masks: dict[str, np.ndarray]) -> None:
 
 def load_scene(cfg: DictConfig) -> Scene:
     scene = build(cfg.dataset, "dataset").load()
-    log.info("scene %s: %dx%d pixels, %d bands, %d classes", scene.name, *scene.shape, scene.num_bands, scene.num_classes)
+    log.info(
+        "scene %s: %dx%d pixels, %d bands, %d classes", scene.name, *scene.shape, scene.num_bands, scene.num_classes
+    )
     check_scene_fits(cfg, scene)
     return scene
 
@@ -70,8 +72,12 @@ def make_split(cfg: DictConfig, scene: Scene, resume_state: dict | None) -> Spli
     """The configured split, or, when resuming, the interrupted run's own split to the pixel."""
     if resume_state is not None:
         saved = resume_state["split"]
-        return Split(saved["train"].numpy(), saved["val"].numpy(), saved["test"].numpy(),
-                     dropped=saved["dropped"].numpy() if "dropped" in saved else np.empty(0, np.int64))
+        return Split(
+            saved["train"].numpy(),
+            saved["val"].numpy(),
+            saved["test"].numpy(),
+            dropped=saved["dropped"].numpy() if "dropped" in saved else np.empty(0, np.int64),
+        )
     make = build(cfg.split, "split")
     return make(scene.gt, seed=cfg.split_seed, class_names=scene.class_names, window=cfg.preprocess.window)
 
@@ -79,13 +85,19 @@ def make_split(cfg: DictConfig, scene: Scene, resume_state: dict | None) -> Spli
 def split_geometry(split: Split, scene: Scene, window: int) -> dict:
     """How far test pixels are from training windows, and what the buffer cost."""
     labelled = int((scene.gt > 0).sum())
-    geometry = {"test_pixels_in_training_windows": leakage_share(split, scene.shape, window),
-                "test_windows_overlapping_training_windows": window_overlap_share(split, scene.shape, window),
-                "labelled_pixels_dropped": len(split.dropped) / labelled if labelled else 0.0}
-    log.info("split: %s, %d labelled pixels dropped by the buffer; %.1f%% of test pixels lie inside a training "
-             "window, %.1f%% of test windows overlap one", split.sizes(), len(split.dropped),
-             100 * geometry["test_pixels_in_training_windows"],
-             100 * geometry["test_windows_overlapping_training_windows"])
+    geometry = {
+        "test_pixels_in_training_windows": leakage_share(split, scene.shape, window),
+        "test_windows_overlapping_training_windows": window_overlap_share(split, scene.shape, window),
+        "labelled_pixels_dropped": len(split.dropped) / labelled if labelled else 0.0,
+    }
+    log.info(
+        "split: %s, %d labelled pixels dropped by the buffer; %.1f%% of test pixels lie inside a training "
+        "window, %.1f%% of test windows overlap one",
+        split.sizes(),
+        len(split.dropped),
+        100 * geometry["test_pixels_in_training_windows"],
+        100 * geometry["test_windows_overlapping_training_windows"],
+    )
     return geometry
 
 
@@ -103,29 +115,46 @@ def prepare(cfg: DictConfig, scene: Scene, split: Split, resume_state: dict | No
     """The PCA (fitted on the pixels ``preprocess.fit_scope`` allows, or the interrupted run's) and the inputs."""
     pre = cfg.preprocess
     fit_mask = fit_pixels_mask(scene.gt, split.mask("train", scene.shape), pre.fit_scope)
-    pca = (SpectralPCA.from_state_dict(resume_state["pca"]) if resume_state is not None
-           else fit_pca(scene.cube, fit_mask, pre.n_components, whiten=pre.whiten, seed=cfg.split_seed))
+    pca = (
+        SpectralPCA.from_state_dict(resume_state["pca"])
+        if resume_state is not None
+        else fit_pca(scene.cube, fit_mask, pre.n_components, whiten=pre.whiten, seed=cfg.split_seed)
+    )
     inputs = SceneInputs(pca.transform(scene.cube), scene.cube, pre.window, pre.padding)
-    return Prepared(scene, split, pca, fit_mask, inputs, scene.gt.ravel() - 1,
-                    split_geometry(split, scene, pre.window))
+    return Prepared(scene, split, pca, fit_mask, inputs, scene.gt.ravel() - 1, split_geometry(split, scene, pre.window))
 
 
 def split_payload(split: Split) -> dict:
     return {part: torch.from_numpy(getattr(split, part)) for part in (*PARTS, "dropped")}
 
 
-def fit(classifier: Classifier, data: Prepared, cfg: DictConfig, run_dir: Path, model_name: str,
-        resume_state: dict | None) -> None:
+def fit(
+    classifier: Classifier, data: Prepared, cfg: DictConfig, run_dir: Path, model_name: str, resume_state: dict | None
+) -> None:
     """Train; on Ctrl-C or SIGTERM save what a resume needs and stop with one sentence saying how."""
     try:
-        classifier.fit(data.inputs, data.labels, data.split, seed=cfg.init_seed,
-                       resume_state=resume_state["trainer"] if resume_state is not None else None)
+        classifier.fit(
+            data.inputs,
+            data.labels,
+            data.split,
+            seed=cfg.init_seed,
+            resume_state=resume_state["trainer"] if resume_state is not None else None,
+        )
     except TrainingInterrupted as stop:
         epochs = cfg.trainer.epochs
-        save_interrupted_run(run_dir, {
-            "format": "hsi-resume-1", "trainer": stop.state, "config": OmegaConf.to_container(cfg, resolve=True),
-            "model_name": model_name, "pca": data.pca.state_dict(), "split": split_payload(data.split),
-        }, stop.state["epoch"], epochs)
+        save_interrupted_run(
+            run_dir,
+            {
+                "format": "hsi-resume-1",
+                "trainer": stop.state,
+                "config": OmegaConf.to_container(cfg, resolve=True),
+                "model_name": model_name,
+                "pca": data.pca.state_dict(),
+                "split": split_payload(data.split),
+            },
+            stop.state["epoch"],
+            epochs,
+        )
         raise RunInterrupted(
             f"Interrupted after epoch {stop.state['epoch']} of {epochs}; the run is saved in {run_dir}. "
             f"Continue it with: hsi-train resume={run_dir} (and the same overrides)."
@@ -137,8 +166,12 @@ def predict(classifier: Classifier, data: Prepared, whole_scene: bool) -> tuple[
     if not whole_scene:
         return classifier.predict_pixels(data.inputs, data.split.test), None
     scene_prediction = classifier.predict_scene(data.inputs)
-    log.info("predicted %d pixels in %.2fs (%s path)", scene_prediction.labels.size, scene_prediction.seconds,
-             scene_prediction.path)
+    log.info(
+        "predicted %d pixels in %.2fs (%s path)",
+        scene_prediction.labels.size,
+        scene_prediction.seconds,
+        scene_prediction.path,
+    )
     return scene_prediction.labels.ravel()[data.split.test], scene_prediction
 
 
@@ -164,42 +197,81 @@ def protocol_record(cfg: DictConfig, data: Prepared, classifier: Classifier) -> 
     }
 
 
-def evaluate(cfg: DictConfig, data: Prepared, classifier: Classifier, predicted: np.ndarray,
-             scene_prediction: ScenePrediction | None, model_name: str, started: float) -> dict:
+def evaluate(
+    cfg: DictConfig,
+    data: Prepared,
+    classifier: Classifier,
+    predicted: np.ndarray,
+    scene_prediction: ScenePrediction | None,
+    model_name: str,
+    started: float,
+) -> dict:
     """The metrics of the test pixels, with the protocol and environment that produced them."""
     scene, split = data.scene, data.split
     metrics = classification_metrics(data.labels[split.test], predicted, scene.class_names)
     metrics.update(
-        dataset=scene.name, model=model_name, class_names=scene.class_names,
-        split_sizes=split.sizes(), split_class_counts=split.class_counts(scene.gt, scene.num_classes),
-        split_notes=list(split.notes), best_epoch=classifier.best_epoch, train_seconds=classifier.fit_seconds,
-        wall_seconds=time.perf_counter() - started, num_parameters=classifier.num_parameters(),
+        dataset=scene.name,
+        model=model_name,
+        class_names=scene.class_names,
+        split_sizes=split.sizes(),
+        split_class_counts=split.class_counts(scene.gt, scene.num_classes),
+        split_notes=list(split.notes),
+        best_epoch=classifier.best_epoch,
+        train_seconds=classifier.fit_seconds,
+        wall_seconds=time.perf_counter() - started,
+        num_parameters=classifier.num_parameters(),
         protocol=protocol_record(cfg, data, classifier),
-        environment={"torch": torch.__version__, "python": platform.python_version(),
-                     "machine": platform.machine(), "threads": torch.get_num_threads()},
+        environment={
+            "torch": torch.__version__,
+            "python": platform.python_version(),
+            "machine": platform.machine(),
+            "threads": torch.get_num_threads(),
+        },
         history=classifier.history,
         scene_prediction=scene_prediction.info() if scene_prediction is not None else None,
     )
     return metrics
 
 
-def write_run(run_dir: Path, cfg: DictConfig, data: Prepared, classifier: Classifier, metrics: dict,
-              scene_prediction: ScenePrediction | None, model_name: str) -> None:
+def write_run(
+    run_dir: Path,
+    cfg: DictConfig,
+    data: Prepared,
+    classifier: Classifier,
+    metrics: dict,
+    scene_prediction: ScenePrediction | None,
+    model_name: str,
+) -> None:
     """Checkpoint, split, maps, report files and page; metrics.json last (its presence marks a finished run)."""
     scene = data.scene
-    save_checkpoint(run_dir / CHECKPOINT_NAME, {
-        "format": "hsi-checkpoint-1", "model_state": classifier.state_dict(), "model_name": model_name,
-        "config": OmegaConf.to_container(cfg, resolve=True), "pca": data.pca.state_dict(),
-        "class_names": list(scene.class_names), "split": split_payload(data.split), "scene_shape": list(scene.shape),
-    })
+    save_checkpoint(
+        run_dir / CHECKPOINT_NAME,
+        {
+            "format": "hsi-checkpoint-1",
+            "model_state": classifier.state_dict(),
+            "model_name": model_name,
+            "config": OmegaConf.to_container(cfg, resolve=True),
+            "pca": data.pca.state_dict(),
+            "class_names": list(scene.class_names),
+            "split": split_payload(data.split),
+            "scene_shape": list(scene.shape),
+        },
+    )
     masks = {part: data.split.mask(part, scene.shape) for part in ("train", "val", "test")}
     save_split(run_dir / "split.npz", masks)
     for leftover in (RESUME_NAME, INCOMPLETE_NAME):  # a resumed run is complete now
         (run_dir / leftover).unlink(missing_ok=True)
     if scene_prediction is not None:
-        write_scene_maps(run_dir / "maps", scene, scene_prediction.labels, scene_prediction.probabilities, masks,
-                         scene.class_names, palette=cfg.maps.palette,
-                         title=f"{model_name} on {scene.name}: OA {100 * metrics['overall_accuracy']:.2f}%")
+        write_scene_maps(
+            run_dir / "maps",
+            scene,
+            scene_prediction.labels,
+            scene_prediction.probabilities,
+            masks,
+            scene.class_names,
+            palette=cfg.maps.palette,
+            title=f"{model_name} on {scene.name}: OA {100 * metrics['overall_accuracy']:.2f}%",
+        )
     write_run_report(run_dir, metrics, metrics["history"])
     write_run_page(run_dir, metrics)
     write_metrics_json(run_dir, metrics)
@@ -220,6 +292,12 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
     write_run(run_dir, cfg, data, classifier, metrics, scene_prediction, model_name)
     if metrics["untested_classes"]:
         log.warning("untested (no test pixel): %s", ", ".join(metrics["untested_classes"]))
-    log.info("OA %.2f%%  AA %.2f%% over %d classes  kappa %.4f  -> %s", 100 * metrics["overall_accuracy"],
-             100 * (metrics["average_accuracy"] or 0.0), metrics["average_accuracy_classes"], metrics["kappa"], run_dir)
+    log.info(
+        "OA %.2f%%  AA %.2f%% over %d classes  kappa %.4f  -> %s",
+        100 * metrics["overall_accuracy"],
+        100 * (metrics["average_accuracy"] or 0.0),
+        metrics["average_accuracy_classes"],
+        metrics["kappa"],
+        run_dir,
+    )
     return metrics

@@ -31,13 +31,27 @@ MAP_CAPTIONS = (
     ("errors.png", "Errors on test pixels (training pixels marked)"),
     ("split.png", "Training, validation and test pixels"),
 )
-RUN_FILES = ("metrics.json", "report.md", "per_class.csv", "split.npz", "checkpoint.pt", "train.log",
-             "maps/prediction.hdr", "maps/prediction.img", "maps/predictions.npz")
+RUN_FILES = (
+    "metrics.json",
+    "report.md",
+    "per_class.csv",
+    "split.npz",
+    "checkpoint.pt",
+    "train.log",
+    "maps/prediction.hdr",
+    "maps/prediction.img",
+    "maps/predictions.npz",
+)
 
 
 def _environment() -> Environment:
-    env = Environment(loader=PackageLoader("hsi", "templates"), autoescape=select_autoescape(["html", "j2"]),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=PackageLoader("hsi", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.globals.update(pct=pct, pvalue=pvalue, version=hsi.__version__)
     return env
 
@@ -47,14 +61,23 @@ def write_run_page(run_dir: Path, metrics: dict) -> Path:
     run_dir = Path(run_dir)
     maps_dir = run_dir / "maps"
     maps = [(f"maps/{name}", caption) for name, caption in MAP_CAPTIONS if (maps_dir / name).is_file()]
-    html = _environment().get_template("run.html.j2").render(
-        title=f"{metrics['model']} on {metrics['dataset']}", m=metrics, p=metrics["protocol"],
-        split_line=split_description(metrics["protocol"]["split"]),
-        training_line=training_description(metrics["protocol"]["training"], metrics["best_epoch"]),
-        has_curves=(run_dir / "curves.png").is_file(), maps=maps, aa_label=aa_label(metrics),
-        split_lines=[line[2:] for line in split_lines(metrics)], preprocessing_line=preprocessing_line(metrics["protocol"]),
-        overview="maps/overview.png" if (maps_dir / "overview.png").is_file() else None,
-        files=[name for name in RUN_FILES if (run_dir / name).is_file()],
+    html = (
+        _environment()
+        .get_template("run.html.j2")
+        .render(
+            title=f"{metrics['model']} on {metrics['dataset']}",
+            m=metrics,
+            p=metrics["protocol"],
+            split_line=split_description(metrics["protocol"]["split"]),
+            training_line=training_description(metrics["protocol"]["training"], metrics["best_epoch"]),
+            has_curves=(run_dir / "curves.png").is_file(),
+            maps=maps,
+            aa_label=aa_label(metrics),
+            split_lines=[line[2:] for line in split_lines(metrics)],
+            preprocessing_line=preprocessing_line(metrics["protocol"]),
+            overview="maps/overview.png" if (maps_dir / "overview.png").is_file() else None,
+            files=[name for name in RUN_FILES if (run_dir / name).is_file()],
+        )
     )
     write_atomically(run_dir / "report.html", html)
     return run_dir / "report.html"
@@ -63,19 +86,36 @@ def write_run_page(run_dir: Path, metrics: dict) -> Path:
 def write_sweep_page(sweep_dir: Path, summary: dict, runs: list) -> Path:
     """``report.html`` in a sweep folder: groups, variance study, comparisons, links to every run."""
     sweep_dir = Path(sweep_dir)
-    studies = [(variance_sentence(name, g["variance_study"]), g["variance_study"]["shares"])
-               for name, g in summary["groups"].items() if g["variance_study"]]
+    studies = [
+        (variance_sentence(name, g["variance_study"]), g["variance_study"]["shares"])
+        for name, g in summary["groups"].items()
+        if g["variance_study"]
+    ]
     rows = []
     for r in runs:
         page = r.path / "report.html"
-        rows.append({
-            "name": str(r.path.relative_to(sweep_dir)), "group": r.group, "split_seed": r.split_seed,
-            "init_seed": r.init_seed, "oa": r.metrics.get("overall_accuracy"), "status": r.status, "error": r.error,
-            "page": str(page.relative_to(sweep_dir)) if page.is_file() else None,
-        })
-    html = _environment().get_template("sweep.html.j2").render(
-        title=f"Sweep {sweep_dir.name}", s=summary, studies=studies, runs=rows,
-        has_plot=(sweep_dir / "summary.png").is_file(),
+        rows.append(
+            {
+                "name": str(r.path.relative_to(sweep_dir)),
+                "group": r.group,
+                "split_seed": r.split_seed,
+                "init_seed": r.init_seed,
+                "oa": r.metrics.get("overall_accuracy"),
+                "status": r.status,
+                "error": r.error,
+                "page": str(page.relative_to(sweep_dir)) if page.is_file() else None,
+            }
+        )
+    html = (
+        _environment()
+        .get_template("sweep.html.j2")
+        .render(
+            title=f"Sweep {sweep_dir.name}",
+            s=summary,
+            studies=studies,
+            runs=rows,
+            has_plot=(sweep_dir / "summary.png").is_file(),
+        )
     )
     write_atomically(sweep_dir / "report.html", html)
     return sweep_dir / "report.html"

@@ -56,7 +56,7 @@ class SpectralPCA:
         }
 
     @classmethod
-    def from_state_dict(cls, state: dict) -> "SpectralPCA":
+    def from_state_dict(cls, state: dict) -> SpectralPCA:
         return cls(
             mean=state["mean"].numpy(),
             components=state["components"].numpy(),
@@ -76,7 +76,9 @@ def fit_pixels_mask(gt: np.ndarray, train_mask: np.ndarray, fit_scope: str) -> n
     raise UserError(f"preprocess.fit_scope is '{fit_scope}'; choose one of {', '.join(FIT_SCOPES)}.")
 
 
-def fit_pca(cube: np.ndarray, fit_mask: np.ndarray, n_components: int, whiten: bool = True, seed: int = 0) -> SpectralPCA:
+def fit_pca(
+    cube: np.ndarray, fit_mask: np.ndarray, n_components: int, whiten: bool = True, seed: int = 0
+) -> SpectralPCA:
     """Fit PCA on the spectra of the pixels in ``fit_mask`` (sklearn does the decomposition)."""
     bands = cube.shape[2]
     pixels = cube[fit_mask].astype(np.float64)

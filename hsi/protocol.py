@@ -12,10 +12,12 @@ from omegaconf import DictConfig
 _SPLITS = {
     "stratified_fraction_split": lambda s: (
         f"stratified random: {100 * s.train_fraction:g}% of each class trains, {100 * s.val_fraction:g}% "
-        f"validates, the rest ({100 * (1 - s.train_fraction - s.val_fraction):g}%) tests"),
+        f"validates, the rest ({100 * (1 - s.train_fraction - s.val_fraction):g}%) tests"
+    ),
     "spatially_disjoint_split": lambda s: (
         f"balanced spatially disjoint: {s.block_size}x{s.block_size} blocks, about {100 * s.train_fraction:g}% "
-        f"of each class trains, validation and test outside every training window"),
+        f"of each class trains, validation and test outside every training window"
+    ),
     "per_class_count_split": lambda s: f"{s.train_per_class} random training pixels per class",
     "mask_split": lambda s: "fixed masks from files",
 }
@@ -30,25 +32,34 @@ def _trainer(t: DictConfig) -> str:
         schedule = str(scheduler._target_).rsplit(".", 1)[-1]
     else:
         schedule = f"constant learning rate {t.optimizer.lr:g}"
-    return (f"{optimiser}, {schedule}, batch {t.batch_size}, {t.epochs} epochs; the epoch with the best "
-            f"validation AA is kept (the last one when validation has fewer than {t.min_val_per_class} pixels "
-            "of a tested class)")
+    return (
+        f"{optimiser}, {schedule}, batch {t.batch_size}, {t.epochs} epochs; the epoch with the best "
+        f"validation AA is kept (the last one when validation has fewer than {t.min_val_per_class} pixels "
+        "of a tested class)"
+    )
 
 
 def protocol_rows(cfg: DictConfig) -> list[tuple[str, str, str]]:
     """``(setting, value, config key)`` rows describing the composed ``cfg``."""
     split_name = str(cfg.split._target_).rsplit(".", 1)[-1]
     pre = cfg.preprocess
-    scope = {"all": "all pixels of the scene (the reference behaviour; PCA sees test pixels)",
-             "labeled": "the labelled pixels", "train": "the training pixels only"}[pre.fit_scope]
+    scope = {
+        "all": "all pixels of the scene (the reference behaviour; PCA sees test pixels)",
+        "labeled": "the labelled pixels",
+        "train": "the training pixels only",
+    }[pre.fit_scope]
     precision = {"auto": "`auto`: bf16 autocast on CPUs with native bf16 and on CUDA, fp32 elsewhere"}.get(
-        cfg.trainer.precision, str(cfg.trainer.precision))
+        cfg.trainer.precision, str(cfg.trainer.precision)
+    )
     model = str(cfg.model._target_).rsplit(".", 1)[-1]
     return [
         ("scene", f"{cfg.dataset.name}", "`dataset`"),
         ("split", _SPLITS[split_name](cfg.split), f"`split={_split_choice(split_name)}`"),
-        ("PCA", f"{pre.n_components} components, {'whitened' if pre.whiten else 'not whitened'}, fitted on {scope}",
-         "`preprocess.*`"),
+        (
+            "PCA",
+            f"{pre.n_components} components, {'whitened' if pre.whiten else 'not whitened'}, fitted on {scope}",
+            "`preprocess.*`",
+        ),
         ("windows", f"{pre.window}x{pre.window}, {pre.padding} padding", "`preprocess.window`, `preprocess.padding`"),
         ("model", model, "`model`"),
         ("training", _trainer(cfg.trainer), "`trainer.*`"),
@@ -58,8 +69,12 @@ def protocol_rows(cfg: DictConfig) -> list[tuple[str, str, str]]:
 
 
 def _split_choice(target: str) -> str:
-    return {"stratified_fraction_split": "random", "spatially_disjoint_split": "disjoint",
-            "per_class_count_split": "per_class", "mask_split": "masks"}[target]
+    return {
+        "stratified_fraction_split": "random",
+        "spatially_disjoint_split": "disjoint",
+        "per_class_count_split": "per_class",
+        "mask_split": "masks",
+    }[target]
 
 
 def protocol_table(cfg: DictConfig) -> str:

@@ -42,10 +42,17 @@ def split_table(metrics: dict) -> list[str]:
     counts = metrics.get("split_class_counts")
     if not counts:
         return []
-    lines = ["## Pixels per class and part", "", "| # | class | train | val | test | dropped |", "|---:|---|---:|---:|---:|---:|"]
+    lines = [
+        "## Pixels per class and part",
+        "",
+        "| # | class | train | val | test | dropped |",
+        "|---:|---|---:|---:|---:|---:|",
+    ]
     for k, name in enumerate(metrics["class_names"]):
-        lines.append(f"| {k + 1} | {name} | {counts['train'][k]} | {counts['val'][k]} | {counts['test'][k]} | "
-                     f"{counts['dropped'][k]} |")
+        lines.append(
+            f"| {k + 1} | {name} | {counts['train'][k]} | {counts['val'][k]} | {counts['test'][k]} | "
+            f"{counts['dropped'][k]} |"
+        )
     return lines + [""]
 
 
@@ -80,7 +87,9 @@ def write_report_md(run_dir: Path, metrics: dict) -> None:
             f"| {row['label']} | {row['name']} | {_pct(row['accuracy'])} | {_pct(row['precision'], 'n/a')} | "
             f"{_pct(row['f1'])} | {row['support']} |"
         )
-    figures = "`confusion.png` (row-normalised)" + (", `curves.png` (losses and validation accuracy)" if metrics["history"] else "")
+    figures = "`confusion.png` (row-normalised)" + (
+        ", `curves.png` (losses and validation accuracy)" if metrics["history"] else ""
+    )
     lines += ["", f"Figures: {figures}.", ""]
     write_atomically(Path(run_dir) / "report.md", "\n".join(lines))
 
@@ -93,7 +102,11 @@ def plot_confusion(run_dir: Path, confusion: list[list[int]], class_names: list[
     fig = new_figure(figsize=(size + 1.5, size))
     ax = fig.subplots()
     ConfusionMatrixDisplay(normalised, display_labels=class_names).plot(
-        ax=ax, values_format=".2f", cmap="Blues", xticks_rotation=90, colorbar=True,
+        ax=ax,
+        values_format=".2f",
+        cmap="Blues",
+        xticks_rotation=90,
+        colorbar=True,
         text_kw={"fontsize": 7},
     )
     ax.set_xlabel("predicted class")
@@ -109,8 +122,13 @@ def plot_curves(run_dir: Path, history: list[dict]) -> None:
     ax_loss.plot(epochs, [h["train_loss"] for h in history], marker=".", label="training")
     val_loss = [(h["epoch"], h["val_loss"]) for h in history if h.get("val_loss") is not None]
     if val_loss:
-        ax_loss.plot([e for e, _ in val_loss], [v for _, v in val_loss], marker=".", color="tab:red",
-                     label="validation (class-balanced)")
+        ax_loss.plot(
+            [e for e, _ in val_loss],
+            [v for _, v in val_loss],
+            marker=".",
+            color="tab:red",
+            label="validation (class-balanced)",
+        )
         ax_loss.legend(fontsize=8)
     ax_loss.set_xlabel("epoch")
     ax_loss.set_ylabel("cross-entropy")
@@ -119,7 +137,9 @@ def plot_curves(run_dir: Path, history: list[dict]) -> None:
     if val:
         ax_acc.plot([e for e, _, _ in val], [100 * v for _, v, _ in val], marker=".", color="tab:green", label="OA")
         if all(a is not None for _, _, a in val):
-            ax_acc.plot([e for e, _, _ in val], [100 * a for _, _, a in val], marker=".", color="tab:purple", label="AA")
+            ax_acc.plot(
+                [e for e, _, _ in val], [100 * a for _, _, a in val], marker=".", color="tab:purple", label="AA"
+            )
         ax_acc.legend(fontsize=8)
     ax_acc.set_xlabel("epoch")
     ax_acc.set_ylabel("validation accuracy (%)")

@@ -31,11 +31,11 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from hsi.data import IndianPines
-from hsi.maps.predict import predict_logits
 from hsi.models import HybridSN
 from hsi.patches import PatchSampler
 from hsi.preprocess import fit_pca, pad_cube
 from hsi.splits import Split, stratified_fraction_split
+from hsi.train.predict import predict_logits
 
 WINDOW, COMPONENTS, BATCH = 25, 30, 128
 
@@ -101,7 +101,7 @@ def materialise_patches(reduced: np.ndarray, pixels: np.ndarray) -> np.ndarray:
     out = np.empty((len(pixels), 1, reduced.shape[2], WINDOW, WINDOW), dtype=np.float32)
     for i, p in enumerate(pixels):
         r, c = divmod(int(p), width)
-        out[i, 0] = padded[r:r + WINDOW, c:c + WINDOW].transpose(2, 0, 1)
+        out[i, 0] = padded[r : r + WINDOW, c : c + WINDOW].transpose(2, 0, 1)
     return out
 
 
@@ -128,7 +128,9 @@ def baseline_train(patches, labels, epochs, seed, on_epoch=None):
 @torch.no_grad()
 def baseline_predict(model, patches):
     model.eval()
-    return torch.cat([model(torch.from_numpy(patches[i:i + 256])).argmax(1) for i in range(0, len(patches), 256)]).numpy()
+    return torch.cat(
+        [model(torch.from_numpy(patches[i : i + 256])).argmax(1) for i in range(0, len(patches), 256)]
+    ).numpy()
 
 
 def tool_trainer(overrides: list[str]):
@@ -151,8 +153,13 @@ def main() -> None:
     split = stratified_fraction_split(scene.gt, seed=args.seed, train_fraction=0.1, val_fraction=0.05)
     reduced = fit_pca(scene.cube, np.ones(scene.shape, bool), COMPONENTS).transform(scene.cube)
     labels = scene.gt.ravel() - 1
-    report = {"hardware": platform.processor() or platform.machine(), "torch": torch.__version__,
-              "threads": torch.get_num_threads(), "train_pixels": len(split.train), "batch_size": BATCH}
+    report = {
+        "hardware": platform.processor() or platform.machine(),
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "train_pixels": len(split.train),
+        "batch_size": BATCH,
+    }
     timed_only = Split(split.train, np.array([], dtype=np.int64), split.test)
 
     # The tool: windows gathered per batch from one padded tensor.
@@ -160,8 +167,14 @@ def main() -> None:
         padded = pad_cube(reduced, WINDOW // 2, "zero")
         sampler = PatchSampler(padded, WINDOW, scene.shape[1])
         # Same batch size as the baseline, so the ratio compares pipelines, not batch sizes.
-        trainer, _ = tool_trainer([f"trainer.epochs={args.epochs + 1}", "trainer.scheduler=null",
-                                   f"trainer.batch_size={BATCH}", *args.trainer])
+        trainer, _ = tool_trainer(
+            [
+                f"trainer.epochs={args.epochs + 1}",
+                "trainer.scheduler=null",
+                f"trainer.batch_size={BATCH}",
+                *args.trainer,
+            ]
+        )
         torch.manual_seed(args.seed)
         trainer.fit(HybridSN(COMPONENTS, WINDOW, 16), sampler, labels, timed_only, seed=args.seed)
         timed = trainer.history[-1]["step_seconds"] - trainer.history[0]["step_seconds"]  # first epoch = warm-up
@@ -205,11 +218,16 @@ def main() -> None:
                 reached.update(epoch=epoch, seconds=trainer.history[-1]["step_seconds"], test_oa=oa)
 
         torch.manual_seed(args.seed)
-        model = trainer.fit(HybridSN(COMPONENTS, WINDOW, 16), sampler, labels, split, seed=args.seed,
-                            epoch_callback=check)
+        model = trainer.fit(
+            HybridSN(COMPONENTS, WINDOW, 16), sampler, labels, split, seed=args.seed, epoch_callback=check
+        )
         final_oa = float((trainer.predict(model, sampler, split.test).argmax(1).numpy() == labels[split.test]).mean())
-        report.update(tool_epochs=len(trainer.history), tool_train_s=trainer.history[-1]["step_seconds"],
-                      tool_final_test_oa=final_oa, tool_reached_baseline_oa=reached or None)
+        report.update(
+            tool_epochs=len(trainer.history),
+            tool_train_s=trainer.history[-1]["step_seconds"],
+            tool_final_test_oa=final_oa,
+            tool_reached_baseline_oa=reached or None,
+        )
         if reached:
             report["time_to_baseline_oa_fraction"] = reached["seconds"] / seconds
     print(json.dumps(report, indent=2))

@@ -20,10 +20,10 @@ import numpy as np
 import torch
 
 from hsi.data import IndianPines
-from hsi.maps.predict import predict_logits
 from hsi.models import HybridSN
 from hsi.preprocess import SpectralPCA, fit_pca, pad_cube
 from hsi.train import load_checkpoint
+from hsi.train.predict import predict_logits
 
 
 def timed(fn, repeat: int = 1):
@@ -60,16 +60,27 @@ def main() -> None:
     reduced = pca.transform(scene.cube)
     padded = pad_cube(reduced, window // 2, "zero")
     h, w = scene.shape
-    report = {"pixels": h * w, "threads": torch.get_num_threads(), "torch": torch.__version__,
-              "machine": platform.processor() or platform.machine()}
+    report = {
+        "pixels": h * w,
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "machine": platform.processor() or platform.machine(),
+    }
 
     predict_logits(model, padded, window, path="dense")  # warm-up (oneDNN primitive creation)
     for precision in ("fp32", "bf16"):
-        t, dense = timed(lambda: predict_logits(model, padded, window, path="dense", precision=precision), args.repeat)
+        t, dense = timed(
+            lambda precision=precision: predict_logits(model, padded, window, path="dense", precision=precision),
+            args.repeat,
+        )
         report[f"dense_{precision}_s"] = t
-        t, windows = timed(lambda: predict_logits(model, padded, window, path="windows", precision=precision), 1)
+        t, windows = timed(
+            lambda precision=precision: predict_logits(model, padded, window, path="windows", precision=precision), 1
+        )
         report[f"windows_{precision}_s"] = t
-        report[f"dense_windows_same_argmax_{precision}"] = float((dense.argmax(-1) == windows.argmax(-1)).float().mean())
+        report[f"dense_windows_same_argmax_{precision}"] = float(
+            (dense.argmax(-1) == windows.argmax(-1)).float().mean()
+        )
 
     # The notebooks' loop: one numpy window per pixel, one forward pass each.
     padded_hwc = np.pad(reduced, ((window // 2,) * 2, (window // 2,) * 2, (0, 0)))
@@ -80,7 +91,7 @@ def main() -> None:
         with torch.no_grad():
             for k in range(count):
                 r, c = divmod(k, w)
-                patch = padded_hwc[r:r + window, c:c + window, :]
+                patch = padded_hwc[r : r + window, c : c + window, :]
                 x = torch.from_numpy(patch.transpose(2, 0, 1).reshape(1, 1, -1, window, window).copy())
                 out[k] = int(model(x).argmax(1))
         return out

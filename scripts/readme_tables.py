@@ -1,7 +1,7 @@
 """Write README's "default protocol" table from the composed default config.
 
-    python scripts/readme_tables.py           # print it
-    python scripts/readme_tables.py --write   # replace the block between the markers in README.md
+python scripts/readme_tables.py           # print it
+python scripts/readme_tables.py --write   # replace the block between the markers in README.md
 """
 
 from __future__ import annotations

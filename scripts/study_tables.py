@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from hsi.sweep.aggregate import collect_runs, variance_sentence
+from hsi.describe import variance_sentence
+from hsi.sweep.aggregate import collect_runs
 from hsi.sweep.stats import describe, paired_comparison, variance_components
 
 
@@ -35,8 +36,10 @@ def _pm(values: list[float], scale: float = 100.0) -> str:
 
 
 def honest(folders: list[Path]) -> None:
-    print("| window | model | runs | classes tested | OA (%) | AA over tested classes (%) | kappa (x100) | "
-          "labelled pixels dropped (%) | test windows overlapping a training window (%) |")
+    print(
+        "| window | model | runs | classes tested | OA (%) | AA over tested classes (%) | kappa (x100) | "
+        "labelled pixels dropped (%) | test windows overlapping a training window (%) |"
+    )
     print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     per_class: dict[tuple[int, str], list] = {}
     pairs = []
@@ -49,11 +52,13 @@ def honest(folders: list[Path]) -> None:
             window = rs[0].metrics["protocol"]["window"]
             p = [r.metrics["protocol"] for r in rs]
             tested = sorted({r.metrics["average_accuracy_classes"] for r in rs})
-            print(f"| {window} | {model} | {len(rs)} | {', '.join(map(str, tested))} | "
-                  f"{_pm([r.metrics['overall_accuracy'] for r in rs])} | "
-                  f"{_pm([r.metrics['average_accuracy'] for r in rs])} | {_pm([r.metrics['kappa'] for r in rs])} | "
-                  f"{100 * np.mean([q['labelled_pixels_dropped'] for q in p]):.1f} | "
-                  f"{100 * np.mean([q['test_windows_overlapping_training_windows'] for q in p]):.1f} |")
+            print(
+                f"| {window} | {model} | {len(rs)} | {', '.join(map(str, tested))} | "
+                f"{_pm([r.metrics['overall_accuracy'] for r in rs])} | "
+                f"{_pm([r.metrics['average_accuracy'] for r in rs])} | {_pm([r.metrics['kappa'] for r in rs])} | "
+                f"{100 * np.mean([q['labelled_pixels_dropped'] for q in p]):.1f} | "
+                f"{100 * np.mean([q['test_windows_overlapping_training_windows'] for q in p]):.1f} |"
+            )
             per_class[(window, model)] = rs
         if len(by_model) == 2:
             (name_a, a), (name_b, b) = sorted(by_model.items())
@@ -96,13 +101,17 @@ def seeds(folder: Path) -> None:
         print("|---:|---:|---:|---:|---:|---:|")
         for r in rs:
             m = r.metrics
-            print(f"| {r.split_seed} | {100 * m['overall_accuracy']:.2f} | {100 * m['average_accuracy']:.2f} | "
-                  f"{100 * m['kappa']:.2f} | {m['best_epoch'] if m['best_epoch'] is not None else '-'} | "
-                  f"{m['train_seconds']:.1f} |")
+            print(
+                f"| {r.split_seed} | {100 * m['overall_accuracy']:.2f} | {100 * m['average_accuracy']:.2f} | "
+                f"{100 * m['kappa']:.2f} | {m['best_epoch'] if m['best_epoch'] is not None else '-'} | "
+                f"{m['train_seconds']:.1f} |"
+            )
         oa = describe([r.metrics["overall_accuracy"] for r in rs])
-        print(f"| mean ± std | **{_pm([r.metrics['overall_accuracy'] for r in rs])}** | "
-              f"{_pm([r.metrics['average_accuracy'] for r in rs])} | {_pm([r.metrics['kappa'] for r in rs])} | | "
-              f"{np.mean([r.metrics['train_seconds'] for r in rs]):.1f} |")
+        print(
+            f"| mean ± std | **{_pm([r.metrics['overall_accuracy'] for r in rs])}** | "
+            f"{_pm([r.metrics['average_accuracy'] for r in rs])} | {_pm([r.metrics['kappa'] for r in rs])} | | "
+            f"{np.mean([r.metrics['train_seconds'] for r in rs]):.1f} |"
+        )
         if oa["count"] > 1:
             print(f"\n95% t-interval of the mean OA: [{100 * oa['ci_low']:.2f}, {100 * oa['ci_high']:.2f}]")
 

@@ -15,9 +15,16 @@ def script(name: str) -> str:
     return str(candidate) if candidate.exists() else shutil.which(name) or name
 
 
-def run_cli(name: str, *args: str, cwd: Path, env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
+def run_cli(
+    name: str, *args: str, cwd: Path, env: dict | None = None, timeout: int = 600
+) -> subprocess.CompletedProcess:
     full_env = {**os.environ, "HYDRA_FULL_ERROR": "0", **(env or {})}
     full_env.pop("HSI_DATA_DIR", None) if env is None or "HSI_DATA_DIR" not in env else None
     return subprocess.run(
-        [script(name), *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout,
+        [script(name), *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )

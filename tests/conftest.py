@@ -32,8 +32,13 @@ def scene_files(tmp_path) -> dict:
     """A synthetic scene written as two v5 .mat files, with the overrides that select it."""
     cube, gt = make_scene()
     overrides = write_scene_files(tmp_path)
-    return {"cube": cube, "gt": gt, "cube_path": tmp_path / "cube.mat", "gt_path": tmp_path / "gt.mat",
-            "overrides": overrides}
+    return {
+        "cube": cube,
+        "gt": gt,
+        "cube_path": tmp_path / "cube.mat",
+        "gt_path": tmp_path / "gt.mat",
+        "overrides": overrides,
+    }
 
 
 FAST = ["trainer.epochs=15", "trainer.batch_size=16", "split.train_fraction=0.2", "trainer.precision=fp32"]
@@ -44,7 +49,13 @@ def finished_run(tmp_path_factory):
     """One short real training run on the synthetic scene, shared by the checks below."""
     tmp = tmp_path_factory.mktemp("e2e")
     run_dir = tmp / "run"
-    result = run_cli("hsi-train", *write_scene_files(tmp), "dataset.class_names=[water,field,forest,town]", *FAST,
-                     f"hydra.run.dir={run_dir}", cwd=tmp)
+    result = run_cli(
+        "hsi-train",
+        *write_scene_files(tmp),
+        "dataset.class_names=[water,field,forest,town]",
+        *FAST,
+        f"hydra.run.dir={run_dir}",
+        cwd=tmp,
+    )
     assert result.returncode == 0, result.stderr
     return run_dir

@@ -16,9 +16,7 @@ def make_scene(height: int = 24, width: int = 24, bands: int = 20, classes: int 
     """
     rng = np.random.default_rng(seed)
     grid = np.linspace(0, 1, bands)
-    prototypes = np.stack([
-        1000 + 600 * np.sin(2 * np.pi * (k + 1) * grid / 2 + k) + 300 * k for k in range(classes)
-    ])
+    prototypes = np.stack([1000 + 600 * np.sin(2 * np.pi * (k + 1) * grid / 2 + k) + 300 * k for k in range(classes)])
     gt = np.zeros((height, width), dtype=np.uint8)
     stripe = (np.arange(width) * classes) // width
     gt[1:-1, 1:-1] = (stripe[1:-1] + 1)[None, :]
@@ -47,7 +45,12 @@ def write_scene_files(folder: Path, name: str = "synthetic", **scene_kwargs) -> 
     write_mat_v5(Path(folder) / "cube.mat", "cube", cube)
     write_mat_v5(Path(folder) / "gt.mat", "labels", gt)
     return [
-        "dataset=custom", f"dataset.cube_path={Path(folder) / 'cube.mat'}", "dataset.cube_key=cube",
-        f"dataset.gt_path={Path(folder) / 'gt.mat'}", "dataset.gt_key=labels", f"dataset.name={name}",
-        "preprocess.n_components=15", "preprocess.window=9",
+        "dataset=custom",
+        f"dataset.cube_path={Path(folder) / 'cube.mat'}",
+        "dataset.cube_key=cube",
+        f"dataset.gt_path={Path(folder) / 'gt.mat'}",
+        "dataset.gt_key=labels",
+        f"dataset.name={name}",
+        "preprocess.n_components=15",
+        "preprocess.window=9",
     ]

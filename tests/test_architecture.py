@@ -18,8 +18,19 @@ PACKAGE = Path(__file__).resolve().parents[1] / "hsi"
 # name (longest match wins) places a submodule elsewhere.
 LAYERS = (
     ("foundation", ("hsi", "hsi.errors", "hsi.files", "hsi.formatting")),
-    ("core", ("hsi.data", "hsi.preprocess", "hsi.patches", "hsi.splits", "hsi.models", "hsi.evaluate",
-              "hsi.train", "hsi.config")),
+    (
+        "core",
+        (
+            "hsi.data",
+            "hsi.preprocess",
+            "hsi.patches",
+            "hsi.splits",
+            "hsi.models",
+            "hsi.evaluate",
+            "hsi.train",
+            "hsi.config",
+        ),
+    ),
     ("classifiers", ("hsi.classifiers",)),
     ("outputs", ("hsi.describe", "hsi.protocol", "hsi.report", "hsi.pages", "hsi.maps", "hsi.sweep")),
     ("run", ("hsi.experiment", "hsi.maps.from_run", "hsi.sweep.callback")),
@@ -81,7 +92,7 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
         state[node] = 1
         for nxt in sorted(graph[node]):
             if state.get(nxt) == 1:
-                return path[path.index(nxt):] + [nxt] if nxt in path else [node, nxt]
+                return path[path.index(nxt) :] + [nxt] if nxt in path else [node, nxt]
             if nxt not in state:
                 found = visit(nxt, path + [nxt])
                 if found:
@@ -128,10 +139,12 @@ def test_every_module_is_in_a_layer():
 
 @pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_no_function_is_longer_than_a_screen(path):
-    long = [f"{node.name} ({node.end_lineno - node.lineno + 1} lines)"
-            for node in ast.walk(ast.parse(path.read_text()))
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-            and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES]
+    long = [
+        f"{node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
+    ]
     assert not long, f"{path.name}: {', '.join(long)}"
 
 

@@ -58,13 +58,20 @@ def test_missing_data_with_no_network_and_no_bundled_copy(tmp_path):
     (fake / "__init__.py").write_text("")
     run_dir = tmp_path / "run"
     result = run_cli(
-        "hsi-train", f"data_root={tmp_path / 'empty'}", UNREACHABLE, "dataset.timeout=2", f"hydra.run.dir={run_dir}",
-        cwd=tmp_path, env={"PYTHONPATH": str(tmp_path / "fake_site")},
+        "hsi-train",
+        f"data_root={tmp_path / 'empty'}",
+        UNREACHABLE,
+        "dataset.timeout=2",
+        f"hydra.run.dir={run_dir}",
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(tmp_path / "fake_site")},
     )
     _assert_refused(result, "and the bundled copy (package tensorly) is not installed", run_dir)
 
 
 def test_missing_data_with_downloads_off(tmp_path):
     run_dir = tmp_path / "run"
-    result = run_cli("hsi-train", f"data_root={tmp_path}", "dataset.download=false", f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    result = run_cli(
+        "hsi-train", f"data_root={tmp_path}", "dataset.download=false", f"hydra.run.dir={run_dir}", cwd=tmp_path
+    )
     _assert_refused(result, "indian_pines is not under", run_dir)

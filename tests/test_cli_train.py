@@ -7,10 +7,8 @@ import json
 
 import matplotlib.image
 import numpy as np
-import pytest
 import torch
 from cli_helpers import run_cli
-
 from conftest import FAST  # noqa: E402
 
 
@@ -32,7 +30,15 @@ def test_training_learns_the_synthetic_scene(finished_run):
 
 
 def test_every_report_file_is_written_and_readable(finished_run):
-    for name in ["metrics.json", "report.md", "per_class.csv", "confusion.png", "curves.png", "checkpoint.pt", "train.log"]:
+    for name in [
+        "metrics.json",
+        "report.md",
+        "per_class.csv",
+        "confusion.png",
+        "curves.png",
+        "checkpoint.pt",
+        "train.log",
+    ]:
         assert (finished_run / name).is_file(), name
     assert not list(finished_run.glob("*.tmp"))
     report = (finished_run / "report.md").read_text()
@@ -66,8 +72,14 @@ def test_a_finished_run_folder_is_never_overwritten(finished_run, scene_files, t
 
 def test_svm_baseline_runs_through_the_same_command(scene_files, tmp_path):
     run_dir = tmp_path / "svm"
-    result = run_cli("hsi-train", *scene_files["overrides"], "model=svm", "split.train_fraction=0.2",
-                     f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    result = run_cli(
+        "hsi-train",
+        *scene_files["overrides"],
+        "model=svm",
+        "split.train_fraction=0.2",
+        f"hydra.run.dir={run_dir}",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert metrics["model"] == "svm" and metrics["overall_accuracy"] > 0.9
@@ -85,8 +97,17 @@ def test_svm_baseline_runs_through_the_same_command(scene_files, tmp_path):
 
 def test_maps_are_written_at_the_end_of_a_run(finished_run):
     maps = finished_run / "maps"
-    for name in ["overview.png", "ground_truth.png", "prediction.png", "prediction_labelled.png", "errors.png",
-                 "rgb.png", "prediction.hdr", "prediction.img", "predictions.npz"]:
+    for name in [
+        "overview.png",
+        "ground_truth.png",
+        "prediction.png",
+        "prediction_labelled.png",
+        "errors.png",
+        "rgb.png",
+        "prediction.hdr",
+        "prediction.img",
+        "predictions.npz",
+    ]:
         assert (maps / name).is_file(), name
     metrics = json.loads((finished_run / "metrics.json").read_text())
     assert metrics["scene_prediction"]["path"] == "dense" and metrics["scene_prediction"]["pixels"] == 24 * 24
@@ -110,9 +131,17 @@ def test_hsi_map_on_another_scene_with_the_same_bands(finished_run, tmp_path):
     cube, gt = make_scene(height=16, width=20, seed=5)
     write_mat_v5(tmp_path / "c2.mat", "cube", cube)
     write_mat_v5(tmp_path / "g2.mat", "labels", gt)
-    result = run_cli("hsi-map", str(finished_run), "dataset=custom", f"dataset.cube_path={tmp_path / 'c2.mat'}",
-                     "dataset.cube_key=cube", f"dataset.gt_path={tmp_path / 'g2.mat'}", "dataset.gt_key=labels",
-                     "dataset.name=other", cwd=tmp_path)
+    result = run_cli(
+        "hsi-map",
+        str(finished_run),
+        "dataset=custom",
+        f"dataset.cube_path={tmp_path / 'c2.mat'}",
+        "dataset.cube_key=cube",
+        f"dataset.gt_path={tmp_path / 'g2.mat'}",
+        "dataset.gt_key=labels",
+        "dataset.name=other",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     out = finished_run / "maps-other"
     assert np.load(out / "predictions.npz")["labels"].shape == (16, 20)
@@ -125,9 +154,16 @@ def test_hsi_map_refuses_a_scene_with_other_bands(finished_run, tmp_path):
     cube, gt = make_scene(bands=25)
     write_mat_v5(tmp_path / "c3.mat", "cube", cube)
     write_mat_v5(tmp_path / "g3.mat", "labels", gt)
-    result = run_cli("hsi-map", str(finished_run), "dataset=custom", f"dataset.cube_path={tmp_path / 'c3.mat'}",
-                     "dataset.cube_key=cube", f"dataset.gt_path={tmp_path / 'g3.mat'}", "dataset.gt_key=labels",
-                     cwd=tmp_path)
+    result = run_cli(
+        "hsi-map",
+        str(finished_run),
+        "dataset=custom",
+        f"dataset.cube_path={tmp_path / 'c3.mat'}",
+        "dataset.cube_key=cube",
+        f"dataset.gt_path={tmp_path / 'g3.mat'}",
+        "dataset.gt_key=labels",
+        cwd=tmp_path,
+    )
     assert result.returncode == 2
     assert "The scene has 25 bands but the PCA was fitted on 20" in result.stderr
     assert "Traceback" not in result.stderr
@@ -135,9 +171,17 @@ def test_hsi_map_refuses_a_scene_with_other_bands(finished_run, tmp_path):
 
 def test_honest_experiment_records_no_leakage(scene_files, tmp_path):
     run_dir = tmp_path / "honest"
-    result = run_cli("hsi-train", *scene_files["overrides"], "experiment=honest", "split.block_size=6",
-                     "split.train_fraction=0.3", "trainer.epochs=2", "trainer.precision=fp32",
-                     f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    result = run_cli(
+        "hsi-train",
+        *scene_files["overrides"],
+        "experiment=honest",
+        "split.block_size=6",
+        "split.train_fraction=0.3",
+        "trainer.epochs=2",
+        "trainer.precision=fp32",
+        f"hydra.run.dir={run_dir}",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     protocol = json.loads((run_dir / "metrics.json").read_text())["protocol"]
     assert protocol["test_pixels_in_training_windows"] == 0.0
@@ -151,9 +195,19 @@ def test_honest_experiment_records_no_leakage(scene_files, tmp_path):
 def test_a_saved_split_is_reused_with_split_masks(finished_run, scene_files, tmp_path):
     saved = finished_run / "split.npz"
     run_dir = tmp_path / "again"
-    result = run_cli("hsi-train", *scene_files["overrides"], "split=masks", f"split.train_mask={saved}",
-                     f"split.val_mask={saved}", f"split.test_mask={saved}", "trainer.epochs=1",
-                     "trainer.precision=fp32", "maps.enabled=false", f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    result = run_cli(
+        "hsi-train",
+        *scene_files["overrides"],
+        "split=masks",
+        f"split.train_mask={saved}",
+        f"split.val_mask={saved}",
+        f"split.test_mask={saved}",
+        "trainer.epochs=1",
+        "trainer.precision=fp32",
+        "maps.enabled=false",
+        f"hydra.run.dir={run_dir}",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     first, second = np.load(saved), np.load(run_dir / "split.npz")
     for part in ("train", "val", "test"):
@@ -164,8 +218,14 @@ def test_a_saved_split_is_reused_with_split_masks(finished_run, scene_files, tmp
 
 def test_masks_without_a_test_mask_is_one_sentence_and_leaves_no_run_folder(finished_run, scene_files, tmp_path):
     run_dir = tmp_path / "no_test_mask"
-    result = run_cli("hsi-train", *scene_files["overrides"], "split=masks",
-                     f"split.train_mask={finished_run / 'split.npz'}", f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    result = run_cli(
+        "hsi-train",
+        *scene_files["overrides"],
+        "split=masks",
+        f"split.train_mask={finished_run / 'split.npz'}",
+        f"hydra.run.dir={run_dir}",
+        cwd=tmp_path,
+    )
     assert result.returncode == 2
     assert "split=masks needs a test mask: add split.test_mask=FILE" in result.stderr
     assert "Traceback" not in result.stderr and not run_dir.exists()

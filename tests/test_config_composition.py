@@ -14,7 +14,8 @@ def test_an_experiment_file_overrides_top_level_keys(tmp_path):
     # A user's experiment beside the shipped ones (the search path is how users add their own).
     (tmp_path / "experiment").mkdir()
     (tmp_path / "experiment" / "mine.yaml").write_text(
-        "# @package _global_\nseed: 7\ndeterministic: true\nmaps:\n  enabled: false\n")
+        "# @package _global_\nseed: 7\ndeterministic: true\nmaps:\n  enabled: false\n"
+    )
     cfg = _compose(f"hydra.searchpath=[file://{tmp_path}]", "experiment=mine")
     assert cfg.seed == 7 and cfg.split_seed == 7 and cfg.init_seed == 7
     assert cfg.deterministic is True

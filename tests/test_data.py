@@ -57,7 +57,9 @@ def test_real_indian_pines_loads_and_verifies(indian_pines_root):
     scene = IndianPines(root=str(indian_pines_root), download=False).load()
     assert scene.cube.shape == (145, 145, 200)
     assert scene.cube.dtype == np.uint16
-    assert tuple(scene.class_counts()) == tuple(IndianPines(root=str(indian_pines_root), download=False).expected_counts)
+    assert tuple(scene.class_counts()) == tuple(
+        IndianPines(root=str(indian_pines_root), download=False).expected_counts
+    )
     assert int(scene.class_counts().sum()) == 10249
     digest = hashlib.sha256(np.ascontiguousarray(scene.cube).tobytes()).hexdigest()
     assert digest == "36468dd7336c8bd37a80cced54362ea426f226703f3797ba494556fd8134e77f"
@@ -75,7 +77,9 @@ def test_download_writes_the_official_files_under_the_data_root(indian_pines_roo
     scene = IndianPines(root=str(root), urls=urls).load()
     assert (root / "indian_pines" / "Indian_pines_corrected.mat").is_file()
     assert not list(root.rglob("*.part"))
-    assert tuple(scene.class_counts()) == tuple(IndianPines(root=str(indian_pines_root), download=False).expected_counts)
+    assert tuple(scene.class_counts()) == tuple(
+        IndianPines(root=str(indian_pines_root), download=False).expected_counts
+    )
 
 
 def test_unreachable_network_falls_back_to_the_tensorly_copy(tmp_path):
@@ -100,7 +104,9 @@ def test_missing_data_without_network_or_bundle_is_a_plain_error(tmp_path, monke
     from hsi.data import sources
 
     monkeypatch.setitem(sources.BUNDLED, "tensorly", lambda: None)
-    with pytest.raises(UserError, match=r"could not be reached \(.*\) and the bundled copy \(package tensorly\) is not installed"):
+    with pytest.raises(
+        UserError, match=r"could not be reached \(.*\) and the bundled copy \(package tensorly\) is not installed"
+    ):
         IndianPines(root=str(tmp_path), urls=UNREACHABLE, timeout=2).load()
 
 

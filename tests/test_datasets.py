@@ -21,13 +21,21 @@ WITH_SHARED_GT = ["indian_pines", "pavia_university", "salinas"]
 
 
 def test_every_benchmark_scene_has_a_config():
-    assert set(dataset_config_names()) == {"indian_pines", "pavia_university", "salinas", "pavia_centre", "ksc",
-                                           "botswana"}
+    assert set(dataset_config_names()) == {
+        "indian_pines",
+        "pavia_university",
+        "salinas",
+        "pavia_centre",
+        "ksc",
+        "botswana",
+    }
     for name in dataset_config_names():
         scene = official_scene(name, root="/nonexistent")
         assert len(scene.class_names) == len(scene.expected_counts)
         assert len(scene.rgb_bands) == 3 and max(scene.rgb_bands) < scene.shapes["cube"][2]
-        assert set(scene.urls) == {"cube", "gt"} and all(u.startswith("http://www.ehu.eus/") for u in scene.urls.values())
+        assert set(scene.urls) == {"cube", "gt"} and all(
+            u.startswith("http://www.ehu.eus/") for u in scene.urls.values()
+        )
     assert official_scene("pavia_university").pca_components == 15
     assert official_scene("salinas").urls["gt"].endswith("f/fa/Salinas_gt.mat")  # not c/c4 (Indian Pines)
 
@@ -58,7 +66,9 @@ def test_pavia_loader_with_the_real_labels_and_a_synthetic_cube(tmp_path):
     scene = official_scene("pavia_university", root=str(tmp_path), download=False).load()
     assert scene.cube.shape == (610, 340, 103) and scene.num_classes == 9
     scipy.io.savemat(folder / "PaviaU.mat", {"paviaU": cube[..., :100]}, do_compression=True)
-    with pytest.raises(UserError, match=r"PaviaU.mat holds an array of shape \(610, 340, 100\), expected \(610, 340, 103\)"):
+    with pytest.raises(
+        UserError, match=r"PaviaU.mat holds an array of shape \(610, 340, 100\), expected \(610, 340, 103\)"
+    ):
         official_scene("pavia_university", root=str(tmp_path), download=False).load()
 
 
@@ -88,8 +98,13 @@ def test_band_selection_and_ignored_labels(tmp_path):
     cube, gt = make_scene(height=9, width=7, bands=20)
     np.save(tmp_path / "c.npy", cube)
     np.save(tmp_path / "g.npy", gt)
-    scene = CustomScene(str(tmp_path / "c.npy"), str(tmp_path / "g.npy"), bands="0-4, 10-12",
-                        ignored_labels=[4], class_names=["a", "b", "c", "d"]).load()
+    scene = CustomScene(
+        str(tmp_path / "c.npy"),
+        str(tmp_path / "g.npy"),
+        bands="0-4, 10-12",
+        ignored_labels=[4],
+        class_names=["a", "b", "c", "d"],
+    ).load()
     np.testing.assert_array_equal(scene.cube, cube[:, :, [0, 1, 2, 3, 4, 10, 11, 12]])
     assert not (scene.gt == 4).any() and (scene.gt == 3).any()
     np.testing.assert_array_equal(parse_bands([3, 1], 5), [3, 1])
@@ -104,7 +119,12 @@ def test_band_selection_and_ignored_labels(tmp_path):
         (np.zeros((4, 4)), np.zeros((4, 4)), {}, "it needs three axes"),
         (np.zeros((4, 4, 3)), np.full((4, 4), 1.5), {}, "hold non-integer values"),
         (np.zeros((4, 4, 3)), -np.ones((4, 4), dtype=int), {}, "hold negative values"),
-        (np.zeros((4, 4, 3)), np.full((4, 4), 3), {"class_names": ["a", "b"]}, "go up to 3 but dataset.class_names lists 2"),
+        (
+            np.zeros((4, 4, 3)),
+            np.full((4, 4), 3),
+            {"class_names": ["a", "b"]},
+            "go up to 3 but dataset.class_names lists 2",
+        ),
         (np.zeros((4, 4, 3)), np.zeros((4, 4)), {"bands": "0-5"}, "outside 0..2"),
         (np.zeros((4, 4, 3)), np.zeros((4, 4)), {"bands": "a-b"}, "write ranges like"),
     ],
@@ -144,13 +164,21 @@ def test_download_resumes_a_partial_file_and_never_uses_the_final_name_early(tmp
 def test_hsi_data_list_verify_and_info(indian_pines_root, tmp_path):
     listed = run_cli("hsi-data", "--root", str(indian_pines_root), "list", cwd=tmp_path)
     assert listed.returncode == 0
-    line = next(l for l in listed.stdout.splitlines() if l.startswith("indian_pines"))
+    line = next(row for row in listed.stdout.splitlines() if row.startswith("indian_pines"))
     assert " yes " in line
     verified = run_cli("hsi-data", "--root", str(indian_pines_root), "verify", "indian_pines", cwd=tmp_path)
     assert verified.returncode == 0 and "verified (shape, class counts, sha256)" in verified.stdout
     assert "Indian_pines_gt.mat: the official file, byte for byte" in verified.stdout
-    info = run_cli("hsi-data", "--root", str(indian_pines_root), "info", "indian_pines", "--preview",
-                   str(tmp_path / "p.png"), cwd=tmp_path)
+    info = run_cli(
+        "hsi-data",
+        "--root",
+        str(indian_pines_root),
+        "info",
+        "indian_pines",
+        "--preview",
+        str(tmp_path / "p.png"),
+        cwd=tmp_path,
+    )
     assert info.returncode == 0 and "145x145 pixels, 200 bands" in info.stdout and "Stone-Steel-Towers" in info.stdout
     assert (tmp_path / "p.png").stat().st_size > 1000
     missing = run_cli("hsi-data", "--root", str(tmp_path), "verify", "ksc", cwd=tmp_path)

@@ -18,7 +18,7 @@ def test_metrics_match_an_independent_computation():
     y_pred = np.where(rng.random(300) < 0.7, y_true, rng.integers(0, 4, 300))
     m = classification_metrics(y_true, y_pred, ["a", "b", "c", "d"])
     cm = np.zeros((4, 4))
-    for t, p in zip(y_true, y_pred):
+    for t, p in zip(y_true, y_pred, strict=True):
         cm[t, p] += 1
     n = cm.sum()
     oa = np.trace(cm) / n

@@ -12,10 +12,10 @@ from hydra.utils import instantiate
 
 from hsi.maps.export import export_envi_classification, export_predictions
 from hsi.maps.palette import class_palette
-from hsi.train.predict import choose_path, predict_logits
 from hsi.maps.render import ERROR_COLOURS, error_image, render_maps
 from hsi.models.card import model_config_names
 from hsi.preprocess import pad_cube
+from hsi.train.predict import choose_path, predict_logits
 
 TORCH_MODELS = [n for n in model_config_names() if n != "svm"]
 
@@ -87,8 +87,11 @@ def test_default_palette_is_spectral_and_custom_palettes_are_checked():
 def test_error_map_marks_each_kind_of_pixel():
     gt = np.array([[0, 1, 1, 2]])
     predicted = np.array([[2, 1, 2, 2]])
-    masks = {"train": np.array([[0, 0, 0, 1]], bool), "val": np.zeros((1, 4), bool),
-             "test": np.array([[0, 1, 1, 0]], bool)}
+    masks = {
+        "train": np.array([[0, 0, 0, 1]], bool),
+        "val": np.zeros((1, 4), bool),
+        "test": np.array([[0, 1, 1, 0]], bool),
+    }
     image = error_image(gt, predicted, masks)
     assert tuple(image[0, 0]) == ERROR_COLOURS["unlabelled"]
     assert tuple(image[0, 1]) == ERROR_COLOURS["test, correct"]
@@ -99,10 +102,25 @@ def test_error_map_marks_each_kind_of_pixel():
 def test_render_writes_every_map_at_a_legible_size(tmp_path):
     gt = np.random.default_rng(0).integers(0, 4, size=(20, 30))
     masks = {"train": gt == 1, "val": np.zeros_like(gt, bool), "test": gt > 1}
-    written = render_maps(tmp_path, gt, np.where(gt > 0, gt, 1), masks, ["a", "b", "c"], class_palette(3),
-                          np.random.default_rng(1).random((20, 30, 3)), title="t")
+    written = render_maps(
+        tmp_path,
+        gt,
+        np.where(gt > 0, gt, 1),
+        masks,
+        ["a", "b", "c"],
+        class_palette(3),
+        np.random.default_rng(1).random((20, 30, 3)),
+        title="t",
+    )
     names = {p.name for p in written}
-    assert names == {"rgb.png", "ground_truth.png", "prediction.png", "prediction_labelled.png", "errors.png",
-                     "overview.png", "split.png"}
+    assert names == {
+        "rgb.png",
+        "ground_truth.png",
+        "prediction.png",
+        "prediction_labelled.png",
+        "errors.png",
+        "overview.png",
+        "split.png",
+    }
     gt_image = matplotlib.image.imread(tmp_path / "ground_truth.png")
     assert gt_image.shape[0] >= 400 and gt_image.shape[0] / gt_image.shape[1] == pytest.approx(20 / 30)

@@ -33,8 +33,9 @@ def test_a_published_split_in_two_mat_files_with_their_own_keys_and_class_labels
     test = np.where((gt > 0) & (np.arange(20)[None, :] >= 8), gt, 0)
     scipy.io.savemat(tmp_path / "TRLabel.mat", {"TRLabel": train, "other": np.zeros(3)})
     scipy.io.savemat(tmp_path / "TSLabel.mat", {"TSLabel": test})
-    split = mask_split(gt, 0, train_mask=str(tmp_path / "TRLabel.mat"), test_mask=str(tmp_path / "TSLabel.mat"),
-                       train_key="TRLabel")  # the test file has one variable: no key needed
+    split = mask_split(
+        gt, 0, train_mask=str(tmp_path / "TRLabel.mat"), test_mask=str(tmp_path / "TSLabel.mat"), train_key="TRLabel"
+    )  # the test file has one variable: no key needed
     assert len(split.train) == (train > 0).sum() and len(split.test) == (test > 0).sum() and len(split.val) == 0
     with pytest.raises(UserError, match=r"holds several variables \(TRLabel, other\).*split.train_key"):
         mask_split(gt, 0, train_mask=str(tmp_path / "TRLabel.mat"), test_mask=str(tmp_path / "TSLabel.mat"))

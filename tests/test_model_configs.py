@@ -20,8 +20,15 @@ def _build(name: str, bands=15, window=11, classes=5):
 
 
 def test_the_issue_model_configs_exist():
-    assert set(NAMES) >= {"hybridsn", "hybridsn_se", "hybridsn_cbam", "hybridsn_gconv", "hybridsn_dw",
-                          "hybridsn_lite", "svm"}
+    assert set(NAMES) >= {
+        "hybridsn",
+        "hybridsn_se",
+        "hybridsn_cbam",
+        "hybridsn_gconv",
+        "hybridsn_dw",
+        "hybridsn_lite",
+        "svm",
+    }
 
 
 @pytest.mark.parametrize("name", [n for n in NAMES if n != "svm"])

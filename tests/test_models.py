@@ -22,7 +22,10 @@ def test_layer_shapes_follow_the_paper():
     model = HybridSN(in_bands=30, window=25, num_classes=16)
     convs = [m for m in model.modules() if isinstance(m, (torch.nn.Conv3d, torch.nn.Conv2d))]
     assert [tuple(c.weight.shape) for c in convs] == [
-        (8, 1, 7, 3, 3), (16, 8, 5, 3, 3), (32, 16, 3, 3, 3), (64, 576, 3, 3),
+        (8, 1, 7, 3, 3),
+        (16, 8, 5, 3, 3),
+        (32, 16, 3, 3, 3),
+        (64, 576, 3, 3),
     ]
     dense = [model.fc1, model.fc2, model.classifier]
     assert [tuple(d.weight.shape) for d in dense] == [(256, 18496), (128, 256), (16, 128)]

@@ -90,12 +90,22 @@ def _browser():
 
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--window-size=600,1400"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=600,1400",
+    ):
         options.add_argument(flag)
     # A phone's viewport (desktop Chrome will not make its window narrower than 500 pixels).
-    options.add_experimental_option("mobileEmulation", {"deviceMetrics": {"width": 360, "height": 1400, "pixelRatio": 1}})
+    options.add_experimental_option(
+        "mobileEmulation", {"deviceMetrics": {"width": 360, "height": 1400, "pixelRatio": 1}}
+    )
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     return webdriver.Chrome(service=Service(driver), options=options)
 
@@ -107,14 +117,14 @@ def test_pages_in_a_real_headless_browser(finished_run, sweep_folder, tmp_path, 
     try:
         browser.get((folder / "report.html").as_uri())
         broken = browser.execute_script(
-            "return Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
+            "return Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
+        )
         assert broken == []
         assert browser.execute_script("return document.images.length") >= (5 if which == "run" else 1)
         errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
         assert errors == []
         # readable on a phone: nothing wider than the window but the scrolling tables
-        viewport, width = browser.execute_script(
-            "return [window.innerWidth, document.documentElement.scrollWidth]")
+        viewport, width = browser.execute_script("return [window.innerWidth, document.documentElement.scrollWidth]")
         assert viewport == 360 and width <= viewport
         shot = tmp_path / f"{which}.png"
         browser.save_screenshot(str(shot))

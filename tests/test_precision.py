@@ -25,8 +25,14 @@ def test_auto_precision_follows_the_cpu(monkeypatch):
 
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
 def test_both_precisions_train_the_synthetic_scene(scene_files, tmp_path, precision):
-    overrides = [*scene_files["overrides"], f"trainer.precision={precision}", "trainer.epochs=12",
-                 "trainer.batch_size=16", "split.train_fraction=0.2", "maps.enabled=false"]
+    overrides = [
+        *scene_files["overrides"],
+        f"trainer.precision={precision}",
+        "trainer.epochs=12",
+        "trainer.batch_size=16",
+        "split.train_fraction=0.2",
+        "maps.enabled=false",
+    ]
     with initialize_config_module("hsi.configs", version_base="1.3"):
         cfg = compose("train", overrides=overrides)
     metrics = train_and_evaluate(cfg, tmp_path, model_name="hybridsn")

@@ -59,7 +59,7 @@ def test_windows_equal_direct_slicing_of_the_padded_cube(mode):
     assert batch.shape == (5, 1, 4, 7, 7)
     for i, p in enumerate(pixels):
         r, c = divmod(int(p), 13)
-        direct = expected_pad[r:r + window, c:c + window, :].transpose(2, 0, 1)
+        direct = expected_pad[r : r + window, c : c + window, :].transpose(2, 0, 1)
         np.testing.assert_array_equal(batch[i, 0].numpy(), direct)
         # the window's centre is the pixel itself
         np.testing.assert_array_equal(batch[i, 0, :, 3, 3].numpy(), cube[r, c])

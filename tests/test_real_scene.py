@@ -1,26 +1,42 @@
-"""The real Indian Pines: `hsi-train trainer.epochs=2` writes every file a user opens; the honest split meets its targets."""
+"""The real Indian Pines: a short run writes every file a user opens; the honest split meets its targets."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
+from cli_helpers import run_cli
 from hydra import compose, initialize_config_module
 from hydra.utils import instantiate
 
-from cli_helpers import run_cli
 from hsi.data.mat import load_mat_array
 from hsi.splits import inside_training_windows, leakage_share
 
 
 def test_two_epochs_on_the_real_scene_write_every_report_file(indian_pines_root, tmp_path):
     run_dir = tmp_path / "run"
-    result = run_cli("hsi-train", "trainer.epochs=2", f"hydra.run.dir={run_dir}", cwd=tmp_path,
-                     env={"HSI_DATA_DIR": str(indian_pines_root)})
+    result = run_cli(
+        "hsi-train",
+        "trainer.epochs=2",
+        f"hydra.run.dir={run_dir}",
+        cwd=tmp_path,
+        env={"HSI_DATA_DIR": str(indian_pines_root)},
+    )
     assert result.returncode == 0, result.stderr
-    for name in ["metrics.json", "report.md", "report.html", "per_class.csv", "confusion.png", "curves.png",
-                 "checkpoint.pt", "split.npz", "train.log", "maps/overview.png", "maps/prediction.hdr",
-                 "maps/predictions.npz"]:
+    for name in [
+        "metrics.json",
+        "report.md",
+        "report.html",
+        "per_class.csv",
+        "confusion.png",
+        "curves.png",
+        "checkpoint.pt",
+        "split.npz",
+        "train.log",
+        "maps/overview.png",
+        "maps/prediction.hdr",
+        "maps/predictions.npz",
+    ]:
         assert (run_dir / name).is_file(), name
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert metrics["dataset"] == "indian_pines" and metrics["split_sizes"] == {"train": 1025, "val": 512, "test": 8712}
@@ -37,8 +53,9 @@ def test_the_honest_split_of_indian_pines_meets_its_targets(indian_pines_root, s
     with initialize_config_module("hsi.configs", version_base="1.3"):
         cfg = compose("train", overrides=["experiment=honest"])
     gt = load_mat_array(indian_pines_root / "indian_pines" / "Indian_pines_gt.mat", "indian_pines_gt")
-    split = instantiate(cfg.split)(gt, seed=seed, class_names=list(cfg.dataset.class_names),
-                                   window=cfg.preprocess.window)
+    split = instantiate(cfg.split)(
+        gt, seed=seed, class_names=list(cfg.dataset.class_names), window=cfg.preprocess.window
+    )
     counts = split.class_counts(gt, 16)
     tested = [k for k in range(16) if counts["test"][k] > 0]
     assert len(tested) >= 12

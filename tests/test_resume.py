@@ -16,14 +16,26 @@ from hsi.errors import UserError
 from hsi.train.resume import config_differences
 
 # Small batches make each epoch last long enough to be interrupted in the middle of it.
-SLOW = ["deterministic=true", "trainer.epochs=6", "trainer.batch_size=4", "trainer.precision=fp32",
-        "split.train_fraction=0.3", "maps.enabled=false"]
+SLOW = [
+    "deterministic=true",
+    "trainer.epochs=6",
+    "trainer.batch_size=4",
+    "trainer.precision=fp32",
+    "split.train_fraction=0.3",
+    "maps.enabled=false",
+]
 
 
 def _terminate_mid_training(args, cwd, run_dir):
     log = run_dir / "train.log"
-    proc = subprocess.Popen([script("hsi-train"), *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env={**os.environ, "HYDRA_FULL_ERROR": "0"})
+    proc = subprocess.Popen(
+        [script("hsi-train"), *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "HYDRA_FULL_ERROR": "0"},
+    )
     deadline = time.time() + 300
     while time.time() < deadline:  # a safety net only: the loop ends when epoch 2 is logged
         if log.is_file() and "epoch 2 " in log.read_text():
@@ -48,8 +60,14 @@ def interrupted(tmp_path_factory):
     assert result.returncode == 0, result.stderr
     run_dir = tmp / "interrupted"
     code, stderr = _terminate_mid_training([*overrides, f"hydra.run.dir={run_dir}"], tmp, run_dir)
-    return {"tmp": tmp, "overrides": overrides, "straight": straight, "run_dir": run_dir, "code": code,
-            "stderr": stderr}
+    return {
+        "tmp": tmp,
+        "overrides": overrides,
+        "straight": straight,
+        "run_dir": run_dir,
+        "code": code,
+        "stderr": stderr,
+    }
 
 
 def test_sigterm_leaves_a_resumable_incomplete_run(interrupted):
@@ -67,8 +85,14 @@ def test_sigterm_leaves_a_resumable_incomplete_run(interrupted):
 
 def test_a_resume_with_another_config_is_refused_naming_the_fields(interrupted):
     tmp, run_dir = interrupted["tmp"], interrupted["run_dir"]
-    result = run_cli("hsi-train", *interrupted["overrides"], "model=hybridsn_se", f"resume={run_dir}",
-                     f"hydra.run.dir={tmp / 'refused'}", cwd=tmp)
+    result = run_cli(
+        "hsi-train",
+        *interrupted["overrides"],
+        "model=hybridsn_se",
+        f"resume={run_dir}",
+        f"hydra.run.dir={tmp / 'refused'}",
+        cwd=tmp,
+    )
     assert result.returncode == 2
     assert "was saved with other settings" in result.stderr
     assert "\n  model.attention: 'none' -> 'se'" in result.stderr  # one differing field per line
@@ -77,8 +101,9 @@ def test_a_resume_with_another_config_is_refused_naming_the_fields(interrupted):
 
 def test_resuming_gives_the_uninterrupted_metrics(interrupted):
     tmp, run_dir = interrupted["tmp"], interrupted["run_dir"]
-    resumed = run_cli("hsi-train", *interrupted["overrides"], f"resume={run_dir}",
-                      f"hydra.run.dir={tmp / 'session'}", cwd=tmp)
+    resumed = run_cli(
+        "hsi-train", *interrupted["overrides"], f"resume={run_dir}", f"hydra.run.dir={tmp / 'session'}", cwd=tmp
+    )
     assert resumed.returncode == 0, resumed.stderr
     assert not (tmp / "session").exists()  # the resumed run wrote into the interrupted folder
     assert not (run_dir / "resume.pt").exists() and not (run_dir / "incomplete.json").exists()
@@ -116,7 +141,12 @@ def test_a_refusal_lists_a_few_differences_one_per_line(tmp_path):
 
 def test_a_finished_run_has_nothing_to_resume(interrupted):
     tmp = interrupted["tmp"]
-    result = run_cli("hsi-train", *interrupted["overrides"], f"resume={interrupted['straight']}",
-                     f"hydra.run.dir={tmp / 'nothing'}", cwd=tmp)
+    result = run_cli(
+        "hsi-train",
+        *interrupted["overrides"],
+        f"resume={interrupted['straight']}",
+        f"hydra.run.dir={tmp / 'nothing'}",
+        cwd=tmp,
+    )
     assert result.returncode == 2
     assert "it is a finished run, nothing to resume" in result.stderr

@@ -10,8 +10,14 @@ from hydra import compose, initialize_config_module
 
 from hsi.experiment import train_and_evaluate
 
-FAST = ["trainer.epochs=3", "trainer.batch_size=32", "trainer.precision=fp32", "maps.enabled=false",
-        "split.train_fraction=0.2", "deterministic=true"]
+FAST = [
+    "trainer.epochs=3",
+    "trainer.batch_size=32",
+    "trainer.precision=fp32",
+    "maps.enabled=false",
+    "split.train_fraction=0.2",
+    "deterministic=true",
+]
 
 
 @pytest.fixture

@@ -29,8 +29,11 @@ def _scene(n_val=6):
     sampler = PatchSampler(pad_cube(cube, 1), 3, 10)
     order = rng.permutation(100)
     half = [order[np.flatnonzero(labels[order] == k)] for k in (0, 1)]
-    split = Split(np.sort(np.r_[half[0][:20], half[1][:20]]), np.sort(np.r_[half[0][20:20 + n_val], half[1][20:20 + n_val]]),
-                  np.sort(np.r_[half[0][30:], half[1][30:]]))
+    split = Split(
+        np.sort(np.r_[half[0][:20], half[1][:20]]),
+        np.sort(np.r_[half[0][20 : 20 + n_val], half[1][20 : 20 + n_val]]),
+        np.sort(np.r_[half[0][30:], half[1][30:]]),
+    )
     return sampler, labels, split
 
 

@@ -25,7 +25,7 @@ def test_fraction_split_is_disjoint_complete_and_stratified():
     assert not (sets[0] & sets[1] or sets[0] & sets[2] or sets[1] & sets[2])
     assert set().union(*sets) == set(np.flatnonzero(gt.ravel() > 0))
     train_labels = gt.ravel()[split.train]
-    for k, n in zip(range(1, 5), [400, 200, 100, 30]):
+    for k, n in zip(range(1, 5), [400, 200, 100, 30], strict=True):
         assert (train_labels == k).sum() == round(0.1 * n)
         assert (gt.ravel()[split.val] == k).sum() == round(0.05 * n)
 

@@ -40,7 +40,9 @@ def test_a_saved_svm_predicts_exactly_as_the_fitted_one_through_a_weights_only_c
     from hsi.train.checkpoint import load_checkpoint, save_checkpoint
 
     spectra, labels = _spectra()
-    svm = SpectralSVM(in_bands=30, window=25, num_classes=3, search=False, components=10).fit(spectra[:120], labels[:120])
+    svm = SpectralSVM(in_bands=30, window=25, num_classes=3, search=False, components=10).fit(
+        spectra[:120], labels[:120]
+    )
     save_checkpoint(tmp_path / "c.pt", {"model_state": svm.state_dict()})
     restored = SpectralSVM(in_bands=30, window=25, num_classes=3)
     restored.load_state_dict(load_checkpoint(tmp_path / "c.pt")["model_state"])

@@ -27,10 +27,15 @@ def _write_run(folder, overrides, oa=None, failed=None, seed_config=None):
     split_seed = int(values.get("split_seed", values.get("seed", 0)))
     init_seed = int(values.get("init_seed", values.get("seed", 0)))
     if oa is not None:
-        metrics = {"overall_accuracy": oa, "average_accuracy": oa - 0.01, "kappa": oa - 0.02, "train_seconds": 10.0,
-                   "class_names": CLASSES,
-                   "per_class": [{"name": "a", "accuracy": oa, "support": 5}, {"name": "b", "accuracy": 1.0, "support": 5}],
-                   "protocol": {"split_seed": split_seed, "init_seed": init_seed}}
+        metrics = {
+            "overall_accuracy": oa,
+            "average_accuracy": oa - 0.01,
+            "kappa": oa - 0.02,
+            "train_seconds": 10.0,
+            "class_names": CLASSES,
+            "per_class": [{"name": "a", "accuracy": oa, "support": 5}, {"name": "b", "accuracy": 1.0, "support": 5}],
+            "protocol": {"split_seed": split_seed, "init_seed": init_seed},
+        }
         (folder / "metrics.json").write_text(json.dumps(metrics))
     if failed:
         (folder / "failed.json").write_text(json.dumps({"error": failed}))
@@ -72,7 +77,9 @@ def test_nested_variance_components_match_a_hand_computation():
     assert study["f_tests"]["split"]["p_value"] == pytest.approx(stats.f.sf(4.0, 2, 3))
     assert study["f_tests"]["init"]["F"] == pytest.approx(8.0) and study["f_tests"]["init"]["df"] == [3, 6]
     low, high = study["intervals"]["noise"]  # exact chi-square interval of MS_noise on 6 df
-    assert low == pytest.approx(6 * 0.5 / stats.chi2.ppf(0.975, 6)) and high == pytest.approx(3 / stats.chi2.ppf(0.025, 6))
+    assert low == pytest.approx(6 * 0.5 / stats.chi2.ppf(0.975, 6)) and high == pytest.approx(
+        3 / stats.chi2.ppf(0.025, 6)
+    )
 
 
 def test_one_run_per_cell_merges_initialisation_and_noise():
@@ -89,7 +96,7 @@ def test_mls_intervals_keep_their_coverage_on_a_small_design():
     covered = {k: 0 for k in truth}
     n = 1500
     for _ in range(n):
-        y = (rng.normal(0, 2.0, (3, 1, 1)) + rng.normal(0, 1.0, (3, 3, 1)) + rng.normal(0, math.sqrt(0.5), (3, 3, 2)))
+        y = rng.normal(0, 2.0, (3, 1, 1)) + rng.normal(0, 1.0, (3, 3, 1)) + rng.normal(0, math.sqrt(0.5), (3, 3, 2))
         intervals = variance_components(y)["intervals"]
         for k, value in truth.items():
             covered[k] += intervals[k][0] <= value <= intervals[k][1]
@@ -159,14 +166,26 @@ def test_sweep_report_command_and_its_error(sweep, tmp_path):
     assert result.returncode == 2 and "holds no run folders" in result.stderr
 
 
-TINY = ["trainer.epochs=2", "trainer.batch_size=32", "trainer.precision=fp32", "maps.enabled=false",
-        "split.train_fraction=0.2"]
+TINY = [
+    "trainer.epochs=2",
+    "trainer.batch_size=32",
+    "trainer.precision=fp32",
+    "maps.enabled=false",
+    "split.train_fraction=0.2",
+]
 
 
 def test_a_real_multirun_ends_with_a_summary(scene_files, tmp_path):
     sweep_dir = tmp_path / "sweep"
-    result = run_cli("hsi-train", "-m", *scene_files["overrides"], *TINY, "init_seed=0,1",
-                     f"hydra.sweep.dir={sweep_dir}", cwd=tmp_path)
+    result = run_cli(
+        "hsi-train",
+        "-m",
+        *scene_files["overrides"],
+        *TINY,
+        "init_seed=0,1",
+        f"hydra.sweep.dir={sweep_dir}",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     summary = json.loads((sweep_dir / "summary.json").read_text())
     assert summary["runs"] == {"total": 2, "finished": 2}
@@ -177,8 +196,15 @@ def test_a_real_multirun_ends_with_a_summary(scene_files, tmp_path):
 
 def test_a_failing_job_does_not_stop_the_sweep_and_is_listed(scene_files, tmp_path):
     sweep_dir = tmp_path / "sweep"
-    result = run_cli("hsi-train", "-m", *scene_files["overrides"], *TINY, "split.train_fraction=0.2,0.99",
-                     f"hydra.sweep.dir={sweep_dir}", cwd=tmp_path)
+    result = run_cli(
+        "hsi-train",
+        "-m",
+        *scene_files["overrides"],
+        *TINY,
+        "split.train_fraction=0.2,0.99",
+        f"hydra.sweep.dir={sweep_dir}",
+        cwd=tmp_path,
+    )
     assert result.returncode == 1
     assert "1 of 2 runs did not finish" in result.stdout
     summary = json.loads((sweep_dir / "summary.json").read_text())
@@ -190,12 +216,22 @@ def test_a_failing_job_does_not_stop_the_sweep_and_is_listed(scene_files, tmp_pa
 def test_the_same_sweep_with_parallel_joblib_jobs(scene_files, tmp_path):
     pytest.importorskip("hydra_plugins.hydra_joblib_launcher")
     sweep_dir = tmp_path / "sweep"
-    result = run_cli("hsi-train", "-m", "experiment=parallel_cpu", *scene_files["overrides"], *TINY, "seed=0,1",
-                     f"hydra.sweep.dir={sweep_dir}", cwd=tmp_path)
+    result = run_cli(
+        "hsi-train",
+        "-m",
+        "experiment=parallel_cpu",
+        *scene_files["overrides"],
+        *TINY,
+        "seed=0,1",
+        f"hydra.sweep.dir={sweep_dir}",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     summary = json.loads((sweep_dir / "summary.json").read_text())
     assert summary["runs"] == {"total": 2, "finished": 2}
-    assert "Joblib" in (sweep_dir / "multirun.yaml").read_text() or "joblib" in (sweep_dir / "multirun.yaml").read_text()
+    assert (
+        "Joblib" in (sweep_dir / "multirun.yaml").read_text() or "joblib" in (sweep_dir / "multirun.yaml").read_text()
+    )
     for job in ("0", "1"):
         metrics = json.loads((sweep_dir / job / "metrics.json").read_text())
         assert metrics["environment"]["threads"] == 1

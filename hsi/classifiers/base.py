@@ -54,8 +54,9 @@ class Classifier(Protocol):
     best_epoch: int | None
     fit_seconds: float
 
-    def fit(self, inputs: SceneInputs, labels: np.ndarray, split: Split, seed: int,
-            resume_state: dict | None = None) -> None:
+    def fit(
+        self, inputs: SceneInputs, labels: np.ndarray, split: Split, seed: int, resume_state: dict | None = None
+    ) -> None:
         """Learn ``labels`` (zero-based, every flat pixel) at ``split.train``."""
 
     def predict_pixels(self, inputs: SceneInputs, pixels: np.ndarray) -> np.ndarray:

@@ -9,11 +9,11 @@ import torch
 from torch import nn
 
 from hsi.classifiers.base import SceneInputs, ScenePrediction
-from hsi.train.predict import choose_path, predict_scene
 from hsi.patches import PatchSampler
 from hsi.preprocess import pad_cube
 from hsi.splits import Split
 from hsi.train import Trainer
+from hsi.train.predict import choose_path, predict_scene
 
 
 class NetworkClassifier:
@@ -27,8 +27,9 @@ class NetworkClassifier:
 
     own_preprocessing = False
 
-    def __init__(self, module: nn.Module, trainer: Trainer | None = None, precision: str = "fp32",
-                 device="cpu") -> None:
+    def __init__(
+        self, module: nn.Module, trainer: Trainer | None = None, precision: str = "fp32", device="cpu"
+    ) -> None:
         self.module = module
         self.trainer = trainer
         self.precision = trainer.precision if trainer is not None else precision
@@ -44,8 +45,9 @@ class NetworkClassifier:
         padded = self._padded[1]
         return padded, PatchSampler(padded, inputs.window, inputs.shape[1])
 
-    def fit(self, inputs: SceneInputs, labels: np.ndarray, split: Split, seed: int,
-            resume_state: dict | None = None) -> None:
+    def fit(
+        self, inputs: SceneInputs, labels: np.ndarray, split: Split, seed: int, resume_state: dict | None = None
+    ) -> None:
         _, sampler = self._sampler(inputs)
         self.module = self.trainer.fit(self.module, sampler, labels, split, seed=seed, resume_state=resume_state)
         self.history, self.best_epoch = self.trainer.history, self.trainer.best_epoch
@@ -59,15 +61,22 @@ class NetworkClassifier:
         padded, _ = self._sampler(inputs)
         tic = time.perf_counter()
         path = choose_path(self.module)
-        labels, probabilities = predict_scene(self.module, padded, inputs.window, path=path,
-                                              precision=self.precision, device=self.device)
+        labels, probabilities = predict_scene(
+            self.module, padded, inputs.window, path=path, precision=self.precision, device=self.device
+        )
         return ScenePrediction(labels.numpy(), probabilities.numpy(), path, time.perf_counter() - tic)
 
     def training_record(self) -> dict:
         t = self.trainer
-        return {"epochs": t.epochs, "epochs_run": len(self.history), "batch_size": t.batch_size,
-                "precision": t.precision, "device": str(t.device),
-                "epoch_kept": t.selection["rule"], "epoch_kept_because": t.selection["reason"]}
+        return {
+            "epochs": t.epochs,
+            "epochs_run": len(self.history),
+            "batch_size": t.batch_size,
+            "precision": t.precision,
+            "device": str(t.device),
+            "epoch_kept": t.selection["rule"],
+            "epoch_kept_because": t.selection["reason"],
+        }
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.module.parameters())

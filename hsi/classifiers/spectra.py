@@ -28,8 +28,9 @@ class SpectraClassifier:
         cube = inputs.raw.astype(np.float32) if self.own_preprocessing else inputs.reduced
         return cube.reshape(-1, cube.shape[-1])
 
-    def fit(self, inputs: SceneInputs, labels: np.ndarray, split: Split, seed: int,
-            resume_state: dict | None = None) -> None:
+    def fit(
+        self, inputs: SceneInputs, labels: np.ndarray, split: Split, seed: int, resume_state: dict | None = None
+    ) -> None:
         spectra = self._spectra(inputs)
         tic = time.perf_counter()
         self.model.fit(spectra[split.train], labels[split.train])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import sys
 from pathlib import Path
@@ -24,10 +25,8 @@ def remove_unfinished_run_dir(run_dir: Path) -> None:
         path = run_dir / name
         shutil.rmtree(path) if path.is_dir() else path.unlink()
     run_dir.rmdir()
-    try:
+    with contextlib.suppress(OSError):
         run_dir.parent.rmdir()  # the date folder, when this was its only run
-    except OSError:
-        pass
 
 
 def fail(program: str, error: UserError) -> None:

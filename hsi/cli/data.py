@@ -1,9 +1,9 @@
 """``hsi-data``: list, download, verify and describe the benchmark scenes under the data root.
 
-    hsi-data list
-    hsi-data download pavia_university
-    hsi-data verify indian_pines
-    hsi-data info salinas            # shape, bands, classes and counts, and a preview image
+hsi-data list
+hsi-data download pavia_university
+hsi-data verify indian_pines
+hsi-data info salinas            # shape, bands, classes and counts, and a preview image
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ def _size_mb(paths: list[Path]) -> float:
 def _require_present(scene, name: str, root: Path) -> None:
     missing = [scene.files[part] for part in scene.missing()]
     if missing:
-        raise UserError(f"{name} is incomplete under {root} (missing {', '.join(missing)}); "
-                        f"run `hsi-data download {name}` first.")
+        raise UserError(
+            f"{name} is incomplete under {root} (missing {', '.join(missing)}); run `hsi-data download {name}` first."
+        )
 
 
 def cmd_list(root: Path) -> None:
@@ -59,8 +60,10 @@ def cmd_verify(name: str, root: Path) -> None:
     for part, expected in scene.file_sha256.items():
         path = scene.cube_path if part == "cube" else scene.gt_path
         same = hashlib.sha256(path.read_bytes()).hexdigest() == expected
-        print(f"  {path.name}: " + ("the official file, byte for byte" if same else
-                                    "a re-saved copy (other bytes, same arrays)"))
+        print(
+            f"  {path.name}: "
+            + ("the official file, byte for byte" if same else "a re-saved copy (other bytes, same arrays)")
+        )
 
 
 def cmd_info(name: str, root: Path, preview: Path | None) -> None:
@@ -68,11 +71,13 @@ def cmd_info(name: str, root: Path, preview: Path | None) -> None:
     _require_present(source, name, root)
     scene = source.load()
     counts = scene.class_counts()
-    print(f"{name}: {scene.shape[0]}x{scene.shape[1]} pixels, {scene.num_bands} bands, dtype {scene.cube.dtype}, "
-          f"{scene.num_classes} classes, {int(counts.sum())} labelled pixels")
-    for k, (label, count) in enumerate(zip(scene.class_names, counts), start=1):
+    print(
+        f"{name}: {scene.shape[0]}x{scene.shape[1]} pixels, {scene.num_bands} bands, dtype {scene.cube.dtype}, "
+        f"{scene.num_classes} classes, {int(counts.sum())} labelled pixels"
+    )
+    for k, (label, count) in enumerate(zip(scene.class_names, counts, strict=True), start=1):
         print(f"  {k:>2} {label:<32} {int(count):>7}")
-    from hsi.maps.render import save_upscaled_image, rgb_composite
+    from hsi.maps.render import rgb_composite, save_upscaled_image
 
     out = preview or source.cube_path.parent / "preview.png"
     save_upscaled_image(out, (rgb_composite(scene.cube, scene.rgb_bands) * 255).astype(np.uint8), min_side=300)
@@ -80,7 +85,9 @@ def cmd_info(name: str, root: Path, preview: Path | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="hsi-data", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="hsi-data", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--root", type=Path, help="data root (default: $HSI_DATA_DIR, else data/)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="every dataset, whether it is present, its size")
@@ -88,7 +95,9 @@ def main(argv: list[str] | None = None) -> None:
         p = sub.add_parser(command)
         p.add_argument("name", help="dataset name, as `hsi-data list` shows it")
         if command == "info":
-            p.add_argument("--preview", type=Path, help="where to write the RGB preview (default: in the dataset folder)")
+            p.add_argument(
+                "--preview", type=Path, help="where to write the RGB preview (default: in the dataset folder)"
+            )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     root = resolve_data_root(args.root)

@@ -13,7 +13,8 @@ from hsi.maps.from_run import render_run
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="hsi-map", description=__doc__,
+        prog="hsi-map",
+        description=__doc__,
         epilog="Example: hsi-map outputs/2026-11-28/10-00-00 dataset=custom dataset.cube_path=other.mat ...",
     )
     parser.add_argument("run_dir", type=Path, help="a run folder written by hsi-train")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from hsi.models.card import card_markdown, model_card
 from hsi.files import write_atomically
+from hsi.models.card import card_markdown, model_card
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -25,8 +25,11 @@ log = logging.getLogger("hsi")
 
 def _record_failure(run_dir: Path, error: BaseException) -> None:
     """In a sweep, a failed job leaves failed.json so the summary lists it (with its error)."""
-    payload = {"error": str(error), "type": type(error).__name__,
-               "traceback": "".join(traceback.format_exception(error)) if not isinstance(error, UserError) else None}
+    payload = {
+        "error": str(error),
+        "type": type(error).__name__,
+        "traceback": "".join(traceback.format_exception(error)) if not isinstance(error, UserError) else None,
+    }
     run_dir.mkdir(parents=True, exist_ok=True)
     write_atomically(run_dir / FAILED_NAME, json.dumps(payload, indent=2) + "\n")
 
@@ -49,9 +52,13 @@ def _output_folder_is_writable(argv: list[str]) -> None:
         try:
             tempfile.TemporaryDirectory(dir=parent).cleanup()
         except OSError as exc:
-            fail("hsi-train", UserError(
-                f"Cannot create the run folder {target} ({exc.strerror or exc}); choose a writable place "
-                "with hydra.run.dir=... (or hydra.sweep.dir=... for -m), or run from a writable folder."))
+            fail(
+                "hsi-train",
+                UserError(
+                    f"Cannot create the run folder {target} ({exc.strerror or exc}); choose a writable place "
+                    "with hydra.run.dir=... (or hydra.sweep.dir=... for -m), or run from a writable folder."
+                ),
+            )
 
 
 def main() -> None:
@@ -83,9 +90,7 @@ def _main(cfg: DictConfig) -> float | None:
             return None
     try:
         if not resuming and (run_dir / "metrics.json").exists():
-            raise UserError(
-                f"{run_dir} already holds a finished run; choose another folder with hydra.run.dir=..."
-            )
+            raise UserError(f"{run_dir} already holds a finished run; choose another folder with hydra.run.dir=...")
         metrics = train_and_evaluate(cfg, run_dir, model_name=model_name)
     except RunInterrupted as stop:
         logging.shutdown()

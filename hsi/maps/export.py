@@ -25,7 +25,10 @@ def export_envi_classification(path_hdr: Path, labels: np.ndarray, class_names: 
     with tempfile.TemporaryDirectory(dir=path_hdr.parent) as tmp:
         tmp_hdr = Path(tmp) / path_hdr.name
         envi.save_classification(
-            str(tmp_hdr), labels.astype(dtype), dtype=dtype, force=True,
+            str(tmp_hdr),
+            labels.astype(dtype),
+            dtype=dtype,
+            force=True,
             class_names=["Unclassified", *class_names],
             class_colors=[int(v) for v in np.asarray(colours[: len(class_names) + 1]).ravel()],
         )
@@ -38,7 +41,11 @@ def export_envi_classification(path_hdr: Path, labels: np.ndarray, class_names: 
 def export_predictions(path: Path, labels: np.ndarray, probabilities: np.ndarray, class_names: list[str]) -> Path:
     """``predictions.npz``: labels (H, W) 1..K, probabilities (H, W, K) float32, class names."""
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, labels=labels.astype(np.int16), probabilities=probabilities.astype(np.float32),
-                        class_names=np.array(class_names))
+    np.savez_compressed(
+        buffer,
+        labels=labels.astype(np.int16),
+        probabilities=probabilities.astype(np.float32),
+        class_names=np.array(class_names),
+    )
     write_atomically(Path(path), buffer.getvalue())
     return Path(path)

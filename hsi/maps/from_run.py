@@ -28,7 +28,9 @@ def _dataset_config(saved_cfg, overrides: list[str]):
         return saved_cfg.dataset
     bad = [o for o in overrides if not o.lstrip("+~").startswith(("dataset", "data_root"))]
     if bad:
-        raise UserError(f"hsi-map takes dataset overrides only (dataset=..., dataset.KEY=..., data_root=...), not {bad[0]}.")
+        raise UserError(
+            f"hsi-map takes dataset overrides only (dataset=..., dataset.KEY=..., data_root=...), not {bad[0]}."
+        )
     with initialize_config_module("hsi.configs", version_base="1.3"):
         return compose("train", overrides=overrides).dataset
 
@@ -46,19 +48,27 @@ def _saved_masks(checkpoint: dict) -> dict[str, np.ndarray]:
 def _load_classifier(checkpoint: dict, cfg, num_components: int, precision: str, device: str):
     """The run's model with its saved state, ready to predict."""
     class_names = list(checkpoint["class_names"])
-    model = build(cfg.model, "model", in_bands=num_components, window=int(cfg.preprocess.window),
-                  num_classes=len(class_names))
+    model = build(
+        cfg.model, "model", in_bands=num_components, window=int(cfg.preprocess.window), num_classes=len(class_names)
+    )
     torch_device = resolve_device(device)
     classifier = as_classifier(model, precision=resolve_precision(precision, torch_device), device=torch_device)
     if not checkpoint["model_state"]:
-        raise UserError("This run's checkpoint holds no fitted model (an SVM run of an hsi older than 0.2 saved "
-                        "none); train it again to render its maps.")
+        raise UserError(
+            "This run's checkpoint holds no fitted model (an SVM run of an hsi older than 0.2 saved "
+            "none); train it again to render its maps."
+        )
     classifier.load_state_dict(checkpoint["model_state"])
     return classifier
 
 
-def render_run(run_dir: Path, overrides: list[str] | None = None, out_dir: Path | None = None,
-               precision: str = "auto", device: str = "auto") -> Path:
+def render_run(
+    run_dir: Path,
+    overrides: list[str] | None = None,
+    out_dir: Path | None = None,
+    precision: str = "auto",
+    device: str = "auto",
+) -> Path:
     """Predict every pixel with the run's checkpoint and write the maps; returns the maps folder."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
@@ -73,10 +83,16 @@ def render_run(run_dir: Path, overrides: list[str] | None = None, out_dir: Path 
     prediction = classifier.predict_scene(inputs)
 
     out_dir = Path(out_dir) if out_dir else run_dir / ("maps" if not other_scene else f"maps-{scene.name}")
-    write_scene_maps(out_dir, scene, prediction.labels, prediction.probabilities,
-                     None if other_scene else _saved_masks(checkpoint), list(checkpoint["class_names"]),
-                     palette=cfg.get("maps", {}).get("palette", "spectral"),
-                     title=f"{checkpoint['model_name']} on {scene.name}")
+    write_scene_maps(
+        out_dir,
+        scene,
+        prediction.labels,
+        prediction.probabilities,
+        None if other_scene else _saved_masks(checkpoint),
+        list(checkpoint["class_names"]),
+        palette=cfg.get("maps", {}).get("palette", "spectral"),
+        title=f"{checkpoint['model_name']} on {scene.name}",
+    )
     log.info("maps of %s (%s path, %.2fs) written to %s", scene.name, prediction.path, prediction.seconds, out_dir)
     metrics_file = run_dir / "metrics.json"
     if not other_scene and out_dir == run_dir / "maps" and metrics_file.is_file():

@@ -71,9 +71,19 @@ def _save_split_figure(path: Path, image: np.ndarray, masks: dict[str, np.ndarra
     ax.set_yticks([])
     counts = {"training": masks["train"].sum(), "validation": masks["val"].sum(), "test": masks["test"].sum()}
     ax.set_title("Which pixels train, validate and test")
-    ax.legend(handles=[Patch(facecolor=np.array(c) / 255, edgecolor="black", linewidth=0.4,
-                             label=f"{name} ({counts[name]} pixels)") for name, c in SPLIT_COLOURS.items()],
-              loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=2, fontsize=8, frameon=False)
+    ax.legend(
+        handles=[
+            Patch(
+                facecolor=np.array(c) / 255, edgecolor="black", linewidth=0.4, label=f"{name} ({counts[name]} pixels)"
+            )
+            for name, c in SPLIT_COLOURS.items()
+        ],
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.02),
+        ncol=2,
+        fontsize=8,
+        frameon=False,
+    )
     save_figure(fig, path)
 
 
@@ -82,20 +92,26 @@ def _overview_figure(panels: dict, class_names: list[str], colours: np.ndarray, 
     legend_rows = -(-len(class_names) // 4)
     fig = new_figure(figsize=(3.6 * len(panels), 4.4 + 0.22 * legend_rows), layout="constrained")
     axes = fig.subplots(1, len(panels))
-    for ax, (panel_title, image) in zip(axes, panels.values()):
+    for ax, (panel_title, image) in zip(axes, panels.values(), strict=True):
         ax.imshow(image, interpolation="nearest")
         ax.set_title(panel_title, fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])
-    class_handles = [Patch(facecolor=colours[k + 1] / 255, edgecolor="black", linewidth=0.4,
-                           label=f"{k + 1} {name}") for k, name in enumerate(class_names)]
-    fig.legend(handles=class_handles, loc="outside lower center", ncol=min(4, len(class_handles)), fontsize=8,
-               frameon=False)
+    class_handles = [
+        Patch(facecolor=colours[k + 1] / 255, edgecolor="black", linewidth=0.4, label=f"{k + 1} {name}")
+        for k, name in enumerate(class_names)
+    ]
+    fig.legend(
+        handles=class_handles, loc="outside lower center", ncol=min(4, len(class_handles)), fontsize=8, frameon=False
+    )
     if with_errors:
-        error_handles = [Patch(facecolor=np.array(c) / 255, edgecolor="black", linewidth=0.4, label=label)
-                         for label, c in ERROR_COLOURS.items()]
-        axes[-1].legend(handles=error_handles, loc="upper center", bbox_to_anchor=(0.5, -0.02), fontsize=7,
-                        frameon=False, ncol=2)
+        error_handles = [
+            Patch(facecolor=np.array(c) / 255, edgecolor="black", linewidth=0.4, label=label)
+            for label, c in ERROR_COLOURS.items()
+        ]
+        axes[-1].legend(
+            handles=error_handles, loc="upper center", bbox_to_anchor=(0.5, -0.02), fontsize=7, frameon=False, ncol=2
+        )
     return fig
 
 

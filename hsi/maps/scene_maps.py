@@ -29,8 +29,16 @@ def write_scene_maps(
     """
     colours = class_palette(max(len(class_names), scene.num_classes), palette)
     predicted = labels + 1
-    written = render_maps(out_dir, scene.gt, predicted, masks, class_names, colours,
-                          rgb_composite(scene.cube, scene.rgb_bands), title=title)
+    written = render_maps(
+        out_dir,
+        scene.gt,
+        predicted,
+        masks,
+        class_names,
+        colours,
+        rgb_composite(scene.cube, scene.rgb_bands),
+        title=title,
+    )
     written.append(export_envi_classification(out_dir / "prediction.hdr", predicted, class_names, colours))
     written.append(export_predictions(out_dir / "predictions.npz", predicted, probabilities, class_names))
     return written

@@ -74,7 +74,7 @@ def _conv3d_stack(in_bands: int, activation: str) -> tuple[nn.Sequential, nn.Mod
 
 
 def _conv2d(kind: str, folded: int, groups: int, activation: str) -> nn.Module:
-    """The 2-D convolution: the paper's, grouped with channel shuffle (ShuffleNet), or depthwise-separable (MobileNet)."""
+    """The 2-D convolution: the paper's, grouped + channel shuffle (ShuffleNet) or depthwise-separable (MobileNet)."""
     if kind == "standard":
         return nn.Conv2d(folded, CONV2D_CHANNELS, 3)
     if kind == "grouped":

@@ -44,18 +44,33 @@ class SpectralSVM:
     GAMMA_SCALE_GRID = (0.1, 0.3, 1.0, 3.0, 10.0)
     COMPONENTS_GRID = (None, 30)
 
-    def __init__(self, in_bands: int, window: int, num_classes: int, C: float = 100.0, gamma_scale: float = 1.0,
-                 components: int | None = None, search: bool = True, seed: int = 0) -> None:
+    def __init__(
+        self,
+        in_bands: int,
+        window: int,
+        num_classes: int,
+        C: float = 100.0,
+        gamma_scale: float = 1.0,
+        components: int | None = None,
+        search: bool = True,
+        seed: int = 0,
+    ) -> None:
         self.num_classes = num_classes
         self.C, self.gamma_scale, self.components, self.search, self.seed = C, gamma_scale, components, search, seed
         self.chosen: dict = {}
         self.classifier: Pipeline | None = None
 
     def _pipeline(self, bands: int, C: float, gamma_scale: float, components: int | None) -> Pipeline:
-        reduce = "passthrough" if components is None else PCA(min(components, bands), whiten=False,
-                                                              random_state=self.seed)
-        return Pipeline([("standardise", StandardScaler()), ("reduce", reduce),
-                         ("svm", SVC(kernel="rbf", C=C, gamma=gamma_scale / bands, decision_function_shape="ovr"))])
+        reduce = (
+            "passthrough" if components is None else PCA(min(components, bands), whiten=False, random_state=self.seed)
+        )
+        return Pipeline(
+            [
+                ("standardise", StandardScaler()),
+                ("reduce", reduce),
+                ("svm", SVC(kernel="rbf", C=C, gamma=gamma_scale / bands, decision_function_shape="ovr")),
+            ]
+        )
 
     def fit(self, spectra: np.ndarray, labels: np.ndarray) -> SpectralSVM:
         spectra = np.asarray(spectra, dtype=np.float64)
@@ -65,17 +80,30 @@ class SpectralSVM:
         smallest = int(counts[counts > 0].min()) if len(labels) else 0
         if self.search and smallest >= 2:
             # Rare classes (Indian Pines' Oats has 2 training pixels at 10%) cap the folds.
-            grid = [{"reduce": ["passthrough"] if c is None else [PCA(min(c, bands), whiten=False,
-                                                                        random_state=self.seed)],
-                     "svm__C": list(self.C_GRID), "svm__gamma": [g / bands for g in self.GAMMA_SCALE_GRID]}
-                    for c in self.COMPONENTS_GRID if c is None or c < bands]
-            search = GridSearchCV(self._pipeline(bands, self.C, self.gamma_scale, None), grid,
-                                  cv=StratifiedKFold(min(3, smallest), shuffle=True, random_state=self.seed))
+            grid = [
+                {
+                    "reduce": ["passthrough"]
+                    if c is None
+                    else [PCA(min(c, bands), whiten=False, random_state=self.seed)],
+                    "svm__C": list(self.C_GRID),
+                    "svm__gamma": [g / bands for g in self.GAMMA_SCALE_GRID],
+                }
+                for c in self.COMPONENTS_GRID
+                if c is None or c < bands
+            ]
+            search = GridSearchCV(
+                self._pipeline(bands, self.C, self.gamma_scale, None),
+                grid,
+                cv=StratifiedKFold(min(3, smallest), shuffle=True, random_state=self.seed),
+            )
             search.fit(spectra, labels)
             best = search.best_params_
             reduce = best["reduce"]
-            settings = {"C": best["svm__C"], "gamma_scale": best["svm__gamma"] * bands,
-                        "components": None if reduce == "passthrough" else reduce.n_components}
+            settings = {
+                "C": best["svm__C"],
+                "gamma_scale": best["svm__gamma"] * bands,
+                "components": None if reduce == "passthrough" else reduce.n_components,
+            }
             self.chosen = {"cv_accuracy": float(search.best_score_)}
         self.classifier = self._pipeline(bands, **settings).fit(spectra, labels)
         self.chosen.update(settings, bands=bands)

@@ -6,6 +6,13 @@ from hsi.splits.masks import mask_split
 from hsi.splits.random import per_class_count_split, stratified_fraction_split
 
 __all__ = [
-    "Split", "inside_training_windows", "leakage_share", "window_overlap_share", "spatially_disjoint_split",
-    "testable_classes", "mask_split", "per_class_count_split", "stratified_fraction_split",
+    "Split",
+    "inside_training_windows",
+    "leakage_share",
+    "window_overlap_share",
+    "spatially_disjoint_split",
+    "testable_classes",
+    "mask_split",
+    "per_class_count_split",
+    "stratified_fraction_split",
 ]

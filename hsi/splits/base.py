@@ -40,8 +40,10 @@ class Split:
     def class_counts(self, gt: np.ndarray, num_classes: int) -> dict[str, list[int]]:
         """Per part (and for the dropped pixels), how many pixels of each class, classes 1..num_classes."""
         flat = gt.ravel()
-        return {part: np.bincount(flat[getattr(self, part)], minlength=num_classes + 1)[1:num_classes + 1].tolist()
-                for part in (*PARTS, "dropped")}
+        return {
+            part: np.bincount(flat[getattr(self, part)], minlength=num_classes + 1)[1 : num_classes + 1].tolist()
+            for part in (*PARTS, "dropped")
+        }
 
 
 def inside_training_windows(train_mask: np.ndarray, window: int) -> np.ndarray:

@@ -60,7 +60,7 @@ class _Blocks:
         return np.asarray((matrix @ self.onehot.multiply(pixels[:, None]).tocsc()).todense())
 
     def pixels(self, matrix: sparse.csr_matrix, block: int) -> np.ndarray:
-        return matrix.indices[matrix.indptr[block]:matrix.indptr[block + 1]]
+        return matrix.indices[matrix.indptr[block] : matrix.indptr[block + 1]]
 
 
 def _blocks(gt: np.ndarray, block_size: int, window: int) -> _Blocks:
@@ -73,7 +73,7 @@ def _blocks(gt: np.ndarray, block_size: int, window: int) -> _Blocks:
     reach = window // 2
     foot_rows, foot_cols = [], []
     for b in range(len(ids)):
-        own = members.indices[members.indptr[b]:members.indptr[b + 1]]
+        own = members.indices[members.indptr[b] : members.indptr[b + 1]]
         r, c = np.divmod(own, width)
         r0, c0 = max(0, r.min() - reach), max(0, c.min() - reach)
         r1, c1 = min(height, r.max() + reach + 1), min(width, c.max() + reach + 1)
@@ -84,7 +84,8 @@ def _blocks(gt: np.ndarray, block_size: int, window: int) -> _Blocks:
         foot_cols.append((near_r + r0) * width + near_c + c0)
     footprint = sparse.csr_matrix(
         (np.ones(sum(map(len, foot_rows))), (np.concatenate(foot_rows), np.concatenate(foot_cols))),
-        shape=(len(ids), flat.size))
+        shape=(len(ids), flat.size),
+    )
     num_classes = int(flat.max())
     onehot = sparse.csr_matrix((np.ones(flat.size), (np.arange(flat.size), flat)), shape=(flat.size, num_classes + 1))
     return _Blocks(members.astype(bool).astype(np.float64).tocsr(), footprint.tocsr(), onehot, flat)
@@ -95,8 +96,9 @@ def _can_share(counts: list[int], min_val: int, min_test: int) -> bool:
     counts = sorted(counts, reverse=True)
     total = sum(counts)
     prefix = np.cumsum(counts)
-    return any((p >= min_test and total - p >= min_val) or (p >= min_val and total - p >= min_test)
-               for p in prefix[:-1])
+    return any(
+        (p >= min_test and total - p >= min_val) or (p >= min_val and total - p >= min_test) for p in prefix[:-1]
+    )
 
 
 def testable_classes(gt: np.ndarray, block_size: int, window: int, min_val: int, min_test: int) -> list[int]:
@@ -140,8 +142,9 @@ def _choose(scored: list[tuple[float, int]], rng: np.random.Generator) -> int:
     return close[rng.integers(len(close))]
 
 
-def _training_blocks(blocks: _Blocks, need: np.ndarray, guard: np.ndarray, testable: np.ndarray,
-                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _training_blocks(
+    blocks: _Blocks, need: np.ndarray, guard: np.ndarray, testable: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Grow the training part block by block; returns the training mask and the buffer mask."""
     size = blocks.labels.size
     labelled = blocks.labels > 0
@@ -176,8 +179,9 @@ def _training_blocks(blocks: _Blocks, need: np.ndarray, guard: np.ndarray, testa
     return train, near & labelled & ~train
 
 
-def _validation_blocks(blocks: _Blocks, free: np.ndarray, need: np.ndarray, keep_for_test: np.ndarray,
-                       rng: np.random.Generator) -> np.ndarray:
+def _validation_blocks(
+    blocks: _Blocks, free: np.ndarray, need: np.ndarray, keep_for_test: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """Blocks of pixels outside every training window that validate, until each class has its share."""
     val = np.zeros(free.size, bool)
     have = np.zeros_like(need)
@@ -199,8 +203,15 @@ def _validation_blocks(blocks: _Blocks, free: np.ndarray, need: np.ndarray, keep
     return val
 
 
-def _attempt(blocks: _Blocks, rng: np.random.Generator, train_fraction: float, val_fraction: float,
-             min_val: int, min_test: int, testable: np.ndarray) -> _Attempt:
+def _attempt(
+    blocks: _Blocks,
+    rng: np.random.Generator,
+    train_fraction: float,
+    val_fraction: float,
+    min_val: int,
+    min_test: int,
+    testable: np.ndarray,
+) -> _Attempt:
     labelled = blocks.labels > 0
     class_size = np.bincount(blocks.labels[labelled], minlength=testable.size)
     need = np.maximum(1, np.round(train_fraction * class_size)).astype(int)
@@ -217,31 +228,61 @@ def _attempt(blocks: _Blocks, rng: np.random.Generator, train_fraction: float, v
     n_val = np.bincount(blocks.labels[val], minlength=testable.size)
     n_test = np.bincount(blocks.labels[test], minlength=testable.size)
     n_train = np.bincount(blocks.labels[train], minlength=testable.size)
-    short = [k for k in np.flatnonzero(testable)
-             if n_val[k] < min_val or n_test[k] < min_test or n_train[k] == 0]
+    short = [k for k in np.flatnonzero(testable) if n_val[k] < min_val or n_test[k] < min_test or n_train[k] == 0]
     short += [k for k in np.flatnonzero(~testable) if k > 0 and class_size[k] and n_train[k] == 0]
     return _Attempt(train, val, test, dropped, sorted(short))
 
 
-def _check_settings(gt: np.ndarray, train_fraction: float, val_fraction: float, block_size: int, min_val: int,
-                    min_test: int, attempts: int, class_names) -> None:
+def _check_settings(
+    gt: np.ndarray,
+    train_fraction: float,
+    val_fraction: float,
+    block_size: int,
+    min_val: int,
+    min_test: int,
+    attempts: int,
+    class_names,
+) -> None:
     check_fractions(train_fraction, val_fraction)
     if block_size < 1:
         raise UserError(f"split.block_size is {block_size}; it must be at least 1 pixel.")
     if min_val < 0 or min_test < 1:
-        raise UserError(f"split.min_val is {min_val} and split.min_test {min_test}; "
-                        "use min_val >= 0 and min_test >= 1.")
+        raise UserError(
+            f"split.min_val is {min_val} and split.min_test {min_test}; use min_val >= 0 and min_test >= 1."
+        )
     if attempts < 1:
         raise UserError(f"split.attempts is {attempts}; it must be at least 1.")
     single = [int(k) for k in np.unique(gt) if k > 0 and (gt == k).sum() < 2]
     if single:
-        raise UserError(f"Class {single[0]} ({class_name(single[0], class_names)}) has a single labelled pixel; "
-                        "it cannot both train and test.")
+        raise UserError(
+            f"Class {single[0]} ({class_name(single[0], class_names)}) has a single labelled pixel; "
+            "it cannot both train and test."
+        )
+
+
+def _untestable_notes(untestable: tuple[int, ...], min_val: int, min_test: int, window: int, class_names) -> tuple:
+    if not untestable:
+        return ()
+    names = ", ".join(class_name(k, class_names) for k in untestable)
+    note = (
+        f"{names} cannot keep {min_val} validation and {min_test} test pixels outside every "
+        f"{window}x{window} training window in any assignment: trained on, not tested"
+    )
+    log.warning("disjoint split: %s", note)
+    return (note,)
 
 
 def spatially_disjoint_split(
-    gt: np.ndarray, seed: int, train_fraction: float = 0.1, val_fraction: float = 0.05, block_size: int = 8,
-    min_val: int = 5, min_test: int = 10, attempts: int = 8, class_names=None, window: int = 25,
+    gt: np.ndarray,
+    seed: int,
+    train_fraction: float = 0.1,
+    val_fraction: float = 0.05,
+    block_size: int = 8,
+    min_val: int = 5,
+    min_test: int = 10,
+    attempts: int = 8,
+    class_names=None,
+    window: int = 25,
 ) -> Split:
     """Whole blocks train, validate or test; no validation or test pixel lies inside a training window.
 
@@ -260,28 +301,22 @@ def spatially_disjoint_split(
     testable = np.zeros(int(gt.max()) + 1, bool)
     testable[testable_classes(gt, block_size, window, min_val, min_test)] = True
     blocks = _blocks(gt, block_size, window)
-    best = None
-    for attempt in range(attempts):
-        rng = np.random.default_rng([seed, attempt])
-        result = _attempt(blocks, rng, train_fraction, val_fraction, min_val, min_test, testable)
-        if best is None or result.key() < best.key():
-            best = result
+    attempts_made = (
+        _attempt(blocks, np.random.default_rng([seed, a]), train_fraction, val_fraction, min_val, min_test, testable)
+        for a in range(attempts)
+    )
+    best = min(attempts_made, key=lambda result: result.key())  # the first of equals, as before
     if best.short:
         names = ", ".join(class_name(k, class_names) for k in best.short)
         raise UserError(
             f"No spatially disjoint split of this scene gives {names} at least {min_val} validation and "
             f"{min_test} test pixels outside every training window; lower split.min_val or split.min_test, "
-            "use a smaller preprocess.window or split.block_size, or raise split.attempts.")
+            "use a smaller preprocess.window or split.block_size, or raise split.attempts."
+        )
     untestable = tuple(k for k in classes if not testable[k])
-    # pixels of classes that cannot be tested are left out of validation and test: a handful of
-    # pixels would make a noisy accuracy, and model selection would chase it
+    # pixels of untestable classes stay out of validation and test: a handful would make a noisy accuracy
     outside = np.isin(blocks.labels, untestable)
     val, test = best.val & ~outside, best.test & ~outside
-    notes = ()
-    if untestable:
-        names = ", ".join(class_name(k, class_names) for k in untestable)
-        notes = (f"{names} cannot keep {min_val} validation and {min_test} test pixels outside every "
-                 f"{window}x{window} training window in any assignment: trained on, not tested",)
-        log.warning("disjoint split: %s", notes[0])
-    return Split(np.flatnonzero(best.train), np.flatnonzero(val), np.flatnonzero(test),
-                 dropped=np.flatnonzero(best.dropped), untestable=untestable, notes=notes)
+    notes = _untestable_notes(untestable, min_val, min_test, window, class_names)
+    train, dropped = np.flatnonzero(best.train), np.flatnonzero(best.dropped)
+    return Split(train, np.flatnonzero(val), np.flatnonzero(test), dropped=dropped, untestable=untestable, notes=notes)

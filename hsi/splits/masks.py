@@ -28,19 +28,25 @@ def _array_from_file(file: Path, key: str | None, what: str) -> np.ndarray:
         try:
             return np.load(file, allow_pickle=False)
         except (OSError, ValueError) as exc:
-            raise UserError(f"The {what} mask file {file} could not be read as a .npy array ({exc}); "
-                            "replace it with an intact copy.") from exc
+            raise UserError(
+                f"The {what} mask file {file} could not be read as a .npy array ({exc}); "
+                "replace it with an intact copy."
+            ) from exc
     if file.suffix == ".npz":
         try:
             with np.load(file, allow_pickle=False) as data:
                 name = key or what
                 if name not in data:
-                    raise UserError(f"{file} holds no array '{name}' (it has: {', '.join(data.files)}); "
-                                    f"set split.{what}_key to one of these.")
+                    raise UserError(
+                        f"{file} holds no array '{name}' (it has: {', '.join(data.files)}); "
+                        f"set split.{what}_key to one of these."
+                    )
                 return data[name]
         except (OSError, ValueError) as exc:
-            raise UserError(f"The {what} mask file {file} could not be read as a .npz archive ({exc}); "
-                            "replace it with an intact copy.") from exc
+            raise UserError(
+                f"The {what} mask file {file} could not be read as a .npz archive ({exc}); "
+                "replace it with an intact copy."
+            ) from exc
     if key is None:  # a .mat file with one variable needs no key
         keys = mat_keys(file)
         if len(keys) == 1:
@@ -48,8 +54,10 @@ def _array_from_file(file: Path, key: str | None, what: str) -> np.ndarray:
         elif what in keys:
             key = what
         else:
-            raise UserError(f"{file} holds several variables ({', '.join(keys)}); say which one is the "
-                            f"{what} mask with split.{what}_key=NAME.")
+            raise UserError(
+                f"{file} holds several variables ({', '.join(keys)}); say which one is the "
+                f"{what} mask with split.{what}_key=NAME."
+            )
     return load_mat_array(file, key)
 
 
@@ -60,15 +68,19 @@ def read_mask(path: str, key: str | None, shape: tuple[int, int], what: str) -> 
         raise UserError(f"The {what} mask file {file} does not exist; check split.{what}_mask.")
     mask = np.asarray(_array_from_file(file, key, what))
     if mask.shape != shape:
-        raise UserError(f"The {what} mask in {file} is {'x'.join(map(str, mask.shape))} but the scene is "
-                        f"{shape[0]}x{shape[1]}; use a mask made for this scene.")
+        raise UserError(
+            f"The {what} mask in {file} is {'x'.join(map(str, mask.shape))} but the scene is "
+            f"{shape[0]}x{shape[1]}; use a mask made for this scene."
+        )
     if mask.dtype == bool:
         return mask.astype(np.int64)
     if not np.issubdtype(mask.dtype, np.number) or np.iscomplexobj(mask):
         raise UserError(f"The {what} mask in {file} is not numeric; masks hold 0 (out) and 1 or a class label (in).")
     if np.any(mask < 0) or np.any(mask != np.round(mask)):
-        raise UserError(f"The {what} mask in {file} holds negative or fractional values; masks hold 0 (out) "
-                        "and 1 or a class label (in).")
+        raise UserError(
+            f"The {what} mask in {file} holds negative or fractional values; masks hold 0 (out) "
+            "and 1 or a class label (in)."
+        )
     return mask.astype(np.int64)
 
 
@@ -97,20 +109,31 @@ def _reconcile_labels(masks: dict[str, np.ndarray], gt: np.ndarray, label_mismat
                 raise UserError(
                     f"{count} pixels of the {part} mask carry another class label than the ground truth; use the "
                     "mask made for this ground truth, or set split.label_mismatch=drop (leave them out) or "
-                    "ground_truth (use the ground truth's labels).")
+                    "ground_truth (use the ground truth's labels)."
+                )
             if label_mismatch == "drop":
                 masks[part] = np.where(disagree, 0, masks[part])
                 notes.append(f"{count} pixels of the {part} mask disagree with the ground truth's label: left out")
             else:
-                notes.append(f"{count} pixels of the {part} mask disagree with the ground truth's label: "
-                             "used with the ground truth's label")
+                notes.append(
+                    f"{count} pixels of the {part} mask disagree with the ground truth's label: "
+                    "used with the ground truth's label"
+                )
     return notes
 
 
 def mask_split(
-    gt: np.ndarray, seed: int, train_mask: str | None = None, test_mask: str | None = None,
-    val_mask: str | None = None, train_key: str | None = None, val_key: str | None = None,
-    test_key: str | None = None, label_mismatch: str = "refuse", class_names=None, window: int = 1,
+    gt: np.ndarray,
+    seed: int,
+    train_mask: str | None = None,
+    test_mask: str | None = None,
+    val_mask: str | None = None,
+    train_key: str | None = None,
+    val_key: str | None = None,
+    test_key: str | None = None,
+    label_mismatch: str = "refuse",
+    class_names=None,
+    window: int = 1,
 ) -> Split:
     """A fixed split from files (.npy, .npz or .mat; nonzero = in the set).
 
@@ -131,8 +154,10 @@ def mask_split(
         if not path:
             raise UserError(f"split=masks needs a {what} mask: add split.{what}_mask=FILE (.npy, .npz or .mat).")
     paths = {"train": (train_mask, train_key), "val": (val_mask, val_key), "test": (test_mask, test_key)}
-    masks = {part: read_mask(path, key, gt.shape, part) if path else np.zeros(gt.shape, np.int64)
-             for part, (path, key) in paths.items()}
+    masks = {
+        part: read_mask(path, key, gt.shape, part) if path else np.zeros(gt.shape, np.int64)
+        for part, (path, key) in paths.items()
+    }
     labelled = gt > 0
     notes = _reconcile_labels(masks, gt, label_mismatch)
     sets = {part: np.flatnonzero(((masks[part] > 0) & labelled).ravel()) for part in PARTS}

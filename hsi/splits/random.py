@@ -25,12 +25,16 @@ def _random_parts(gt: np.ndarray, seed: int, counts, class_names, lower: str) ->
                 f"training and {n_val} validation pixels plus one test pixel; lower {lower}."
             )
         order = rng.permutation(pixels)
-        parts.append((order[:n_train], order[n_train:n_train + n_val], order[n_train + n_val:]))
+        parts.append((order[:n_train], order[n_train : n_train + n_val], order[n_train + n_val :]))
     return assemble(parts)
 
 
 def stratified_fraction_split(
-    gt: np.ndarray, seed: int, train_fraction: float = 0.1, val_fraction: float = 0.05, class_names=None,
+    gt: np.ndarray,
+    seed: int,
+    train_fraction: float = 0.1,
+    val_fraction: float = 0.05,
+    class_names=None,
     window: int = 1,
 ) -> Split:
     """Random stratified split: ``train_fraction`` of each class trains, ``val_fraction`` validates.
@@ -39,17 +43,27 @@ def stratified_fraction_split(
     (``window`` is accepted like every split takes it; random splits ignore it.)
     """
     check_fractions(train_fraction, val_fraction)
-    return _random_parts(gt, seed, lambda n: (max(1, int(round(train_fraction * n))), int(round(val_fraction * n))),
-                         class_names, "split.train_fraction or split.val_fraction")
+    return _random_parts(
+        gt,
+        seed,
+        lambda n: (max(1, int(round(train_fraction * n))), int(round(val_fraction * n))),
+        class_names,
+        "split.train_fraction or split.val_fraction",
+    )
 
 
 def per_class_count_split(
-    gt: np.ndarray, seed: int, train_per_class: int = 20, val_fraction: float = 0.05, class_names=None,
+    gt: np.ndarray,
+    seed: int,
+    train_per_class: int = 20,
+    val_fraction: float = 0.05,
+    class_names=None,
     window: int = 1,
 ) -> Split:
     """``train_per_class`` random training pixels from every class; ``val_fraction`` of the rest validates."""
     if train_per_class < 1:
         raise UserError(f"split.train_per_class is {train_per_class}; it must be at least 1.")
     check_val_fraction(val_fraction)
-    return _random_parts(gt, seed, lambda n: (train_per_class, int(round(val_fraction * n))), class_names,
-                         "split.train_per_class")
+    return _random_parts(
+        gt, seed, lambda n: (train_per_class, int(round(val_fraction * n))), class_names, "split.train_per_class"
+    )

@@ -65,29 +65,48 @@ def collect_runs(sweep_dir: Path) -> list[RunRecord]:
         overrides = yaml.safe_load(overrides_file.read_text()) or []
         config_file = run / ".hydra" / "config.yaml"
         config = yaml.safe_load(config_file.read_text()) if config_file.is_file() else {}
-        group_overrides = sorted(o for o in overrides
-                                 if _override_key(o) not in SEED_KEYS and not _override_key(o).startswith("hydra."))
+        group_overrides = sorted(
+            o for o in overrides if _override_key(o) not in SEED_KEYS and not _override_key(o).startswith("hydra.")
+        )
         group = " ".join(group_overrides) or "(defaults)"
         split_seed, init_seed = _seeds(overrides, config)
         if (run / "metrics.json").is_file():
             metrics = json.loads((run / "metrics.json").read_text())
             p = metrics.get("protocol", {})
             replicate = p.get("replicate", _replicate(overrides, config))
-            records.append(RunRecord(run, "finished", group, p.get("split_seed", split_seed),
-                                     p.get("init_seed", init_seed), replicate, metrics))
+            records.append(
+                RunRecord(
+                    run,
+                    "finished",
+                    group,
+                    p.get("split_seed", split_seed),
+                    p.get("init_seed", init_seed),
+                    replicate,
+                    metrics,
+                )
+            )
         elif (run / FAILED_NAME).is_file():
             error = json.loads((run / FAILED_NAME).read_text()).get("error", "unknown error")
             records.append(RunRecord(run, "failed", group, split_seed, init_seed, error=error))
         else:
-            records.append(RunRecord(run, "unfinished", group, split_seed, init_seed,
-                                     error="no metrics.json: still running, killed or interrupted"))
+            records.append(
+                RunRecord(
+                    run,
+                    "unfinished",
+                    group,
+                    split_seed,
+                    init_seed,
+                    error="no metrics.json: still running, killed or interrupted",
+                )
+            )
     return records
 
 
 def _group_summary(runs: list[RunRecord]) -> dict:
     finished = [r for r in runs if r.status == "finished"]
-    out = {name: describe([r.metrics[key] for r in finished if r.metrics.get(key) is not None])
-           for key, name in METRICS}
+    out = {
+        name: describe([r.metrics[key] for r in finished if r.metrics.get(key) is not None]) for key, name in METRICS
+    }
     aa_classes = sorted({r.metrics.get("average_accuracy_classes") for r in finished} - {None})
     out["aa_classes"] = aa_classes  # AA of runs that tested different numbers of classes is not one quantity
     out["train_seconds_mean"] = float(np.mean([r.metrics["train_seconds"] for r in finished])) if finished else math.nan
@@ -100,12 +119,24 @@ def _group_summary(runs: list[RunRecord]) -> dict:
             # untested runs of a class (accuracy null) are left out, never counted as 0
             values = [r.metrics["per_class"][k]["accuracy"] for r in finished]
             tested = [v for v in values if v is not None]
-            out["per_class"].append({
-                "name": name, "runs_tested": len(tested),
-                "mean": float(np.mean(tested)) if tested else None,
-                "std": float(np.std(tested, ddof=1)) if len(tested) > 1 else None})
-    out["runs"] = [{"path": str(r.path), "split_seed": r.split_seed, "init_seed": r.init_seed,
-                    "replicate": r.replicate, "oa": r.metrics.get("overall_accuracy")} for r in finished]
+            out["per_class"].append(
+                {
+                    "name": name,
+                    "runs_tested": len(tested),
+                    "mean": float(np.mean(tested)) if tested else None,
+                    "std": float(np.std(tested, ddof=1)) if len(tested) > 1 else None,
+                }
+            )
+    out["runs"] = [
+        {
+            "path": str(r.path),
+            "split_seed": r.split_seed,
+            "init_seed": r.init_seed,
+            "replicate": r.replicate,
+            "oa": r.metrics.get("overall_accuracy"),
+        }
+        for r in finished
+    ]
     out["variance_study"] = _variance_study(finished)
     return out
 
@@ -149,11 +180,15 @@ def _comparisons(groups: dict[str, list[RunRecord]]) -> list[dict]:
         shared = sorted(set(a) & set(b))
         if len(shared) < 2:
             continue
-        oa = paired_comparison([a[k].metrics["overall_accuracy"] for k in shared],
-                               [b[k].metrics["overall_accuracy"] for k in shared])
+        oa = paired_comparison(
+            [a[k].metrics["overall_accuracy"] for k in shared], [b[k].metrics["overall_accuracy"] for k in shared]
+        )
         common = sorted(set.intersection(*(_tested(r) for k in shared for r in (a[k], b[k]))))
-        aa = (paired_comparison([_aa_over(a[k], common) for k in shared], [_aa_over(b[k], common) for k in shared])
-              if common else None)
+        aa = (
+            paired_comparison([_aa_over(a[k], common) for k in shared], [_aa_over(b[k], common) for k in shared])
+            if common
+            else None
+        )
         out.append({"a": name_a, "b": name_b, **oa, "aa_common_classes": len(common), "aa": aa})
     return out
 
@@ -170,7 +205,10 @@ def summarise_runs(sweep_dir: Path) -> tuple[dict, list[RunRecord]]:
         "runs": {"total": len(runs), "finished": sum(r.status == "finished" for r in runs)},
         "groups": {g: _group_summary(rs) for g, rs in groups.items()},
         "comparisons": _comparisons(groups),
-        "not_finished": [{"path": str(r.path), "status": r.status, "group": r.group, "error": r.error}
-                         for r in runs if r.status != "finished"],
+        "not_finished": [
+            {"path": str(r.path), "status": r.status, "group": r.group, "error": r.error}
+            for r in runs
+            if r.status != "finished"
+        ],
     }
     return summary, runs

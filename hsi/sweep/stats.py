@@ -12,9 +12,13 @@ def describe(values: list[float], confidence: float = 0.95) -> dict:
     """count, mean, sample standard deviation, min, max and a Student-t interval of the mean."""
     x = np.asarray(values, dtype=float)
     n = len(x)
-    out = {"count": n, "mean": float(x.mean()) if n else math.nan,
-           "std": float(x.std(ddof=1)) if n > 1 else math.nan,
-           "min": float(x.min()) if n else math.nan, "max": float(x.max()) if n else math.nan}
+    out = {
+        "count": n,
+        "mean": float(x.mean()) if n else math.nan,
+        "std": float(x.std(ddof=1)) if n > 1 else math.nan,
+        "min": float(x.min()) if n else math.nan,
+        "max": float(x.max()) if n else math.nan,
+    }
     if n > 1:
         half = stats.t.ppf(0.5 + confidence / 2, n - 1) * out["std"] / math.sqrt(n)
         out["ci_low"], out["ci_high"] = out["mean"] - half, out["mean"] + half
@@ -23,8 +27,9 @@ def describe(values: list[float], confidence: float = 0.95) -> dict:
     return out
 
 
-def mls_interval(c1: float, ms1: float, df1: int, c2: float, ms2: float, df2: int,
-                 confidence: float = 0.95) -> tuple[float, float]:
+def mls_interval(
+    c1: float, ms1: float, df1: int, c2: float, ms2: float, df2: int, confidence: float = 0.95
+) -> tuple[float, float]:
     """Modified large-sample interval for ``c1 * ms1 - c2 * ms2``, a difference of independent mean squares.
 
     Graybill and Wang (1980), in the form of Burdick and Graybill, "Confidence Intervals on
@@ -88,8 +93,7 @@ def variance_components(grid: np.ndarray, confidence: float = 0.95) -> dict:
     E[MS_init] = s2_noise + r s2_init, E[MS_noise] = s2_noise (b inits per split, r replicates),
     so s2_split = (MS_split - MS_init) / (b r) and s2_init = (MS_init - MS_noise) / r, truncated
     at zero (the ANOVA estimators). With one run per cell, s2_init holds the noise too. F tests:
-    MS_split / MS_init and MS_init / MS_noise. Intervals: :func:`mls_interval` for the
-    differences, :func:`chi2_interval` for a single mean square.
+    MS_split / MS_init and MS_init / MS_noise. Intervals: :func:`mls_interval` (differences), :func:`chi2_interval`.
     """
     y = np.asarray(grid, dtype=float)
     if y.ndim == 2:
@@ -114,7 +118,8 @@ def variance_components(grid: np.ndarray, confidence: float = 0.95) -> dict:
     return {
         "design": "init nested within split" + (", replicates within init" if r > 1 else ""),
         "grid_shape": [a, b, r],
-        "replicates": r, "init_includes_noise": r == 1,
+        "replicates": r,
+        "init_includes_noise": r == 1,
         "variances": variances,
         "shares": {k: (v / total if total > 0 else None) for k, v in variances.items()},
         "intervals": {k: list(v) for k, v in intervals.items()},

@@ -22,24 +22,30 @@ def summary_csv(summary: dict) -> str:
     for group, g in summary["groups"].items():
         row = [group, g["OA"]["count"]]
         for _, name in METRICS:
-            row += ["" if _undefined(g[name][s]) else f"{g[name][s]:.6f}"
-                    for s in ("mean", "std", "ci_low", "ci_high", "min", "max")]
+            row += [
+                "" if _undefined(g[name][s]) else f"{g[name][s]:.6f}"
+                for s in ("mean", "std", "ci_low", "ci_high", "min", "max")
+            ]
         writer.writerow(row + [f"{g['train_seconds_mean']:.2f}"])
     return out.getvalue()
 
 
 def summary_markdown(summary: dict) -> str:
-    lines = [f"# Sweep summary: {summary['runs']['finished']} of {summary['runs']['total']} runs finished", "",
-             "| group | runs | OA mean ± std (%) | OA 95% CI | AA mean ± std (%) | AA over (classes) "
-             "| kappa mean ± std (x100) | train s | test px in training windows (%) |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        f"# Sweep summary: {summary['runs']['finished']} of {summary['runs']['total']} runs finished",
+        "",
+        "| group | runs | OA mean ± std (%) | OA 95% CI | AA mean ± std (%) | AA over (classes) "
+        "| kappa mean ± std (x100) | train s | test px in training windows (%) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for group, g in summary["groups"].items():
         oa, aa, k = g["OA"], g["AA"], g["kappa"]
         lines.append(
             f"| `{group}` | {oa['count']} | {_pct(oa['mean'])} ± {_pct(oa['std'])} | "
             f"[{_pct(oa['ci_low'])}, {_pct(oa['ci_high'])}] | {_pct(aa['mean'])} ± {_pct(aa['std'])} | "
             f"{', '.join(map(str, g.get('aa_classes', []))) or 'n/a'} | "
-            f"{_pct(k['mean'])} ± {_pct(k['std'])} | {g['train_seconds_mean']:.1f} | {_pct(g['leakage_mean'])} |")
+            f"{_pct(k['mean'])} ± {_pct(k['std'])} | {g['train_seconds_mean']:.1f} | {_pct(g['leakage_mean'])} |"
+        )
     studies = [(g, s["variance_study"]) for g, s in summary["groups"].items() if s["variance_study"]]
     if studies:
         lines += ["", "## Why results differ", ""]
@@ -47,15 +53,21 @@ def summary_markdown(summary: dict) -> str:
             lines.append(variance_sentence(group, study))
             lines.append("")
     if summary["comparisons"]:
-        lines += ["", "## Paired comparisons (runs sharing split and init seeds)", "",
-                  "| a | b | pairs | mean OA difference b - a (points) | p (paired t) "
-                  "| mean AA difference over the classes both tested (points) | classes | p (paired t) |",
-                  "|---|---|---:|---:|---:|---:|---:|---:|"]
+        lines += [
+            "",
+            "## Paired comparisons (runs sharing split and init seeds)",
+            "",
+            "| a | b | pairs | mean OA difference b - a (points) | p (paired t) "
+            "| mean AA difference over the classes both tested (points) | classes | p (paired t) |",
+            "|---|---|---:|---:|---:|---:|---:|---:|",
+        ]
         for c in summary["comparisons"]:
             aa = c.get("aa") or {"mean_difference": None, "p_value": None}
             aa_diff = "n/a" if aa["mean_difference"] is None else f"{100 * aa['mean_difference']:+.2f}"
-            lines.append(f"| `{c['a']}` | `{c['b']}` | {c['pairs']} | {100 * c['mean_difference']:+.2f} | "
-                         f"{_p(c['p_value'])} | {aa_diff} | {c.get('aa_common_classes', 'n/a')} | {_p(aa['p_value'])} |")
+            lines.append(
+                f"| `{c['a']}` | `{c['b']}` | {c['pairs']} | {100 * c['mean_difference']:+.2f} | "
+                f"{_p(c['p_value'])} | {aa_diff} | {c.get('aa_common_classes', 'n/a')} | {_p(aa['p_value'])} |"
+            )
     if summary["not_finished"]:
         lines += ["", "## Runs not included", "", "| run | status | error |", "|---|---|---|"]
         for r in summary["not_finished"]:

@@ -12,7 +12,7 @@ from hsi.sweep.tables import summary_csv, summary_markdown
 
 
 def summarise_sweep(sweep_dir: Path) -> dict:
-    """Write summary.json, summary.csv, summary.md, summary.png and report.html into ``sweep_dir``; return the summary."""
+    """Write summary.json, .csv, .md, .png and report.html into ``sweep_dir``; return the summary."""
     sweep_dir = Path(sweep_dir)
     summary, runs = summarise_runs(sweep_dir)
     write_atomically(sweep_dir / "summary.json", strict_json(summary))

@@ -36,10 +36,12 @@ class StopRequest:
             log.warning("second stop request: exiting at once, nothing saved")
             raise SystemExit(EXIT_INTERRUPTED)
         self.requested = True
-        log.warning("stop requested (%s): saving a resumable checkpoint after this batch; "
-                    "press Ctrl-C again to quit at once", signal.Signals(signum).name)
+        log.warning(
+            "stop requested (%s): saving a resumable checkpoint after this batch; press Ctrl-C again to quit at once",
+            signal.Signals(signum).name,
+        )
 
-    def __enter__(self) -> "StopRequest":
+    def __enter__(self) -> StopRequest:
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
                 self._previous[sig] = signal.signal(sig, self._handle)

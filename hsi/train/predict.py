@@ -52,7 +52,7 @@ def predict_logits(
             for top in range(0, height, tile_rows):
                 bottom = min(height, top + tile_rows)
                 # output rows top..bottom-1 need padded rows top..bottom-1+2m
-                tile = padded[:, top:bottom + 2 * margin].to(device)[None, None]
+                tile = padded[:, top : bottom + 2 * margin].to(device)[None, None]
                 with autocast(precision, device):
                     rows.append(model.forward_dense(tile)[0].float().cpu())
             return torch.cat(rows, dim=1).permute(1, 2, 0).contiguous()

@@ -14,8 +14,20 @@ from hsi.train.checkpoint import load_checkpoint, save_checkpoint
 RESUME_NAME = "resume.pt"
 INCOMPLETE_NAME = "incomplete.json"
 # Settings a resumed run may change: where it runs, how fast, and the pointer to resume itself.
-FREE_TO_CHANGE = {"resume", "trainer.resume", "trainer.device", "trainer.threads", "trainer.eval_batch_size", "maps",
-                  "data_root", "dataset.root", "dataset.download", "dataset.timeout", "hydra", "experiment"}
+FREE_TO_CHANGE = {
+    "resume",
+    "trainer.resume",
+    "trainer.device",
+    "trainer.threads",
+    "trainer.eval_batch_size",
+    "maps",
+    "data_root",
+    "dataset.root",
+    "dataset.download",
+    "dataset.timeout",
+    "hydra",
+    "experiment",
+}
 SHOWN_DIFFERENCES = 5  # a refusal lists at most this many differing fields, one per line
 COMPARED = ("dataset", "preprocess", "split", "model", "trainer", "split_seed", "init_seed", "deterministic")
 
@@ -40,7 +52,7 @@ def config_differences(saved: dict, current: dict) -> list[str]:
 
 def _short(value, limit: int = 60) -> str:
     text = repr(value)
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def load_resume_state(cfg: DictConfig) -> dict:
@@ -50,8 +62,12 @@ def load_resume_state(cfg: DictConfig) -> dict:
     if not path.is_file():
         finished = (run_dir / "metrics.json").is_file()
         raise UserError(
-            f"{run_dir} has no {RESUME_NAME}: " + ("it is a finished run, nothing to resume." if finished
-                                                    else "only a run stopped by Ctrl-C or SIGTERM can be resumed.")
+            f"{run_dir} has no {RESUME_NAME}: "
+            + (
+                "it is a finished run, nothing to resume."
+                if finished
+                else "only a run stopped by Ctrl-C or SIGTERM can be resumed."
+            )
         )
     state = load_checkpoint(path)
     current = OmegaConf.to_container(cfg, resolve=True)
@@ -62,7 +78,8 @@ def load_resume_state(cfg: DictConfig) -> dict:
         raise UserError(
             f"{path} was saved with other settings; resume with the same overrides as the first start, "
             "or start a new run. Differing (saved -> now):\n"
-            + "\n".join(f"  {line}" for line in shown) + (f"\n  ... and {more} more" if more else "")
+            + "\n".join(f"  {line}" for line in shown)
+            + (f"\n  ... and {more} more" if more else "")
         )
     return state
 
@@ -71,10 +88,13 @@ def save_interrupted_run(run_dir: Path, payload: dict, epoch: int, epochs: int) 
     """``resume.pt`` plus a note that marks the run incomplete (no metrics.json: never counted as finished)."""
     run_dir = Path(run_dir)
     save_checkpoint(run_dir / RESUME_NAME, payload)
-    note = {"status": "interrupted", "epochs_done": epoch, "epochs": epochs,
-            "resume": f"hsi-train resume={run_dir}"}
+    note = {"status": "interrupted", "epochs_done": epoch, "epochs": epochs, "resume": f"hsi-train resume={run_dir}"}
     write_atomically(run_dir / INCOMPLETE_NAME, json.dumps(note, indent=2) + "\n")
-    write_atomically(run_dir / "report.md", (
-        f"# INCOMPLETE: interrupted after epoch {epoch} of {epochs}\n\n"
-        f"No accuracy figures yet. Continue the run with\n\n    hsi-train resume={run_dir}\n\n"
-        "(plus the same overrides as the first start); it picks up from the end of that epoch.\n"))
+    write_atomically(
+        run_dir / "report.md",
+        (
+            f"# INCOMPLETE: interrupted after epoch {epoch} of {epochs}\n\n"
+            f"No accuracy figures yet. Continue the run with\n\n    hsi-train resume={run_dir}\n\n"
+            "(plus the same overrides as the first start); it picks up from the end of that epoch.\n"
+        ),
+    )

@@ -105,15 +105,30 @@ class Trainer:
         counts = np.bincount(labels[split.val], minlength=int(needed.max()) + 1)
         thin = [int(k) for k in needed if counts[k] < self.min_val_per_class]
         if thin:
-            return {"rule": "last", "reason": (
-                f"the validation set holds fewer than {self.min_val_per_class} pixels of {len(thin)} of the "
-                f"{len(needed)} tested classes")}
-        return {"rule": "val_aa", "reason": (
-            f"best validation AA over {len(split.val)} pixels of {len(needed)} classes, ties to the later epoch")}
+            return {
+                "rule": "last",
+                "reason": (
+                    f"the validation set holds fewer than {self.min_val_per_class} pixels of {len(thin)} of the "
+                    f"{len(needed)} tested classes"
+                ),
+            }
+        return {
+            "rule": "val_aa",
+            "reason": (
+                f"best validation AA over {len(split.val)} pixels of {len(needed)} classes, ties to the later epoch"
+            ),
+        }
 
-    def fit(self, model: nn.Module, sampler: PatchSampler, labels: np.ndarray, split: Split, seed: int,
-            epoch_callback: Callable[[int, nn.Module], None] | None = None,
-            resume_state: dict | None = None) -> nn.Module:
+    def fit(
+        self,
+        model: nn.Module,
+        sampler: PatchSampler,
+        labels: np.ndarray,
+        split: Split,
+        seed: int,
+        epoch_callback: Callable[[int, nn.Module], None] | None = None,
+        resume_state: dict | None = None,
+    ) -> nn.Module:
         """Train ``model`` on ``split.train``; returns it holding the weights of the chosen epoch.
 
         ``labels`` are zero-based class indices for every flat pixel (unlabelled pixels are
@@ -125,27 +140,20 @@ class Trainer:
         optimiser, scheduler, random states, history); pass it back as ``resume_state`` to go
         on exactly as if nothing had happened (identical results under deterministic algorithms).
         """
-        loop = self._start(model, split, seed)
-        self.selection = self.selection_rule(labels, split)
-        log.info("epoch kept: %s", "last epoch, because " + self.selection["reason"]
-                 if self.selection["rule"] == "last" else self.selection["reason"])
-        self.history, self.best_epoch = [], 0  # a second fit() starts afresh
-        if resume_state is not None:
-            self._restore(loop, resume_state)
+        loop = self._start(model, labels, split, seed, resume_state)
         targets = torch.as_tensor(labels, dtype=torch.long)
         train_pixels = torch.as_tensor(split.train, dtype=torch.long)
         loop.start = time.perf_counter()
         step_seconds = self.history[-1]["step_seconds"] if self.history else 0.0
         last_good = self._snapshot(loop, loop.first_epoch - 1)
-        bar = tqdm(range(loop.first_epoch, self.epochs + 1), desc="train", unit="epoch", disable=None,
-                   initial=loop.first_epoch - 1, total=self.epochs)
+        bar = self._progress_bar(loop.first_epoch)
         with StopRequest() as stop:
             for epoch in bar:
                 tic = time.perf_counter()
                 train_loss = self._train_epoch(loop, sampler, targets, train_pixels, stop, last_good)
                 step_seconds += time.perf_counter() - tic
-                record = {"epoch": epoch, "train_loss": train_loss, "step_seconds": step_seconds,
-                          **self.validate(loop.model, sampler, labels, split.val)}
+                record = {"epoch": epoch, "train_loss": train_loss, "step_seconds": step_seconds}
+                record.update(self.validate(loop.model, sampler, labels, split.val))
                 record["seconds"] = loop.elapsed + time.perf_counter() - loop.start
                 self.history.append(record)
                 self._keep_if_best(loop, record)
@@ -162,18 +170,34 @@ class Trainer:
         model.load_state_dict(loop.best_state)
         return model
 
-    def _start(self, model: nn.Module, split: Split, seed: int) -> _Loop:
-        """The optimiser, the schedule over every step, the loss scaler and the batch-order generator."""
+    def _log_selection(self) -> None:
+        rule, reason = self.selection["rule"], self.selection["reason"]
+        log.info("epoch kept: %s", "last epoch, because " + reason if rule == "last" else reason)
+
+    def _progress_bar(self, first_epoch: int) -> tqdm:
+        epochs = range(first_epoch, self.epochs + 1)
+        return tqdm(epochs, desc="train", unit="epoch", disable=None, initial=first_epoch - 1, total=self.epochs)
+
+    def _start(self, model: nn.Module, labels: np.ndarray, split: Split, seed: int, resume_state: dict | None) -> _Loop:
+        """The selection rule; the optimiser, the schedule over every step, the loss scaler and the batch-order
+        generator, fresh or as the interrupted run left them."""
+        self.selection = self.selection_rule(labels, split)
+        self._log_selection()
+        self.history, self.best_epoch = [], 0  # a second fit() starts afresh
         model.to(self.device)
         optimizer = self.optimizer_factory(model.parameters())
         steps_per_epoch = -(-len(split.train) // self.batch_size)
         scheduler = (
             self.scheduler_factory(optimizer, total_steps=self.epochs * steps_per_epoch)
-            if self.scheduler_factory else None
+            if self.scheduler_factory
+            else None
         )
         # fp16 has a narrow exponent: scale the loss so small gradients do not flush to zero
         scaler = torch.amp.GradScaler(self.device.type, enabled=self.precision == "fp16")
-        return _Loop(model, optimizer, scheduler, scaler, torch.Generator().manual_seed(seed))
+        loop = _Loop(model, optimizer, scheduler, scaler, torch.Generator().manual_seed(seed))
+        if resume_state is not None:
+            self._restore(loop, resume_state)
+        return loop
 
     def _restore(self, loop: _Loop, state: dict) -> None:
         """Everything as of the end of the interrupted run's last finished epoch."""
@@ -194,18 +218,30 @@ class Trainer:
     def _snapshot(self, loop: _Loop, epoch: int) -> dict:
         """What a resume needs to go on after ``epoch`` (see :meth:`fit`)."""
         return {
-            "epoch": epoch, "model": copy.deepcopy(loop.model.state_dict()),
+            "epoch": epoch,
+            "model": copy.deepcopy(loop.model.state_dict()),
             "optimizer": copy.deepcopy(loop.optimizer.state_dict()),
             "scheduler": loop.scheduler.state_dict() if loop.scheduler is not None else None,
             "scaler": loop.scaler.state_dict() if loop.scaler.is_enabled() else None,
-            "generator": loop.generator.get_state(), "torch_rng": torch.get_rng_state(),
-            "history": [dict(h) for h in self.history], "best_score": loop.best_score, "stale": loop.stale,
-            "best_epoch": self.best_epoch, "best_model": loop.best_state,
+            "generator": loop.generator.get_state(),
+            "torch_rng": torch.get_rng_state(),
+            "history": [dict(h) for h in self.history],
+            "best_score": loop.best_score,
+            "stale": loop.stale,
+            "best_epoch": self.best_epoch,
+            "best_model": loop.best_state,
             "elapsed": loop.elapsed + time.perf_counter() - loop.start,
         }
 
-    def _train_epoch(self, loop: _Loop, sampler: PatchSampler, targets: torch.Tensor, train_pixels: torch.Tensor,
-                     stop: StopRequest, last_good: dict) -> float:
+    def _train_epoch(
+        self,
+        loop: _Loop,
+        sampler: PatchSampler,
+        targets: torch.Tensor,
+        train_pixels: torch.Tensor,
+        stop: StopRequest,
+        last_good: dict,
+    ) -> float:
         """One pass over the training pixels in a fresh order; the mean training loss."""
         loop.model.train()
         order = train_pixels[torch.randperm(len(train_pixels), generator=loop.generator)]
@@ -247,8 +283,11 @@ class Trainer:
         classes = truth.unique()
         per_class_loss = torch.stack([loss[truth == k].mean() for k in classes])
         per_class_recall = torch.stack([right[truth == k].float().mean() for k in classes])
-        return {"val_oa": float(right.float().mean()), "val_aa": float(per_class_recall.mean()),
-                "val_loss": float(per_class_loss.mean())}
+        return {
+            "val_oa": float(right.float().mean()),
+            "val_aa": float(per_class_recall.mean()),
+            "val_loss": float(per_class_loss.mean()),
+        }
 
     @staticmethod
     def _log_epoch(bar, record: dict) -> None:
@@ -256,8 +295,15 @@ class Trainer:
             return "-" if x is None else f"{100 * x:.2f}%"
 
         loss = "-" if record["val_loss"] is None else f"{record['val_loss']:.4f}"
-        log.info("epoch %d loss %.4f val loss %s OA %s AA %s (%.1fs)", record["epoch"], record["train_loss"], loss,
-                 pct(record["val_oa"]), pct(record["val_aa"]), record["seconds"])
+        log.info(
+            "epoch %d loss %.4f val loss %s OA %s AA %s (%.1fs)",
+            record["epoch"],
+            record["train_loss"],
+            loss,
+            pct(record["val_oa"]),
+            pct(record["val_aa"]),
+            record["seconds"],
+        )
         bar.set_postfix(loss=f"{record['train_loss']:.3f}", val_loss=loss)
 
     def predict(self, model: nn.Module, sampler: PatchSampler, pixels: np.ndarray) -> torch.Tensor:
@@ -270,8 +316,9 @@ class Trainer:
 
 
 @torch.no_grad()
-def window_logits(model: nn.Module, sampler: PatchSampler, pixels, batch_size: int, precision: str,
-                  device: torch.device) -> torch.Tensor:
+def window_logits(
+    model: nn.Module, sampler: PatchSampler, pixels, batch_size: int, precision: str, device: torch.device
+) -> torch.Tensor:
     """Logits ``(N, K)`` (float32, CPU) of the windows around flat pixel indices, in batches."""
     out = []
     for batch in torch.as_tensor(pixels, dtype=torch.long).split(batch_size):

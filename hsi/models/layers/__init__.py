@@ -3,10 +3,17 @@
 from hsi.models.layers.activations import create_act
 from hsi.models.layers.cbam import CBAM, ChannelAttention, SpatialAttention
 from hsi.models.layers.channel_shuffle import channel_shuffle, channel_unshuffle
-from hsi.models.layers.conv2d import GroupedShuffleConv2d, DepthwiseSeparableConv2d
+from hsi.models.layers.conv2d import DepthwiseSeparableConv2d, GroupedShuffleConv2d
 from hsi.models.layers.squeeze_excite import SqueezeExcite
 
 __all__ = [
-    "CBAM", "ChannelAttention", "DepthwiseSeparableConv2d", "GroupedShuffleConv2d", "SpatialAttention",
-    "SqueezeExcite", "channel_shuffle", "channel_unshuffle", "create_act",
+    "CBAM",
+    "ChannelAttention",
+    "DepthwiseSeparableConv2d",
+    "GroupedShuffleConv2d",
+    "SpatialAttention",
+    "SqueezeExcite",
+    "channel_shuffle",
+    "channel_unshuffle",
+    "create_act",
 ]

@@ -15,7 +15,9 @@ from hsi.models.layers.activations import create_act
 
 
 class ChannelAttention(nn.Module):
-    def __init__(self, channels: int, rd_ratio: float = 1 / 16, act_layer: str = "relu", gate_layer: str = "sigmoid") -> None:
+    def __init__(
+        self, channels: int, rd_ratio: float = 1 / 16, act_layer: str = "relu", gate_layer: str = "sigmoid"
+    ) -> None:
         super().__init__()
         reduced = max(1, int(round(channels * rd_ratio)))
         self.mlp = nn.Sequential(nn.Linear(channels, reduced), create_act(act_layer), nn.Linear(reduced, channels))
@@ -47,8 +49,14 @@ class SpatialAttention(nn.Module):
 class CBAM(nn.Module):
     """Channel attention followed by spatial attention on ``(N, C, H, W)`` features."""
 
-    def __init__(self, channels: int, rd_ratio: float = 1 / 16, kernel_size: int = 7,
-                 act_layer: str = "relu", gate_layer: str = "sigmoid") -> None:
+    def __init__(
+        self,
+        channels: int,
+        rd_ratio: float = 1 / 16,
+        kernel_size: int = 7,
+        act_layer: str = "relu",
+        gate_layer: str = "sigmoid",
+    ) -> None:
         super().__init__()
         self.channel = ChannelAttention(channels, rd_ratio, act_layer, gate_layer)
         self.spatial = SpatialAttention(kernel_size, gate_layer)

@@ -24,7 +24,9 @@ class SqueezeExcite(nn.Module):
         gate_layer: ``sigmoid`` or ``hard_sigmoid``.
     """
 
-    def __init__(self, channels: int, rd_ratio: float = 1 / 4, act_layer: str = "relu", gate_layer: str = "sigmoid") -> None:
+    def __init__(
+        self, channels: int, rd_ratio: float = 1 / 4, act_layer: str = "relu", gate_layer: str = "sigmoid"
+    ) -> None:
         super().__init__()
         if not 0 < rd_ratio <= 1:
             raise ValueError(f"rd_ratio must lie in (0, 1], got {rd_ratio}")
