@@ -30,7 +30,7 @@ from hydra.utils import instantiate
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from hsi.data import IndianPines
+from hsi.data import indian_pines
 from hsi.models import HybridSN
 from hsi.patches import PatchSampler
 from hsi.preprocess import fit_pca, pad_cube
@@ -149,7 +149,7 @@ def main() -> None:
     parser.add_argument("--trainer", nargs="*", default=[], help="overrides for the tool's trainer, e.g. trainer=paper")
     args = parser.parse_args()
 
-    scene = IndianPines(root=args.data_root).load()
+    scene = indian_pines(root=args.data_root).load()
     split = stratified_fraction_split(scene.gt, seed=args.seed, train_fraction=0.1, val_fraction=0.05)
     reduced = fit_pca(scene.cube, np.ones(scene.shape, bool), COMPONENTS).transform(scene.cube)
     labels = scene.gt.ravel() - 1

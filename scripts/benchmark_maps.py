@@ -19,7 +19,7 @@ import time
 import numpy as np
 import torch
 
-from hsi.data import IndianPines
+from hsi.data import indian_pines
 from hsi.models import HybridSN
 from hsi.preprocess import SpectralPCA, fit_pca, pad_cube
 from hsi.train import load_checkpoint
@@ -44,7 +44,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
-    scene = IndianPines(root=args.data_root).load()
+    scene = indian_pines(root=args.data_root).load()
     window = 25
     if args.run:
         ckpt = load_checkpoint(f"{args.run}/checkpoint.pt")

@@ -1,15 +1,11 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from cli_helpers import run_cli  # noqa: E402
-from synthetic import make_scene, write_scene_files  # noqa: E402
+from cli_helpers import run_cli
+from synthetic import make_scene, write_scene_files
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from cli_helpers import run_cli
+from cli_helpers import run_cli, run_subprocess
 
 UNREACHABLE = "dataset.urls={cube:'http://127.0.0.1:9/c.mat',gt:'http://127.0.0.1:9/g.mat'}"
 
@@ -57,7 +57,7 @@ def test_missing_data_with_no_network_and_no_bundled_copy(tmp_path):
     fake.mkdir(parents=True)
     (fake / "__init__.py").write_text("")
     run_dir = tmp_path / "run"
-    result = run_cli(
+    result = run_subprocess(
         "hsi-train",
         f"data_root={tmp_path / 'empty'}",
         UNREACHABLE,

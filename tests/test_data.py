@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from synthetic import make_scene, write_mat_v5, write_mat_v73
 
-from hsi.data import IndianPines, MatScene, load_mat_array
+from hsi.data import MatFilesScene, indian_pines, load_mat_array
 from hsi.data.mat import mat_keys
 from hsi.errors import UserError
 
@@ -50,15 +50,15 @@ def test_cube_and_labels_of_different_sizes_are_refused(tmp_path):
     write_mat_v5(tmp_path / "c.mat", "c", cube)
     write_mat_v5(tmp_path / "g.mat", "g", gt)
     with pytest.raises(UserError, match="8x8 pixels but its ground truth is 9x8"):
-        MatScene(tmp_path / "c.mat", tmp_path / "g.mat", "c", "g").load()
+        MatFilesScene(tmp_path / "c.mat", tmp_path / "g.mat", "c", "g").load()
 
 
 def test_real_indian_pines_loads_and_verifies(indian_pines_root):
-    scene = IndianPines(root=str(indian_pines_root), download=False).load()
+    scene = indian_pines(root=str(indian_pines_root), download=False).load()
     assert scene.cube.shape == (145, 145, 200)
     assert scene.cube.dtype == np.uint16
     assert tuple(scene.class_counts()) == tuple(
-        IndianPines(root=str(indian_pines_root), download=False).expected_counts
+        indian_pines(root=str(indian_pines_root), download=False).expected_counts
     )
     assert int(scene.class_counts().sum()) == 10249
     digest = hashlib.sha256(np.ascontiguousarray(scene.cube).tobytes()).hexdigest()
@@ -68,28 +68,28 @@ def test_real_indian_pines_loads_and_verifies(indian_pines_root):
 
 def test_data_root_comes_from_the_environment(indian_pines_root, monkeypatch):
     monkeypatch.setenv("HSI_DATA_DIR", str(indian_pines_root))
-    assert IndianPines(download=False).root == indian_pines_root
+    assert indian_pines(download=False).root == indian_pines_root
 
 
 def test_download_writes_the_official_files_under_the_data_root(indian_pines_root, tmp_path):
-    urls = {part: (indian_pines_root / "indian_pines" / name).as_uri() for part, name in IndianPines().files.items()}
+    urls = {part: (indian_pines_root / "indian_pines" / name).as_uri() for part, name in indian_pines().files.items()}
     root = tmp_path / "data"
-    scene = IndianPines(root=str(root), urls=urls).load()
+    scene = indian_pines(root=str(root), urls=urls).load()
     assert (root / "indian_pines" / "Indian_pines_corrected.mat").is_file()
     assert not list(root.rglob("*.part"))
     assert tuple(scene.class_counts()) == tuple(
-        IndianPines(root=str(indian_pines_root), download=False).expected_counts
+        indian_pines(root=str(indian_pines_root), download=False).expected_counts
     )
 
 
 def test_unreachable_network_falls_back_to_the_tensorly_copy(tmp_path):
     pytest.importorskip("tensorly")
     root = tmp_path / "data"
-    scene = IndianPines(root=str(root), urls=UNREACHABLE, timeout=2).load()
+    scene = indian_pines(root=str(root), urls=UNREACHABLE, timeout=2).load()
     cube_file = root / "indian_pines" / "Indian_pines_corrected.mat"
     # written in the official layout: same key, same dtype, reloadable without the fallback
     assert load_mat_array(cube_file, "indian_pines_corrected").dtype == np.uint16
-    again_source = IndianPines(root=str(root), download=False)
+    again_source = indian_pines(root=str(root), download=False)
     again = again_source.load()
     np.testing.assert_array_equal(again.cube, scene.cube)
     assert tuple(again.class_counts()) == again_source.expected_counts
@@ -97,17 +97,17 @@ def test_unreachable_network_falls_back_to_the_tensorly_copy(tmp_path):
 
 def test_missing_data_without_download_says_where_to_put_it(tmp_path):
     with pytest.raises(UserError, match="indian_pines is not under .* put the official files in"):
-        IndianPines(root=str(tmp_path), download=False).load()
+        indian_pines(root=str(tmp_path), download=False).load()
 
 
 def test_missing_data_without_network_or_bundle_is_a_plain_error(tmp_path, monkeypatch):
-    from hsi.data import sources
+    from hsi.data import bundled
 
-    monkeypatch.setitem(sources.BUNDLED, "tensorly", lambda: None)
+    monkeypatch.setitem(bundled.BUNDLED, "tensorly", lambda: None)
     with pytest.raises(
         UserError, match=r"could not be reached \(.*\) and the bundled copy \(package tensorly\) is not installed"
     ):
-        IndianPines(root=str(tmp_path), urls=UNREACHABLE, timeout=2).load()
+        indian_pines(root=str(tmp_path), urls=UNREACHABLE, timeout=2).load()
 
 
 def test_a_modified_cube_fails_verification_naming_the_file(indian_pines_root, tmp_path):
@@ -118,16 +118,16 @@ def test_a_modified_cube_fails_verification_naming_the_file(indian_pines_root, t
     cube[0, 0, 0] += 1
     write_mat_v5(folder / "Indian_pines_corrected.mat", "indian_pines_corrected", cube)
     with pytest.raises(UserError, match=r"Indian_pines_corrected\.mat does not match the official"):
-        IndianPines(root=str(tmp_path), download=False).load()
+        indian_pines(root=str(tmp_path), download=False).load()
     # verify=false is the way to use a modified copy on purpose
-    assert IndianPines(root=str(tmp_path), download=False, verify=False).load().cube[0, 0, 0] == cube[0, 0, 0]
+    assert indian_pines(root=str(tmp_path), download=False, verify=False).load().cube[0, 0, 0] == cube[0, 0, 0]
 
 
 def test_a_v73_resave_of_indian_pines_verifies(indian_pines_root, tmp_path):
     folder = tmp_path / "indian_pines"
     folder.mkdir()
-    for part, name in IndianPines().files.items():
-        array = load_mat_array(indian_pines_root / "indian_pines" / name, IndianPines().keys[part])
-        write_mat_v73(folder / name, IndianPines().keys[part], array)
-    scene = IndianPines(root=str(tmp_path), download=False).load()
+    for part, name in indian_pines().files.items():
+        array = load_mat_array(indian_pines_root / "indian_pines" / name, indian_pines().keys[part])
+        write_mat_v73(folder / name, indian_pines().keys[part], array)
+    scene = indian_pines(root=str(tmp_path), download=False).load()
     assert scene.cube.shape == (145, 145, 200)

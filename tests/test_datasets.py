@@ -14,7 +14,7 @@ from synthetic import make_scene, write_mat_v5, write_mat_v73
 
 from hsi.data import load_mat_array, official_scene
 from hsi.data.custom import CustomScene, parse_bands
-from hsi.data.sources import dataset_config_names
+from hsi.data.official import dataset_config_names
 from hsi.errors import UserError
 
 WITH_SHARED_GT = ["indian_pines", "pavia_university", "salinas"]

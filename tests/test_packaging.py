@@ -10,9 +10,11 @@ import venv
 import zipfile
 from pathlib import Path
 
+import pytest
 from conftest import REPO_ROOT
 
 
+@pytest.mark.slow
 def test_built_wheel_carries_the_configs_and_runs(tmp_path, scene_files):
     source = tmp_path / "src"
     shutil.copytree(

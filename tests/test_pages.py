@@ -110,6 +110,7 @@ def _browser():
     return webdriver.Chrome(service=Service(driver), options=options)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["run", "sweep"])
 def test_pages_in_a_real_headless_browser(finished_run, sweep_folder, tmp_path, which):
     folder = finished_run if which == "run" else sweep_folder

@@ -13,6 +13,7 @@ from hsi.data.mat import load_mat_array
 from hsi.splits import inside_training_windows, leakage_share
 
 
+@pytest.mark.slow
 def test_two_epochs_on_the_real_scene_write_every_report_file(indian_pines_root, tmp_path):
     run_dir = tmp_path / "run"
     result = run_cli(

@@ -70,6 +70,7 @@ def interrupted(tmp_path_factory):
     }
 
 
+@pytest.mark.slow
 def test_sigterm_leaves_a_resumable_incomplete_run(interrupted):
     run_dir = interrupted["run_dir"]
     assert interrupted["code"] == 130, interrupted["stderr"]
@@ -83,6 +84,7 @@ def test_sigterm_leaves_a_resumable_incomplete_run(interrupted):
     assert state["trainer"]["epoch"] == note["epochs_done"] and "optimizer" in state["trainer"]
 
 
+@pytest.mark.slow
 def test_a_resume_with_another_config_is_refused_naming_the_fields(interrupted):
     tmp, run_dir = interrupted["tmp"], interrupted["run_dir"]
     result = run_cli(
@@ -99,6 +101,7 @@ def test_a_resume_with_another_config_is_refused_naming_the_fields(interrupted):
     assert (run_dir / "resume.pt").is_file() and not (tmp / "refused").exists()  # nothing is lost
 
 
+@pytest.mark.slow
 def test_resuming_gives_the_uninterrupted_metrics(interrupted):
     tmp, run_dir = interrupted["tmp"], interrupted["run_dir"]
     resumed = run_cli(
@@ -139,6 +142,7 @@ def test_a_refusal_lists_a_few_differences_one_per_line(tmp_path):
     assert lines[-1] == "  ... and 7 more" and len(lines) == 7
 
 
+@pytest.mark.slow
 def test_a_finished_run_has_nothing_to_resume(interrupted):
     tmp = interrupted["tmp"]
     result = run_cli(

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 import yaml
-from cli_helpers import run_cli
+from cli_helpers import run_cli, run_subprocess
 from scipy import stats
 
 from hsi.sweep import collect_runs, summarise_sweep
@@ -213,10 +213,11 @@ def test_a_failing_job_does_not_stop_the_sweep_and_is_listed(scene_files, tmp_pa
     assert summary["runs"]["finished"] == 1
 
 
+@pytest.mark.slow
 def test_the_same_sweep_with_parallel_joblib_jobs(scene_files, tmp_path):
     pytest.importorskip("hydra_plugins.hydra_joblib_launcher")
     sweep_dir = tmp_path / "sweep"
-    result = run_cli(
+    result = run_subprocess(
         "hsi-train",
         "-m",
         "experiment=parallel_cpu",

@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from hsi.cli.common import fail
-from hsi.data.sources import dataset_config_names, official_scene, resolve_data_root
+from hsi.data.official import dataset_config_names, official_scene
+from hsi.data.root import resolve_data_root
 from hsi.errors import UserError
 
 

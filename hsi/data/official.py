@@ -1,4 +1,4 @@
-"""Where scenes come from: the official Indian Pines files, or any pair of .mat files.
+"""The benchmark scenes (Indian Pines, Pavia, Salinas...): found, downloaded or unpacked, then verified.
 
 Indian Pines: AVIRIS, Indian Pine Test Site 3, 12 June 1992; 145 x 145 pixels, 200 bands
 after water-absorption removal, 16 classes, 10249 labelled pixels.
@@ -10,31 +10,23 @@ Inteligencia Computacional (UPV/EHU).
 from __future__ import annotations
 
 import hashlib
-import importlib.util
-from importlib import resources
 import logging
 import os
 import urllib.error
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import scipy.io
 
+from hsi.data.bundled import BUNDLED
 from hsi.data.download import download_file
-from hsi.data.mat import load_mat_array
+from hsi.data.mat_scene import MatFilesScene
+from hsi.data.root import resolve_data_root
 from hsi.data.scene import Scene
 from hsi.errors import UserError
 
 log = logging.getLogger(__name__)
-
-DATA_DIR_ENV = "HSI_DATA_DIR"
-
-
-def resolve_data_root(root: str | os.PathLike | None) -> Path:
-    """The data root: the given path, else ``$HSI_DATA_DIR``, else ``data/``."""
-    if root:
-        return Path(root).expanduser()
-    return Path(os.environ.get(DATA_DIR_ENV) or "data").expanduser()
 
 
 def array_sha256(array: np.ndarray) -> str:
@@ -42,80 +34,7 @@ def array_sha256(array: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
 
 
-class MatScene:
-    """A scene from two MATLAB files (v5 or v7.3): a cube ``(H, W, B)`` and labels ``(H, W)``.
-
-    Args:
-        cube_path, gt_path: the two files.
-        cube_key, gt_key: variable names inside them.
-        class_names: one name per class (labels 1..K); default ``class 1`` .. ``class K``.
-        name: short identifier written into reports.
-        rgb_bands: zero-based bands of a false-colour composite.
-        pca_components: the usual number of PCA components for this scene (the default of
-            ``preprocess.n_components``).
-    """
-
-    def __init__(
-        self,
-        cube_path: str,
-        gt_path: str,
-        cube_key: str,
-        gt_key: str,
-        class_names: list[str] | None = None,
-        name: str = "custom",
-        rgb_bands: tuple[int, int, int] | None = None,
-        pca_components: int = 30,
-    ) -> None:
-        self.pca_components = pca_components
-        self.cube_path = Path(cube_path).expanduser()
-        self.gt_path = Path(gt_path).expanduser()
-        self.cube_key = cube_key
-        self.gt_key = gt_key
-        self.class_names = list(class_names) if class_names else None
-        self.name = name
-        self.rgb_bands = tuple(rgb_bands) if rgb_bands is not None else None
-
-    def read_arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        """The cube and the labels exactly as stored (dtype and values untouched)."""
-        return load_mat_array(self.cube_path, self.cube_key), load_mat_array(self.gt_path, self.gt_key)
-
-    def load(self) -> Scene:
-        return self.to_scene(*self.read_arrays())
-
-    def to_scene(self, cube: np.ndarray, gt: np.ndarray) -> Scene:
-        if gt.ndim == 2 and (gt.dtype.kind not in "iub"):
-            if not np.all(np.isfinite(gt)) or not np.all(gt == np.round(gt)):
-                raise UserError(
-                    f"The ground truth in {self.gt_path} holds non-integer values; "
-                    "labels must be whole numbers, 0 for unlabelled."
-                )
-        if gt.size and gt.min() < 0:
-            raise UserError(
-                f"The ground truth in {self.gt_path} holds negative labels; "
-                "use 0 for unlabelled and 1..K for classes."
-            )
-        names = self.class_names or [f"class {k}" for k in range(1, int(gt.max(initial=0)) + 1)]
-        return Scene(self.name, cube, gt, names, self.rgb_bands)
-
-
-def _bundled_indian_pines() -> tuple[np.ndarray, np.ndarray] | None:
-    """The Indian Pines arrays that ship inside the PyPI package ``tensorly`` (CC BY 3.0)."""
-    spec = importlib.util.find_spec("tensorly")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    folder = Path(next(iter(spec.submodule_search_locations))) / "datasets" / "data"
-    cube_file = folder / "Indian_pines_corrected.npy"
-    gt_file = folder / "Indian_pines_gt.npy"
-    if not (cube_file.is_file() and gt_file.is_file()):
-        return None
-    return np.load(cube_file), np.load(gt_file)
-
-
-# Offline copies of official scenes, by the name a dataset config gives in `bundled`.
-BUNDLED = {"tensorly": _bundled_indian_pines}
-
-
-class OfficialScene(MatScene):
+class OfficialScene(MatFilesScene):
     """A benchmark scene in its official .mat layout: found under the data root, downloaded, or unpacked.
 
     Looks for the two files in ``<root>/<folder>/`` (or directly in ``<root>``). When absent
@@ -243,12 +162,15 @@ class OfficialScene(MatScene):
             raise UserError(f"{self.gt_path} has class counts {counts}, expected {self.expected_counts}; {hint}")
 
 
+OFFICIAL_BASE = "/dataset_base/official"  # in the defaults list of every official scene's config
+
+
 def dataset_config_names() -> list[str]:
     """The official scenes that have a config in configs/dataset (custom is not one)."""
     folder = resources.files("hsi.configs") / "dataset"
     names = []
     for entry in folder.iterdir():
-        if entry.name.endswith(".yaml") and "OfficialScene" in entry.read_text():
+        if entry.name.endswith(".yaml") and OFFICIAL_BASE in entry.read_text():
             names.append(entry.name[:-5])
     return sorted(names)
 
@@ -261,10 +183,10 @@ def official_scene(name: str, **overrides) -> OfficialScene:
     if not path.is_file() or name not in dataset_config_names():
         raise UserError(f"There is no dataset '{name}'; choose one of {', '.join(dataset_config_names())}.")
     raw = OmegaConf.to_container(OmegaConf.create(path.read_text()), resolve=False)
-    cfg = {k: v for k, v in raw.items() if k not in ("_target_", "root")}
+    cfg = {k: v for k, v in raw.items() if k not in ("defaults", "_target_", "root")}
     return OfficialScene(**{**cfg, **overrides})
 
 
-def IndianPines(**overrides) -> OfficialScene:  # noqa: N802 - reads like the scene it builds
+def indian_pines(**overrides) -> OfficialScene:
     """The Indian Pines scene (see configs/dataset/indian_pines.yaml)."""
     return official_scene("indian_pines", **overrides)
