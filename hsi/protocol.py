@@ -81,3 +81,14 @@ def protocol_table(cfg: DictConfig) -> str:
     lines = ["| setting | value | config key |", "|---|---|---|"]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in protocol_rows(cfg)]
     return "\n".join(lines) + "\n"
+
+
+def readme_blocks(default_cfg: DictConfig) -> dict[str, str]:
+    """Every generated section of README, by marker name: the default protocol and the model tables."""
+    from hsi.models.card import card_markdown, descriptions_markdown, model_card, model_descriptions
+
+    return {
+        "default-protocol": protocol_table(default_cfg),
+        "models": descriptions_markdown(model_descriptions()),
+        "model-card": card_markdown(model_card(30, 25, 16), 30, 25, 16),
+    }

@@ -1,7 +1,7 @@
-"""Write README's "default protocol" table from the composed default config.
+"""Write README's generated sections (default protocol, models, model card) from the configs.
 
-python scripts/readme_tables.py           # print it
-python scripts/readme_tables.py --write   # replace the block between the markers in README.md
+python scripts/readme_tables.py           # print them
+python scripts/readme_tables.py --write   # replace each block between its markers in README.md
 """
 
 from __future__ import annotations
@@ -11,29 +11,27 @@ from pathlib import Path
 
 from hydra import compose, initialize_config_module
 
-from hsi.protocol import protocol_table
+from hsi.formatting import replace_marked_block
+from hsi.protocol import readme_blocks
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-START, END = "<!-- default-protocol:start -->", "<!-- default-protocol:end -->"
-
-
-def default_table() -> str:
-    with initialize_config_module("hsi.configs", version_base="1.3"):
-        return protocol_table(compose("train"))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
-    table = default_table()
+    with initialize_config_module("hsi.configs", version_base="1.3"):
+        default = compose("train")
+    blocks = readme_blocks(default)
     if not args.write:
-        print(table, end="")
+        for name, block in blocks.items():
+            print(f"<!-- {name} -->\n{block}")
         return
     text = README.read_text()
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    README.write_text(f"{head}{START}\n{table}{END}{tail}")
+    for name, block in blocks.items():
+        text = replace_marked_block(text, name, block)
+    README.write_text(text)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,15 @@
-"""README's default-protocol table is the composed default config, in words."""
+"""README's generated sections are the configs in words; hsi-models writes only its own section."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from cli_helpers import run_cli
 from hydra import compose, initialize_config_module
 
-from hsi.protocol import protocol_table
+from hsi.formatting import marked_block, replace_marked_block
+from hsi.protocol import protocol_table, readme_blocks
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -16,10 +19,10 @@ def _compose(*overrides):
         return compose("train", overrides=list(overrides))
 
 
-def test_readme_default_protocol_table_matches_the_composed_config():
-    text = README.read_text()
-    block = text.split("<!-- default-protocol:start -->\n", 1)[1].split("<!-- default-protocol:end -->", 1)[0]
-    assert block == protocol_table(_compose()), "run: python scripts/readme_tables.py --write"
+@pytest.mark.parametrize("name", ["default-protocol", "models", "model-card"])
+def test_readme_generated_sections_match_the_configs(name):
+    expected = readme_blocks(_compose())[name]
+    assert marked_block(README.read_text(), name) == expected, "run: python scripts/readme_tables.py --write"
 
 
 def test_the_table_follows_the_config_it_describes():
@@ -30,3 +33,27 @@ def test_the_table_follows_the_config_it_describes():
     assert "constant learning rate 0.001, batch 128, 100 epochs" in paper
     honest = protocol_table(_compose("experiment=honest"))
     assert "balanced spatially disjoint: 8x8 blocks" in honest and "the training pixels only" in honest
+
+
+def test_a_marked_block_is_replaced_and_nothing_else():
+    text = "intro\n<!-- t:start -->\nold\n<!-- t:end -->\noutro\n"
+    assert replace_marked_block(text, "t", "new\n") == "intro\n<!-- t:start -->\nnew\n<!-- t:end -->\noutro\n"
+    with pytest.raises(ValueError):
+        replace_marked_block("no markers", "t", "x")
+
+
+def test_hsi_models_write_keeps_the_rest_of_the_file_and_refuses_a_file_without_its_section(tmp_path):
+    page = tmp_path / "models.md"
+    page.write_text("# Study\n\n<!-- model-card:start -->\nstale\n<!-- model-card:end -->\n\n## Hand-written\n")
+    result = run_cli("hsi-models", "--write", str(page), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    text = page.read_text()
+    assert text.startswith("# Study\n\n<!-- model-card:start -->\nInput: 25x25") and text.endswith(
+        "\n## Hand-written\n"
+    )
+    assert "| `hybridsn` | 5,122,176 |" in text and "stale" not in text
+    plain = tmp_path / "notes.md"
+    plain.write_text("# My notes\n")
+    refused = run_cli("hsi-models", "--write", str(plain), cwd=tmp_path)
+    assert refused.returncode == 2 and "has no <!-- model-card:start -->" in refused.stderr
+    assert plain.read_text() == "# My notes\n"

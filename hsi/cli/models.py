@@ -5,8 +5,29 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from hsi.cli.common import fail
+from hsi.errors import UserError
 from hsi.files import write_atomically
+from hsi.formatting import replace_marked_block
 from hsi.models.card import card_markdown, model_card
+
+SECTION = "model-card"
+
+
+def write_card(path: Path, table: str) -> None:
+    """The card between the file's model-card markers (everything else kept), or a new file holding only it."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, f"<!-- {SECTION}:start -->\n{table}<!-- {SECTION}:end -->\n")
+        return
+    try:
+        text = replace_marked_block(path.read_text(), SECTION, table)
+    except ValueError:
+        raise UserError(
+            f"{path} has no <!-- {SECTION}:start --> ... <!-- {SECTION}:end --> section, so writing the card "
+            "would replace what is there; add those two lines where the card belongs, or give a new file."
+        ) from None
+    write_atomically(path, text)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -14,13 +35,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--bands", type=int, default=30, help="PCA components of the input (default 30)")
     parser.add_argument("--window", type=int, default=25, help="window side (default 25)")
     parser.add_argument("--classes", type=int, default=16, help="number of classes (default 16)")
-    parser.add_argument("--write", type=Path, metavar="FILE", help="also write the table to FILE (markdown)")
+    parser.add_argument(
+        "--write",
+        type=Path,
+        metavar="FILE",
+        help="also write the table into FILE's model-card section (a new FILE holds only the table)",
+    )
     args = parser.parse_args(argv)
     table = card_markdown(model_card(args.bands, args.window, args.classes), args.bands, args.window, args.classes)
     print(table, end="")
     if args.write:
-        args.write.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(args.write, "# Model card\n\nMade by `hsi-models --write docs/models.md`.\n\n" + table)
+        try:
+            write_card(args.write, table)
+        except UserError as error:
+            fail("hsi-models", error)
 
 
 if __name__ == "__main__":

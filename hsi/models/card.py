@@ -21,6 +21,26 @@ def model_config_names() -> list[str]:
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
+def model_descriptions() -> list[tuple[str, str]]:
+    """``(name, description)`` of every model config: the comment lines that open its YAML file."""
+    folder = resources.files("hsi.configs") / "model"
+    out = []
+    for name in model_config_names():
+        lines = (folder / f"{name}.yaml").read_text().splitlines()
+        comment = []
+        for line in lines:
+            if not line.startswith("#"):
+                break
+            comment.append(line.lstrip("# ").strip())
+        out.append((name, " ".join(comment)))
+    return out
+
+
+def descriptions_markdown(rows: list[tuple[str, str]]) -> str:
+    lines = ["| config | what it is (the opening comment of configs/model/NAME.yaml) |", "|---|---|"]
+    return "\n".join(lines + [f"| `{name}` | {text} |" for name, text in rows]) + "\n"
+
+
 def count_macs(model: torch.nn.Module, input_shape: tuple[int, ...]) -> int:
     """Multiply-accumulates of one forward pass on a single input of ``input_shape``."""
     was_training = model.training
