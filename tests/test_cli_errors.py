@@ -75,3 +75,19 @@ def test_missing_data_with_downloads_off(tmp_path):
         "hsi-train", f"data_root={tmp_path}", "dataset.download=false", f"hydra.run.dir={run_dir}", cwd=tmp_path
     )
     _assert_refused(result, "indian_pines is not under", run_dir)
+
+
+def test_a_slurm_sweep_without_slurm_is_one_sentence_and_leaves_no_sweep_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no sbatch anywhere on the search path
+    sweep_dir = tmp_path / "sweep"
+    result = run_cli(
+        "hsi-train",
+        "-m",
+        "hydra/launcher=slurm",
+        "seed=0,1",
+        f"hydra.sweep.dir={sweep_dir}",
+        cwd=tmp_path,
+        env={"PATH": str(tmp_path)},
+    )
+    assert result.returncode == 2 and "hydra/launcher=slurm needs SLURM" in result.stderr
+    assert "Traceback" not in result.stderr and not sweep_dir.exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 
 import matplotlib.image
@@ -62,12 +63,43 @@ def test_checkpoint_loads_weights_only_with_what_prediction_needs(finished_run):
     model.load_state_dict(checkpoint["model_state"])
 
 
-def test_a_finished_run_folder_is_never_overwritten(finished_run, scene_files, tmp_path):
-    before = (finished_run / "metrics.json").read_bytes()
-    result = run_cli("hsi-train", *scene_files["overrides"], *FAST, f"hydra.run.dir={finished_run}", cwd=tmp_path)
-    assert result.returncode == 2
-    assert "already holds a finished run" in result.stderr
-    assert (finished_run / "metrics.json").read_bytes() == before
+def _checksums(folder):
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_a_finished_run_folder_is_byte_identical_after_any_command_aimed_at_it(finished_run, scene_files, tmp_path):
+    before = _checksums(finished_run)
+    assert {".hydra/config.yaml", ".hydra/overrides.yaml", "train.log", "metrics.json"} <= set(before)
+    again = run_cli(
+        "hsi-train",
+        *scene_files["overrides"],
+        "model=hybridsn_lite",
+        "trainer.epochs=1",
+        f"hydra.run.dir={finished_run}",
+        cwd=tmp_path,
+    )
+    assert again.returncode == 2 and "already holds a finished run, which are never changed" in again.stderr
+    sweep = run_cli(
+        "hsi-train",
+        "-m",
+        *scene_files["overrides"],
+        "trainer.epochs=1",
+        "seed=0,1",
+        f"hydra.sweep.dir={finished_run.parent}",
+        cwd=tmp_path,
+    )
+    assert sweep.returncode == 2 and "already holds finished runs (run" in sweep.stderr
+    inside = run_cli("hsi-map", str(finished_run), "--out", str(finished_run / "maps"), cwd=tmp_path)
+    assert inside.returncode == 2 and "inside the run folder" in inside.stderr
+    beside = run_cli("hsi-map", str(finished_run), "--precision", "fp32", cwd=tmp_path)
+    assert beside.returncode == 0, beside.stderr
+    assert (finished_run.parent / f"{finished_run.name}-maps" / "prediction.png").is_file()
+    assert run_cli("hsi-sweep-report", str(finished_run.parent), cwd=tmp_path).returncode == 0
+    assert _checksums(finished_run) == before
 
 
 def test_svm_baseline_runs_through_the_same_command(scene_files, tmp_path):
@@ -143,7 +175,7 @@ def test_hsi_map_on_another_scene_with_the_same_bands(finished_run, tmp_path):
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    out = finished_run / "maps-other"
+    out = finished_run.parent / f"{finished_run.name}-maps-other"
     assert np.load(out / "predictions.npz")["labels"].shape == (16, 20)
     assert not (out / "errors.png").exists()  # no split on a scene the model never saw
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import sys
 import tempfile
 import traceback
@@ -19,6 +20,7 @@ from hsi.errors import EXIT_INTERRUPTED, RunInterrupted, UserError
 from hsi.experiment import train_and_evaluate
 from hsi.files import write_atomically
 from hsi.sweep.aggregate import FAILED_NAME
+from hsi.train.resume import RESUME_NAME
 
 log = logging.getLogger("hsi")
 
@@ -61,9 +63,70 @@ def _output_folder_is_writable(argv: list[str]) -> None:
             )
 
 
+def _argument(argv: list[str], key: str) -> str | None:
+    """The value of ``key=VALUE`` on the command line (the last one wins, as in Hydra)."""
+    values = [a.split("=", 1)[1] for a in argv if a.startswith(key + "=")]
+    return values[-1] if values else None
+
+
+def _finished_runs_are_left_alone(argv: list[str]) -> None:
+    """Refuse, before Hydra writes anything, a run or sweep folder that holds runs already.
+
+    Hydra writes .hydra/config.yaml, hydra.yaml, overrides.yaml and appends to train.log in the
+    job's folder before any hsi code runs; aimed at a finished run, that would rewrite its
+    provenance, so the check has to come first.
+    """
+    multirun = "-m" in argv or "--multirun" in argv
+    run_dir = _argument(argv, "hydra.sweep.dir" if multirun else "hydra.run.dir")
+    if run_dir is None:
+        return  # the default folders carry the time of the start: always new
+    folder = Path(run_dir).expanduser()
+    held = (
+        [p.parent for p in folder.glob("*/metrics.json")]
+        if multirun
+        else [folder] * (folder / "metrics.json").is_file()
+    )
+    if held:
+        what = (
+            f"finished runs ({', '.join(p.name for p in held[:3])}{', ...' if len(held) > 3 else ''})"
+            if multirun
+            else "a finished run"
+        )
+        option = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+        fail(
+            "hsi-train",
+            UserError(
+                f"{folder} already holds {what}, which are never changed; choose another folder with {option}=..."
+            ),
+        )
+    if not multirun and (folder / RESUME_NAME).is_file():
+        fail(
+            "hsi-train",
+            UserError(
+                f"{folder} holds an interrupted run; continue it with hsi-train resume={folder} "
+                "(and the overrides of its first start), or choose another hydra.run.dir."
+            ),
+        )
+
+
+def _launcher_is_available(argv: list[str]) -> None:
+    """A SLURM sweep on a machine without SLURM: one sentence instead of submitit's traceback."""
+    if _argument(argv, "hydra/launcher") == "slurm" and shutil.which("sbatch") is None:
+        fail(
+            "hsi-train",
+            UserError(
+                "hydra/launcher=slurm needs SLURM, but there is no sbatch on this machine; run the "
+                "sweep on the cluster's login node, or use hydra/launcher=joblib_cpu here."
+            ),
+        )
+
+
 def main() -> None:
-    """The console script: a plain check of the output folder, then Hydra."""
-    _output_folder_is_writable(sys.argv[1:])
+    """The console script: plain checks of the output folder and the launcher, then Hydra."""
+    argv = sys.argv[1:]
+    _output_folder_is_writable(argv)
+    _finished_runs_are_left_alone(argv)
+    _launcher_is_available(argv)
     _main()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
@@ -14,7 +13,6 @@ from hsi.classifiers import SceneInputs, as_classifier
 from hsi.config import build
 from hsi.errors import UserError
 from hsi.maps.scene_maps import write_scene_maps
-from hsi.pages import write_run_page
 from hsi.preprocess import SpectralPCA
 from hsi.train import load_checkpoint, resolve_device, resolve_precision
 from hsi.train.checkpoint import CHECKPOINT_NAME
@@ -82,7 +80,7 @@ def render_run(
     classifier = _load_classifier(checkpoint, cfg, pca.num_components, precision, device)
     prediction = classifier.predict_scene(inputs)
 
-    out_dir = Path(out_dir) if out_dir else run_dir / ("maps" if not other_scene else f"maps-{scene.name}")
+    out_dir = _output_folder(run_dir, out_dir, scene.name if other_scene else None)
     write_scene_maps(
         out_dir,
         scene,
@@ -94,7 +92,17 @@ def render_run(
         title=f"{checkpoint['model_name']} on {scene.name}",
     )
     log.info("maps of %s (%s path, %.2fs) written to %s", scene.name, prediction.path, prediction.seconds, out_dir)
-    metrics_file = run_dir / "metrics.json"
-    if not other_scene and out_dir == run_dir / "maps" and metrics_file.is_file():
-        write_run_page(run_dir, json.loads(metrics_file.read_text()))  # the page shows the new maps
+    return out_dir
+
+
+def _output_folder(run_dir: Path, out_dir: Path | None, other_scene: str | None) -> Path:
+    """Beside the run, never inside it (a finished run folder is never changed), and never over existing files."""
+    if out_dir is None:
+        out_dir = run_dir.parent / (f"{run_dir.name}-maps" + (f"-{other_scene}" if other_scene else ""))
+    out_dir = Path(out_dir)
+    if out_dir.resolve().is_relative_to(run_dir.resolve()):
+        raise UserError(f"{out_dir} is inside the run folder {run_dir}, which is never changed after the run; "
+                        "give --out a folder outside it.")
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise UserError(f"{out_dir} exists and is not empty; give --out a new folder (nothing is overwritten).")
     return out_dir
