@@ -31,7 +31,7 @@ from hsi.preprocess import SpectralPCA, fit_pca, fit_pixels_mask
 from hsi.report import write_metrics_json, write_run_report
 from hsi.splits import Split, leakage_share, window_overlap_share
 from hsi.splits.base import PARTS
-from hsi.train import save_checkpoint
+from hsi.train import Trainer, save_checkpoint
 from hsi.train.checkpoint import CHECKPOINT_NAME
 from hsi.train.interrupt import TrainingInterrupted
 from hsi.train.resume import INCOMPLETE_NAME, RESUME_NAME, load_resume_state, save_interrupted_run
@@ -101,9 +101,8 @@ def split_geometry(split: Split, scene: Scene, window: int) -> dict:
     return geometry
 
 
-def make_classifier(cfg: DictConfig, scene: Scene) -> Classifier:
-    """The model of ``cfg.model`` with the trainer of ``cfg.trainer``, initialised from ``init_seed``."""
-    trainer = build(cfg.trainer, "trainer")
+def make_classifier(cfg: DictConfig, scene: Scene, trainer: Trainer) -> Classifier:
+    """The model of ``cfg.model`` with ``trainer``, initialised from ``init_seed``."""
     torch.use_deterministic_algorithms(bool(cfg.get("deterministic", False)))
     torch.manual_seed(cfg.init_seed)
     pre = cfg.preprocess
@@ -281,10 +280,11 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
     """Run the whole protocol of ``cfg`` and write its report into ``run_dir``; returns the metrics."""
     run_dir, started = Path(run_dir), time.perf_counter()
     check_preprocess_config(cfg)
+    trainer = build(cfg.trainer, "trainer")  # its settings are checked before any data is read
     scene = load_scene(cfg)
     resume_state = load_resume_state(cfg) if cfg.get("resume") else None
     split = make_split(cfg, scene, resume_state)
-    classifier = make_classifier(cfg, scene)
+    classifier = make_classifier(cfg, scene, trainer)
     data = prepare(cfg, scene, split, resume_state)
     fit(classifier, data, cfg, run_dir, model_name, resume_state)
     predicted, scene_prediction = predict(classifier, data, whole_scene=bool(cfg.maps.enabled))

@@ -25,6 +25,10 @@ def _assert_refused(result, message, run_dir, code=2):
         (["dataset.cube_key=wrong"], "has no variable 'wrong' (it has: cube)"),
         (["preprocess.window=7"], "HybridSN needs windows of at least 9x9"),
         (["trainer.precision=fp64"], "trainer.precision is 'fp64'"),
+        (["trainer.epochs=0"], "trainer.epochs is 0; it must be a whole number of at least 1."),
+        (["trainer.epochs=abc"], "trainer.epochs is 'abc'; it must be a whole number of at least 1."),
+        (["trainer.batch_size=2.5"], "trainer.batch_size is 2.5; it must be a whole number of at least 1."),
+        (["trainer.patience=0"], "trainer.patience is 0; it must be a whole number of at least 1 (or null)."),
     ],
 )
 def test_bad_settings_are_refused(scene_files, tmp_path, overrides, message):

@@ -19,8 +19,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("run_dir", type=Path, help="a run folder written by hsi-train")
     parser.add_argument("overrides", nargs="*", help="dataset overrides to map another scene with the same bands")
-    parser.add_argument("--out", type=Path,
-                        help="a new folder for the maps (default RUN_DIR-maps beside the run, or RUN_DIR-maps-SCENE)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="a new folder for the maps (default RUN_DIR-maps beside the run, or RUN_DIR-maps-SCENE)",
+    )
     parser.add_argument("--precision", default="auto", help="auto | fp32 | bf16 | fp16 (default auto)")
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda (default auto)")
     args = parser.parse_args(argv)

@@ -101,8 +101,10 @@ def _output_folder(run_dir: Path, out_dir: Path | None, other_scene: str | None)
         out_dir = run_dir.parent / (f"{run_dir.name}-maps" + (f"-{other_scene}" if other_scene else ""))
     out_dir = Path(out_dir)
     if out_dir.resolve().is_relative_to(run_dir.resolve()):
-        raise UserError(f"{out_dir} is inside the run folder {run_dir}, which is never changed after the run; "
-                        "give --out a folder outside it.")
+        raise UserError(
+            f"{out_dir} is inside the run folder {run_dir}, which is never changed after the run; "
+            "give --out a folder outside it."
+        )
     if out_dir.exists() and any(out_dir.iterdir()):
         raise UserError(f"{out_dir} exists and is not empty; give --out a new folder (nothing is overwritten).")
     return out_dir

@@ -25,6 +25,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from hsi.errors import UserError
 from hsi.patches import PatchSampler
 from hsi.splits import Split
 from hsi.train.interrupt import StopRequest, TrainingInterrupted
@@ -48,6 +49,24 @@ class _Loop:
     first_epoch: int = 1
     elapsed: float = 0.0  # seconds of earlier sessions of a resumed run
     start: float = 0.0  # perf_counter() at the start of this session's epochs
+
+
+def _whole(name: str, value, minimum: int, optional: bool = False) -> None:
+    if optional and value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        allowed = f"a whole number of at least {minimum}" + (" (or null)" if optional else "")
+        raise UserError(f"trainer.{name} is {value!r}; it must be {allowed}.")
+
+
+def check_trainer_values(epochs, batch_size, eval_batch_size, patience, min_val_per_class, threads) -> None:
+    """Every numeric trainer setting, checked before any data is read (one sentence for the first bad one)."""
+    _whole("epochs", epochs, 1)
+    _whole("batch_size", batch_size, 1)
+    _whole("eval_batch_size", eval_batch_size, 1)
+    _whole("patience", patience, 1, optional=True)
+    _whole("min_val_per_class", min_val_per_class, 0)
+    _whole("threads", threads, 1, optional=True)
 
 
 class Trainer:
@@ -80,6 +99,7 @@ class Trainer:
         threads: int | None = None,
         min_val_per_class: int = 5,
     ) -> None:
+        check_trainer_values(epochs, batch_size, eval_batch_size, patience, min_val_per_class, threads)
         self.epochs = epochs
         self.batch_size = batch_size
         self.optimizer_factory = optimizer or (lambda params: torch.optim.Adam(params, lr=1e-3))
