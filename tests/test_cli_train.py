@@ -10,7 +10,6 @@ import matplotlib.image
 import numpy as np
 import torch
 from cli_helpers import run_cli
-from conftest import FAST  # noqa: E402
 
 
 def test_training_learns_the_synthetic_scene(finished_run):
