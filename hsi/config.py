@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf, open_dict
 
 from hsi.errors import UserError
 from hsi.preprocess import FIT_SCOPES
@@ -46,3 +48,19 @@ def check_scene_fits(cfg: DictConfig, scene) -> None:
             f"The scene is {scene.shape[0]}x{scene.shape[1]} pixels, smaller than the {pre.window}x{pre.window} "
             "window; use a smaller preprocess.window."
         )
+
+
+def anchor_paths(cfg: DictConfig) -> None:
+    """Make the data root and every file path of the dataset and split absolute, in place.
+
+    The run's saved config (checkpoint, report) then names the files the run read, so
+    ``hsi-map RUN`` works from any folder instead of looking for ``data/`` where it is started.
+    """
+    with open_dict(cfg):
+        cfg.data_root = str(Path(cfg.data_root).expanduser().absolute())
+        for group in ("dataset", "split"):
+            node = cfg.get(group)
+            for key in list(node.keys()) if node is not None else []:
+                value = node[key] if not OmegaConf.is_missing(node, key) else None
+                if isinstance(value, str) and value and (key.endswith(("_path", "_mask")) or key == "root"):
+                    node[key] = str(Path(value).expanduser().absolute())

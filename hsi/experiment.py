@@ -20,7 +20,7 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 
 from hsi.classifiers import Classifier, SceneInputs, ScenePrediction, as_classifier
-from hsi.config import build, check_preprocess_config, check_scene_fits
+from hsi.config import anchor_paths, build, check_preprocess_config, check_scene_fits
 from hsi.data.scene import Scene
 from hsi.errors import RunInterrupted
 from hsi.evaluate import classification_metrics
@@ -280,6 +280,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
     """Run the whole protocol of ``cfg`` and write its report into ``run_dir``; returns the metrics."""
     run_dir, started = Path(run_dir), time.perf_counter()
     check_preprocess_config(cfg)
+    anchor_paths(cfg)
     trainer = build(cfg.trainer, "trainer")  # its settings are checked before any data is read
     scene = load_scene(cfg)
     resume_state = load_resume_state(cfg) if cfg.get("resume") else None

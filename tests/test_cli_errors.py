@@ -61,6 +61,7 @@ def test_missing_data_with_no_network_and_no_bundled_copy(tmp_path):
     fake.mkdir(parents=True)
     (fake / "__init__.py").write_text("")
     run_dir = tmp_path / "run"
+    (tmp_path / "empty").mkdir()  # an existing data root: the download is attempted, and fails
     result = run_subprocess(
         "hsi-train",
         f"data_root={tmp_path / 'empty'}",
@@ -95,3 +96,11 @@ def test_a_slurm_sweep_without_slurm_is_one_sentence_and_leaves_no_sweep_folder(
     )
     assert result.returncode == 2 and "hydra/launcher=slurm needs SLURM" in result.stderr
     assert "Traceback" not in result.stderr and not sweep_dir.exists()
+
+
+def test_a_data_root_that_does_not_exist_is_not_created_by_a_download(tmp_path):
+    run_dir = tmp_path / "run"
+    typo = tmp_path / "dtaa"
+    result = run_cli("hsi-train", f"data_root={typo}", UNREACHABLE, f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    _assert_refused(result, "and that folder does not exist; check data_root (a typo?)", run_dir)
+    assert not typo.exists()

@@ -260,3 +260,20 @@ def test_masks_without_a_test_mask_is_one_sentence_and_leaves_no_run_folder(fini
     assert result.returncode == 2
     assert "split=masks needs a test mask: add split.test_mask=FILE" in result.stderr
     assert "Traceback" not in result.stderr and not run_dir.exists()
+
+
+def test_hsi_map_finds_the_data_of_a_run_started_with_relative_paths_from_another_folder(tmp_path):
+    from synthetic import write_scene_files
+
+    project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    project.mkdir()
+    elsewhere.mkdir()
+    overrides = [o.replace(f"{project}/", "") for o in write_scene_files(project)]  # cube.mat, gt.mat: relative
+    assert "dataset.cube_path=cube.mat" in overrides
+    result = run_cli(
+        "hsi-train", *overrides, "trainer.epochs=1", "maps.enabled=false", "hydra.run.dir=run", cwd=project
+    )
+    assert result.returncode == 0, result.stderr
+    mapped = run_cli("hsi-map", str(project / "run"), "--out", "maps", cwd=elsewhere)
+    assert mapped.returncode == 0, mapped.stderr
+    assert (elsewhere / "maps" / "prediction.png").is_file() and not (elsewhere / "data").exists()

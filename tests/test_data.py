@@ -74,7 +74,7 @@ def test_data_root_comes_from_the_environment(indian_pines_root, monkeypatch):
 def test_download_writes_the_official_files_under_the_data_root(indian_pines_root, tmp_path):
     urls = {part: (indian_pines_root / "indian_pines" / name).as_uri() for part, name in indian_pines().files.items()}
     root = tmp_path / "data"
-    scene = indian_pines(root=str(root), urls=urls).load()
+    scene = indian_pines(root=str(root), urls=urls, create_root=True).load()
     assert (root / "indian_pines" / "Indian_pines_corrected.mat").is_file()
     assert not list(root.rglob("*.part"))
     assert tuple(scene.class_counts()) == tuple(
@@ -85,6 +85,7 @@ def test_download_writes_the_official_files_under_the_data_root(indian_pines_roo
 def test_unreachable_network_falls_back_to_the_tensorly_copy(tmp_path):
     pytest.importorskip("tensorly")
     root = tmp_path / "data"
+    root.mkdir()
     scene = indian_pines(root=str(root), urls=UNREACHABLE, timeout=2).load()
     cube_file = root / "indian_pines" / "Indian_pines_corrected.mat"
     # written in the official layout: same key, same dtype, reloadable without the fallback

@@ -65,6 +65,7 @@ def _facts(cube, gt, urls, root):
         class_names=[f"k{i}" for i in range(len(counts))],
         class_counts=counts,
         sha256={"cube": array_sha256(cube), "gt": array_sha256(gt)},
+        create_root=True,
         root=str(root),
     )
 

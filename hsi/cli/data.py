@@ -45,7 +45,7 @@ def cmd_list(root: Path) -> None:
 
 
 def cmd_download(name: str, root: Path) -> None:
-    scene = official_scene(name, root=str(root))
+    scene = official_scene(name, root=str(root), create_root=True)  # asked for: the folder may be new
     missing = scene.missing()
     if missing:
         scene.fetch(missing)

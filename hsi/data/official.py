@@ -69,8 +69,13 @@ class OfficialScene(MatFilesScene):
         download: bool = True,
         verify: bool = True,
         timeout: float = 20.0,
+        create_root: bool = False,
     ) -> None:
         self.root = resolve_data_root(root)
+        # Downloads go into an existing folder, or into the default data root; a data_root that
+        # does not exist is more likely a typo than a wish for a new folder (hsi-data download
+        # asks explicitly: create_root).
+        self.may_create_root = create_root or self.root.resolve() == resolve_data_root(None).resolve()
         self.folder = folder
         self.files, self.keys, self.urls = dict(files), dict(keys), dict(urls)
         self.shapes = {"cube": (*shape, bands), "gt": tuple(shape)}
@@ -116,9 +121,14 @@ class OfficialScene(MatFilesScene):
                 f"{self.name} is not under {self.root} (looked for {paths[parts[0]].name}); "
                 f"put the official files in {self.root / self.folder} or set dataset.download=true."
             )
+        if not self.root.is_dir() and not self.may_create_root:
+            raise UserError(
+                f"{self.name} is not under {self.root}, and that folder does not exist; check data_root (a typo?), "
+                f"or create the folder to download into it, or run hsi-data download {self.name} --root {self.root}."
+            )
         try:
             for part in parts:
-                log.info("downloading %s", self.urls[part])
+                log.info("downloading %s into %s", self.urls[part], paths[part].parent)
                 download_file(self.urls[part], paths[part], timeout=self.timeout)
             return
         except (OSError, urllib.error.URLError) as exc:
