@@ -53,6 +53,21 @@ def test_describe_matches_a_hand_computed_t_interval():
     assert (d["min"], d["max"]) == (0.90, 0.97)
 
 
+def test_a_bounded_interval_stays_inside_0_1_and_two_runs_give_none():
+    values = [0.90, 0.99, 0.995]
+    d = describe(values, bounded=True)
+    z = [math.log(v / (1 - v)) for v in values]  # the logit scale, by hand
+    zm = sum(z) / 3
+    zs = math.sqrt(sum((v - zm) ** 2 for v in z) / 2)
+    half = stats.t.ppf(0.975, 2) * zs / math.sqrt(3)
+    expit = lambda v: 1 / (1 + math.exp(-v))  # noqa: E731
+    assert d["ci_low"] == pytest.approx(expit(zm - half)) and d["ci_high"] == pytest.approx(expit(zm + half))
+    assert 0 < d["ci_low"] < d["ci_high"] < 1
+    assert describe(values)["ci_high"] > 1  # the plain t interval runs past 100%
+    two = describe([0.5, 0.9], bounded=True)
+    assert math.isnan(two["ci_low"]) and math.isnan(two["ci_high"]) and two["std"] > 0
+
+
 def _designed_table():
     """OA in points: split effects -2/0/+2, init effects -1/+1 within each split, replicates -0.5/+0.5.
 

@@ -105,7 +105,8 @@ def collect_runs(sweep_dir: Path) -> list[RunRecord]:
 def _group_summary(runs: list[RunRecord]) -> dict:
     finished = [r for r in runs if r.status == "finished"]
     out = {
-        name: describe([r.metrics[key] for r in finished if r.metrics.get(key) is not None]) for key, name in METRICS
+        name: describe([r.metrics[key] for r in finished if r.metrics.get(key) is not None], bounded=name != "kappa")
+        for key, name in METRICS
     }
     aa_classes = sorted({r.metrics.get("average_accuracy_classes") for r in finished} - {None})
     out["aa_classes"] = aa_classes  # AA of runs that tested different numbers of classes is not one quantity

@@ -30,7 +30,10 @@ def plot_summary(path: Path, summary: dict) -> None:
         # untested classes (mean null) get no bar, not a bar at 0
         means = [np.nan if c["mean"] is None else 100 * c["mean"] for c in classes]
         stds = [0 if c["std"] is None or np.isnan(c["std"]) else 100 * c["std"] for c in classes]
-        ax_cls.bar(x, means, width, yerr=stds, capsize=2, label=group, alpha=0.8)
+        # error bars clipped to [0, 100]: an accuracy cannot leave it, whatever its spread
+        below = [0 if np.isnan(m) else min(s, m) for m, s in zip(means, stds, strict=True)]
+        above = [0 if np.isnan(m) else min(s, 100 - m) for m, s in zip(means, stds, strict=True)]
+        ax_cls.bar(x, means, width, yerr=[below, above], capsize=2, label=group, alpha=0.8)
     if groups:
         names = [c["name"] for c in groups[0][1].get("per_class", [])]
         ax_cls.set_xticks(range(len(names)), names, rotation=60, ha="right", fontsize=7)

@@ -5,11 +5,18 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
+
+MIN_RUNS_FOR_INTERVAL = 3  # below this, an interval from the runs' own spread says nothing useful
 
 
-def describe(values: list[float], confidence: float = 0.95) -> dict:
-    """count, mean, sample standard deviation, min, max and a Student-t interval of the mean."""
+def describe(values: list[float], confidence: float = 0.95, bounded: bool = False) -> dict:
+    """count, mean, sample standard deviation, min, max and a Student-t interval.
+
+    With ``bounded`` (shares in [0, 1], such as OA and AA) the interval is computed on the logit
+    scale and mapped back, so it never leaves [0, 1]; it is then an interval for the typical
+    (logit-mean) value of the runs. Below :data:`MIN_RUNS_FOR_INTERVAL` runs there is no interval.
+    """
     x = np.asarray(values, dtype=float)
     n = len(x)
     out = {
@@ -19,11 +26,18 @@ def describe(values: list[float], confidence: float = 0.95) -> dict:
         "min": float(x.min()) if n else math.nan,
         "max": float(x.max()) if n else math.nan,
     }
-    if n > 1:
-        half = stats.t.ppf(0.5 + confidence / 2, n - 1) * out["std"] / math.sqrt(n)
-        out["ci_low"], out["ci_high"] = out["mean"] - half, out["mean"] + half
+    out["ci_low"] = out["ci_high"] = math.nan
+    if n < MIN_RUNS_FOR_INTERVAL:
+        return out
+    t = stats.t.ppf(0.5 + confidence / 2, n - 1)
+    if bounded:
+        eps = 1e-6  # a run at exactly 0 or 1 has an infinite logit
+        z = special.logit(np.clip(x, eps, 1 - eps))
+        half = t * z.std(ddof=1) / math.sqrt(n)
+        out["ci_low"], out["ci_high"] = float(special.expit(z.mean() - half)), float(special.expit(z.mean() + half))
     else:
-        out["ci_low"] = out["ci_high"] = math.nan
+        half = t * out["std"] / math.sqrt(n)
+        out["ci_low"], out["ci_high"] = out["mean"] - half, out["mean"] + half
     return out
 
 

@@ -10,6 +10,7 @@ from hsi.formatting import pct as _pct
 from hsi.formatting import pvalue as _p
 from hsi.formatting import undefined as _undefined
 from hsi.sweep.aggregate import METRICS
+from hsi.sweep.stats import MIN_RUNS_FOR_INTERVAL
 
 
 def summary_csv(summary: dict) -> str:
@@ -30,6 +31,12 @@ def summary_csv(summary: dict) -> str:
     return out.getvalue()
 
 
+def _interval(d: dict) -> str:
+    if d["count"] < MIN_RUNS_FOR_INTERVAL:
+        return f"n < {MIN_RUNS_FOR_INTERVAL}"
+    return f"[{_pct(d['ci_low'])}, {_pct(d['ci_high'])}]"
+
+
 def summary_markdown(summary: dict) -> str:
     lines = [
         f"# Sweep summary: {summary['runs']['finished']} of {summary['runs']['total']} runs finished",
@@ -42,7 +49,7 @@ def summary_markdown(summary: dict) -> str:
         oa, aa, k = g["OA"], g["AA"], g["kappa"]
         lines.append(
             f"| `{group}` | {oa['count']} | {_pct(oa['mean'])} ± {_pct(oa['std'])} | "
-            f"[{_pct(oa['ci_low'])}, {_pct(oa['ci_high'])}] | {_pct(aa['mean'])} ± {_pct(aa['std'])} | "
+            f"{_interval(oa)} | {_pct(aa['mean'])} ± {_pct(aa['std'])} | "
             f"{', '.join(map(str, g.get('aa_classes', []))) or 'n/a'} | "
             f"{_pct(k['mean'])} ± {_pct(k['std'])} | {g['train_seconds_mean']:.1f} | {_pct(g['leakage_mean'])} |"
         )
