@@ -64,6 +64,10 @@ def test_run_page_shows_the_numbers_classes_and_images(finished_run):
         assert (finished_run / ref).is_file(), ref
     assert not refs.scripts  # nothing fetched, nothing executed
     assert 'name="viewport"' in html
+    # every figure opens full size; only label maps are drawn pixel by pixel
+    assert {"confusion.png", "curves.png", "maps/overview.png"} <= set(refs.links)
+    assert '<figure class="map"><a href="maps/errors.png">' in html
+    assert '<figure class="wide"><a href="confusion.png">' in html
 
 
 def test_sweep_page_shows_groups_failures_and_links_to_runs(sweep_folder):
