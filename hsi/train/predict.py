@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from tqdm import tqdm
 
 from hsi.patches import PatchSampler
 from hsi.train.precision import autocast
@@ -49,7 +50,9 @@ def predict_logits(
     try:
         if path == "dense":
             rows = []
-            for top in range(0, height, tile_rows):
+            for top in tqdm(
+                range(0, height, tile_rows), desc="predict every pixel", unit="tile", disable=None, leave=False
+            ):
                 bottom = min(height, top + tile_rows)
                 # output rows top..bottom-1 need padded rows top..bottom-1+2m
                 tile = padded[:, top : bottom + 2 * margin].to(device)[None, None]
@@ -57,7 +60,9 @@ def predict_logits(
                     rows.append(model.forward_dense(tile)[0].float().cpu())
             return torch.cat(rows, dim=1).permute(1, 2, 0).contiguous()
         sampler = PatchSampler(padded, window, width)
-        logits = window_logits(model, sampler, torch.arange(height * width), batch_size, precision, device)
+        logits = window_logits(
+            model, sampler, torch.arange(height * width), batch_size, precision, device, progress="predict every pixel"
+        )
         return logits.reshape(height, width, -1)
     finally:
         model.train(was_training)

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 from hsi.errors import UserError
 from hsi.patches import PatchSampler
@@ -155,10 +156,9 @@ class Trainer:
         never drawn). ``seed`` drives the batch order. ``epoch_callback(epoch, model)`` runs
         after each epoch, outside the timed training steps (benchmarks use it).
 
-        Ctrl-C or SIGTERM stops at the next batch boundary with :class:`TrainingInterrupted`,
-        whose ``state`` is everything as of the end of the last finished epoch (weights,
-        optimiser, scheduler, random states, history); pass it back as ``resume_state`` to go
-        on exactly as if nothing had happened (identical results under deterministic algorithms).
+        Ctrl-C or SIGTERM stops at the next batch boundary with :class:`TrainingInterrupted`, whose
+        ``state`` is everything as of the end of the last finished epoch; pass it back as
+        ``resume_state`` to go on exactly as if nothing had happened (under deterministic algorithms).
         """
         loop = self._start(model, labels, split, seed, resume_state)
         targets = torch.as_tensor(labels, dtype=torch.long)
@@ -167,7 +167,8 @@ class Trainer:
         step_seconds = self.history[-1]["step_seconds"] if self.history else 0.0
         last_good = self._snapshot(loop, loop.first_epoch - 1)
         bar = self._progress_bar(loop.first_epoch)
-        with StopRequest() as stop:
+        # log lines go above the progress bar, not into its line
+        with StopRequest() as stop, logging_redirect_tqdm():
             for epoch in bar:
                 tic = time.perf_counter()
                 train_loss = self._train_epoch(loop, sampler, targets, train_pixels, stop, last_good)
@@ -337,11 +338,21 @@ class Trainer:
 
 @torch.no_grad()
 def window_logits(
-    model: nn.Module, sampler: PatchSampler, pixels, batch_size: int, precision: str, device: torch.device
+    model: nn.Module,
+    sampler: PatchSampler,
+    pixels,
+    batch_size: int,
+    precision: str,
+    device: torch.device,
+    progress: str | None = None,
 ) -> torch.Tensor:
-    """Logits ``(N, K)`` (float32, CPU) of the windows around flat pixel indices, in batches."""
+    """Logits ``(N, K)`` (float32, CPU) of the windows around flat pixel indices, in batches.
+
+    ``progress`` names a progress bar (on a terminal only) for long passes such as a whole scene.
+    """
     out = []
-    for batch in torch.as_tensor(pixels, dtype=torch.long).split(batch_size):
+    batches = torch.as_tensor(pixels, dtype=torch.long).split(batch_size)
+    for batch in tqdm(batches, desc=progress, unit="batch", disable=None if progress else True, leave=False):
         with autocast(precision, device):
             out.append(model(sampler(batch).to(device, non_blocking=True)).float().cpu())
     return torch.cat(out) if out else torch.empty(0, 0)
