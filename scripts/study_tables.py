@@ -11,6 +11,7 @@ left out of means, never counted as 0.
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 from pathlib import Path
 
@@ -35,55 +36,63 @@ def _pm(values: list[float], scale: float = 100.0) -> str:
     return f"{scale * d['mean']:.2f}{std}"
 
 
-def honest(folders: list[Path]) -> None:
+def _by_window_and_model(folders: list[Path]) -> dict[tuple[int, str], list]:
+    """Finished runs of every folder, grouped by (window, model): folders of one window share its splits."""
+    groups: dict[tuple[int, str], list] = {}
+    for folder in folders:
+        for r in _finished(folder):
+            groups.setdefault((r.metrics["protocol"]["window"], _model(r)), []).append(r)
+    return groups
+
+
+def _honest_rows(groups: dict[tuple[int, str], list]) -> None:
     print(
         "| window | model | runs | classes tested | OA (%) | AA over tested classes (%) | kappa (x100) | "
         "labelled pixels dropped (%) | test windows overlapping a training window (%) |"
     )
     print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
-    per_class: dict[tuple[int, str], list] = {}
-    pairs = []
-    for folder in folders:
-        runs = _finished(folder)
-        by_model: dict[str, list] = {}
-        for r in runs:
-            by_model.setdefault(_model(r), []).append(r)
-        for model, rs in sorted(by_model.items()):
-            window = rs[0].metrics["protocol"]["window"]
-            p = [r.metrics["protocol"] for r in rs]
-            tested = sorted({r.metrics["average_accuracy_classes"] for r in rs})
-            print(
-                f"| {window} | {model} | {len(rs)} | {', '.join(map(str, tested))} | "
-                f"{_pm([r.metrics['overall_accuracy'] for r in rs])} | "
-                f"{_pm([r.metrics['average_accuracy'] for r in rs])} | {_pm([r.metrics['kappa'] for r in rs])} | "
-                f"{100 * np.mean([q['labelled_pixels_dropped'] for q in p]):.1f} | "
-                f"{100 * np.mean([q['test_windows_overlapping_training_windows'] for q in p]):.1f} |"
-            )
-            per_class[(window, model)] = rs
-        if len(by_model) == 2:
-            (name_a, a), (name_b, b) = sorted(by_model.items())
-            a = {r.split_seed: r.metrics["overall_accuracy"] for r in a}
-            b = {r.split_seed: r.metrics["overall_accuracy"] for r in b}
-            seeds = sorted(set(a) & set(b))
-            if len(seeds) >= 2:
-                test = paired_comparison([a[s] for s in seeds], [b[s] for s in seeds])
-                pairs.append((window, name_a, name_b, len(seeds), test))
-    if pairs:
-        print("\nPaired over split seeds (same splits for both models):\n")
-        print("| window | b - a | seeds | mean OA difference (points) | p (paired t) |")
-        print("|---:|---|---:|---:|---:|")
-        for window, a, b, n, t in pairs:
-            p = "n/a" if math.isnan(t["p_value"]) else f"{t['p_value']:.3g}"
-            print(f"| {window} | {b} - {a} | {n} | {100 * t['mean_difference']:+.2f} | {p} |")
+    for (window, model), rs in sorted(groups.items()):
+        p = [r.metrics["protocol"] for r in rs]
+        tested = sorted({r.metrics["average_accuracy_classes"] for r in rs})
+        print(
+            f"| {window} | {model} | {len(rs)} | {', '.join(map(str, tested))} | "
+            f"{_pm([r.metrics['overall_accuracy'] for r in rs])} | "
+            f"{_pm([r.metrics['average_accuracy'] for r in rs])} | {_pm([r.metrics['kappa'] for r in rs])} | "
+            f"{100 * np.mean([q['labelled_pixels_dropped'] for q in p]):.1f} | "
+            f"{100 * np.mean([q['test_windows_overlapping_training_windows'] for q in p]):.1f} |"
+        )
+
+
+def _honest_pairs(groups: dict[tuple[int, str], list]) -> None:
+    print("\nPaired over split seeds (the same splits for every model of a window):\n")
+    print("| window | b - a | seeds | mean OA difference (points) | p (paired t) |")
+    print("|---:|---|---:|---:|---:|")
+    for (wa, name_a), (wb, name_b) in itertools.combinations(sorted(groups), 2):
+        if wa != wb:
+            continue
+        a = {r.split_seed: r.metrics["overall_accuracy"] for r in groups[(wa, name_a)]}
+        b = {r.split_seed: r.metrics["overall_accuracy"] for r in groups[(wb, name_b)]}
+        shared = sorted(set(a) & set(b))
+        if len(shared) < 2:
+            continue
+        t = paired_comparison([a[s] for s in shared], [b[s] for s in shared])
+        p = "n/a" if math.isnan(t["p_value"]) else f"{t['p_value']:.3g}"
+        print(f"| {wa} | {name_b} - {name_a} | {len(shared)} | {100 * t['mean_difference']:+.2f} | {p} |")
+
+
+def honest(folders: list[Path]) -> None:
+    groups = _by_window_and_model(folders)
+    _honest_rows(groups)
+    _honest_pairs(groups)
     print("\nPer class, mean accuracy over seeds (%; `-` untested):\n")
-    keys = sorted(per_class)
-    names = next(iter(per_class.values()))[0].metrics["class_names"]
+    keys = sorted(groups)
+    names = next(iter(groups.values()))[0].metrics["class_names"]
     print("| class | " + " | ".join(f"{m} w{w}" for w, m in keys) + " |")
     print("|---|" + "---:|" * len(keys))
     for k, name in enumerate(names):
         cells = []
         for key in keys:
-            values = [r.metrics["per_class"][k]["accuracy"] for r in per_class[key]]
+            values = [r.metrics["per_class"][k]["accuracy"] for r in groups[key]]
             values = [v for v in values if v is not None]
             cells.append(f"{100 * np.mean(values):.1f}" if values else "-")
         print(f"| {name} | " + " | ".join(cells) + " |")
