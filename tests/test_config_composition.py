@@ -32,3 +32,18 @@ def test_the_command_line_still_wins_over_an_experiment(tmp_path):
 def test_without_an_experiment_the_primary_defaults_hold():
     cfg = _compose()
     assert cfg.seed == 0 and cfg.maps.enabled is True and cfg.deterministic is False
+
+
+def test_help_lists_the_groups_their_options_the_common_overrides_and_the_other_commands(tmp_path):
+    from cli_helpers import run_cli
+
+    from hsi.models.card import model_config_names
+
+    result = run_cli("hsi-train", "--help", cwd=tmp_path)
+    assert result.returncode == 0
+    text = result.stdout
+    assert "model: " + ", ".join(model_config_names()) in text
+    assert "experiment: honest, parallel_cpu, quick" in text and "split: disjoint, masks, per_class, random" in text
+    for other in ("hsi-map RUN_DIR", "hsi-sweep-report", "hsi-models", "hsi-data", "resume=RUN_DIR"):
+        assert other in text
+    assert "Powered by Hydra" not in text  # our page, not Hydra's generic one
