@@ -124,3 +124,26 @@ def test_render_writes_every_map_at_a_legible_size(tmp_path):
     }
     gt_image = matplotlib.image.imread(tmp_path / "ground_truth.png")
     assert gt_image.shape[0] >= 400 and gt_image.shape[0] / gt_image.shape[1] == pytest.approx(20 / 30)
+
+
+def test_another_scene_keeps_its_own_classes_in_its_ground_truth(tmp_path):
+    gt = np.array([[1, 2], [2, 0]])
+    predicted = np.array([[3, 3], [1, 2]])
+    model_colours = class_palette(3)
+    scene_colours = np.array([[0, 0, 0], [255, 0, 0], [0, 0, 255]], dtype=np.uint8)  # the scene's own: red, blue
+    render_maps(
+        tmp_path,
+        gt,
+        predicted,
+        None,
+        ["a", "b", "c"],
+        model_colours,
+        np.zeros((2, 2, 3)),
+        gt_classes=(["road", "roof"], scene_colours),
+    )
+    scale = matplotlib.image.imread(tmp_path / "ground_truth.png").shape[0] // 2
+    drawn = (matplotlib.image.imread(tmp_path / "ground_truth.png")[::scale, ::scale, :3] * 255).round()
+    np.testing.assert_array_equal(drawn[0, 0], [255, 0, 0])  # label 1 in the scene's colour, not the model's
+    np.testing.assert_array_equal(drawn[0, 1], [0, 0, 255])
+    prediction = (matplotlib.image.imread(tmp_path / "prediction.png")[::scale, ::scale, :3] * 255).round()
+    np.testing.assert_array_equal(prediction[0, 0], model_colours[3])  # the prediction keeps the model's classes

@@ -90,6 +90,7 @@ def render_run(
         list(checkpoint["class_names"]),
         palette=cfg.get("maps", {}).get("palette", "spectral"),
         title=f"{checkpoint['model_name']} on {scene.name}",
+        own_scene=not other_scene,
     )
     log.info("maps of %s (%s path, %.2fs) written to %s", scene.name, prediction.path, prediction.seconds, out_dir)
     return out_dir

@@ -115,6 +115,23 @@ def _overview_figure(panels: dict, class_names: list[str], colours: np.ndarray, 
     return fig
 
 
+def _legend_under(ax, names: list[str], colours: np.ndarray) -> None:
+    handles = [
+        Patch(facecolor=colours[k + 1] / 255, edgecolor="black", linewidth=0.4, label=f"{k + 1} {name}")
+        for k, name in enumerate(names)
+    ]
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.02),
+        fontsize=7,
+        frameon=False,
+        ncol=2,
+        title="ground truth classes",
+        title_fontsize=7,
+    )
+
+
 def render_maps(
     out_dir: Path,
     gt: np.ndarray,
@@ -124,17 +141,20 @@ def render_maps(
     colours: np.ndarray,
     rgb: np.ndarray,
     title: str = "",
+    gt_classes: tuple[list[str], np.ndarray] | None = None,
 ) -> list[Path]:
     """Write the map images and ``overview.png`` into ``out_dir``; returns the paths written.
 
     ``gt`` and ``predicted`` hold labels 1..K (0 = unlabelled in ``gt``). ``masks`` (train,
     val, test) may be None for a scene the model was not trained on: no error map then.
+    ``gt_classes`` (names, colours): the ground truth's own classes, for a scene labelled with
+    other classes than the model's; the ground truth is then drawn, and explained, in those.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     panels = {
         "rgb": ("False-colour composite", rgb),
-        "ground_truth": ("Ground truth", colourise(gt, colours)),
+        "ground_truth": ("Ground truth", colourise(gt, colours if gt_classes is None else gt_classes[1])),
         "prediction": ("Prediction, every pixel", colourise(predicted, colours)),
         "prediction_labelled": ("Prediction, labelled pixels", colourise(np.where(gt > 0, predicted, 0), colours)),
     }
@@ -149,6 +169,8 @@ def render_maps(
         written.append(out_dir / "split.png")
 
     fig = _overview_figure(panels, class_names, colours, with_errors=masks is not None)
+    if gt_classes is not None:  # the scene's own classes, under its ground truth
+        _legend_under(fig.axes[1], *gt_classes)
     if title:
         fig.suptitle(title, fontsize=12)
     save_figure(fig, out_dir / "overview.png")

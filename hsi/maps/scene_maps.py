@@ -21,13 +21,16 @@ def write_scene_maps(
     class_names: list[str],
     palette="spectral",
     title: str = "",
+    own_scene: bool = True,
 ) -> list[Path]:
     """Render and export one scene's predictions into ``out_dir`` (the run's ``maps/``).
 
-    ``class_names`` are the model's classes; the scene's own ground truth is drawn in the same
-    palette (a scene the model was not trained on may label differently).
+    ``class_names`` are the model's classes. On the model's own scene the ground truth shares
+    them; another scene (``own_scene`` false) is labelled with its own classes, so its ground
+    truth is drawn in its own palette with its own legend.
     """
     colours = class_palette(max(len(class_names), scene.num_classes), palette)
+    gt_classes = None if own_scene else (scene.class_names, class_palette(scene.num_classes, "spectral"))
     predicted = labels + 1
     written = render_maps(
         out_dir,
@@ -38,6 +41,7 @@ def write_scene_maps(
         colours,
         rgb_composite(scene.cube, scene.rgb_bands),
         title=title,
+        gt_classes=gt_classes,
     )
     written.append(export_envi_classification(out_dir / "prediction.hdr", predicted, class_names, colours))
     written.append(export_predictions(out_dir / "predictions.npz", predicted, probabilities, class_names))
