@@ -1,7 +1,7 @@
 """Markdown tables for docs/ and README, written from the run folders of scripts/studies.sh.
 
     python scripts/study_tables.py honest outputs/study/honest/w11 outputs/study/honest/w15 ...
-    python scripts/study_tables.py seeds outputs/study/random
+    python scripts/study_tables.py seeds outputs/study/random outputs/study/random34
     python scripts/study_tables.py grid outputs/study/grid11
 
 Every number comes from the runs' metrics.json files; untested classes are shown as such and
@@ -98,8 +98,8 @@ def honest(folders: list[Path]) -> None:
         print(f"| {name} | " + " | ".join(cells) + " |")
 
 
-def seeds(folder: Path) -> None:
-    runs = _finished(folder)
+def seeds(folders: list[Path]) -> None:
+    runs = [r for folder in folders for r in _finished(folder)]
     by_model: dict[str, list] = {}
     for r in runs:
         by_model.setdefault(_model(r), []).append(r)
@@ -163,7 +163,7 @@ def main() -> None:
     if args.table == "honest":
         honest(args.folders)
     elif args.table == "seeds":
-        seeds(args.folders[0])
+        seeds(args.folders)
     else:
         grid(args.folders[0])
 
