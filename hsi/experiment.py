@@ -269,6 +269,7 @@ def write_run(
             masks,
             scene.class_names,
             palette=cfg.maps.palette,
+            probabilities_geotiff=bool(cfg.maps.get("probabilities_geotiff", False)),
             title=f"{model_name} on {scene.name}: OA {100 * metrics['overall_accuracy']:.2f}%",
         )
     write_run_report(run_dir, metrics, metrics["history"])

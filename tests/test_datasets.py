@@ -143,9 +143,9 @@ def test_missing_keys_and_unknown_formats(tmp_path):
         CustomScene(str(tmp_path / "two.mat"), str(tmp_path / "g.npy")).load()
     with pytest.raises(UserError, match="no variable 'c'"):
         CustomScene(str(tmp_path / "two.mat"), str(tmp_path / "g.npy"), cube_key="c").load()
-    (tmp_path / "x.tif").write_bytes(b"II*\x00")
+    (tmp_path / "x.bmp").write_bytes(b"BM\x00")
     with pytest.raises(UserError, match="is not a format hsi reads"):
-        CustomScene(str(tmp_path / "x.tif"), str(tmp_path / "g.npy")).load()
+        CustomScene(str(tmp_path / "x.bmp"), str(tmp_path / "g.npy")).load()
 
 
 def test_download_resumes_a_partial_file_and_never_uses_the_final_name_early(tmp_path):

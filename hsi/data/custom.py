@@ -7,11 +7,12 @@ from pathlib import Path
 
 import numpy as np
 
+from hsi.data.georef import GEOTIFF_SUFFIXES, Georeference, read_geotiff
 from hsi.data.mat import load_mat_array, mat_keys
 from hsi.data.scene import Scene
 from hsi.errors import UserError
 
-FORMATS = ".hdr (ENVI), .mat, .npy or .npz"
+FORMATS = ".tif (GeoTIFF), .hdr (ENVI), .mat, .npy or .npz"
 
 
 def _single_key(path: Path, keys: list[str], key: str | None, what: str) -> str:
@@ -20,6 +21,17 @@ def _single_key(path: Path, keys: list[str], key: str | None, what: str) -> str:
     if len(keys) == 1:
         return keys[0]
     raise UserError(f"{path} holds several arrays ({', '.join(keys)}); name the {what} one with dataset.{what}_key.")
+
+
+def read_raster(path: str | Path, key: str | None = None, what: str = "cube") -> tuple[np.ndarray, Georeference | None,
+                                                                                     np.ndarray | None]:
+    """``(array, georeference, valid)``: a GeoTIFF keeps its CRS, transform and nodata; other formats have none."""
+    path = Path(path).expanduser()
+    if path.suffix.lower() in GEOTIFF_SUFFIXES:
+        if not path.is_file():
+            raise UserError(f"The {what} file {path} does not exist; check dataset.{what}_path.")
+        return read_geotiff(path, what)
+    return read_array(path, key, what), None, None
 
 
 def read_array(path: str | Path, key: str | None = None, what: str = "cube") -> np.ndarray:
@@ -73,6 +85,15 @@ def parse_bands(spec, total: int) -> np.ndarray:
     return chosen
 
 
+def _same_grid(cube: Georeference | None, gt: Georeference | None, cube_path: Path, gt_path: Path) -> None:
+    """Labels on another grid than the cube (another transform or CRS) would label the wrong pixels."""
+    if cube is None or gt is None or cube == gt:
+        return
+    what = "coordinate reference system" if cube.crs_wkt != gt.crs_wkt else "pixel grid (transform)"
+    raise UserError(f"The labels {gt_path} are on another {what} than the cube {cube_path}; "
+                    "resample the labels onto the cube's grid first.")
+
+
 class CustomScene:
     """A scene from the user's files.
 
@@ -97,8 +118,9 @@ class CustomScene:
         self.rgb_bands = tuple(rgb_bands) if rgb_bands is not None else None
 
     def load(self) -> Scene:
-        cube = read_array(self.cube_path, self.cube_key, "cube")
-        gt = read_array(self.gt_path, self.gt_key, "gt")
+        cube, georef, valid = read_raster(self.cube_path, self.cube_key, "cube")
+        gt, gt_georef, gt_valid = read_raster(self.gt_path, self.gt_key, "gt")
+        _same_grid(georef, gt_georef, self.cube_path, self.gt_path)
         if cube.ndim != 3:
             raise UserError(f"The cube in {self.cube_path} has shape {cube.shape}; it needs three axes (rows, columns, bands).")
         if np.iscomplexobj(cube):
@@ -124,9 +146,15 @@ class CustomScene:
             raise UserError(f"The labels in {self.gt_path} hold negative values; use 0 for unlabelled and 1..K for classes.")
         for label in self.ignored_labels:
             gt[gt == label] = 0
+        if gt_valid is not None:
+            gt[~gt_valid] = 0  # the label raster's nodata: unlabelled
+        if valid is not None and not valid.all():
+            gt[~valid] = 0  # no data, no label
+            cube = np.where(valid[:, :, None], cube, 0)  # nodata values would skew the PCA
         top = int(gt.max(initial=0))
         names = self.class_names or [f"class {k}" for k in range(1, top + 1)]
         if top > len(names):
             raise UserError(f"The labels in {self.gt_path} go up to {top} but dataset.class_names lists {len(names)}; "
                             "give one name per class.")
-        return Scene(self.name, cube, gt, names, self.rgb_bands)
+        return Scene(self.name, cube, gt, names, self.rgb_bands, georef=georef,
+                     valid=None if valid is None or valid.all() else valid)

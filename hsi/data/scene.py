@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hsi.data.georef import Georeference
 from hsi.errors import UserError
 
 
@@ -19,6 +20,8 @@ class Scene:
         gt: ``(H, W)`` int64 labels, 0 = unlabelled, classes 1..K.
         class_names: K names; ``class_names[k - 1]`` names label ``k``.
         rgb_bands: zero-based band indices of the usual false-colour composite.
+        georef: where the pixels lie (CRS and transform); None: the pixel grid.
+        valid: ``(H, W)`` False at pixels without data (a raster's nodata); None: every pixel has data.
     """
 
     name: str
@@ -26,6 +29,8 @@ class Scene:
     gt: np.ndarray
     class_names: list[str]
     rgb_bands: tuple[int, int, int] | None = None
+    georef: Georeference | None = None
+    valid: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.cube.ndim != 3:

@@ -8,6 +8,7 @@ import numpy as np
 
 from hsi.data.scene import Scene
 from hsi.maps.export import export_envi_classification, export_predictions
+from hsi.maps.geotiff import export_class_geotiff, export_probability_geotiff
 from hsi.maps.palette import class_palette
 from hsi.maps.render import render_maps, rgb_composite
 
@@ -22,16 +23,19 @@ def write_scene_maps(
     palette="spectral",
     title: str = "",
     own_scene: bool = True,
+    probabilities_geotiff: bool = False,
 ) -> list[Path]:
     """Render and export one scene's predictions into ``out_dir`` (the run's ``maps/``).
 
     ``class_names`` are the model's classes. On the model's own scene the ground truth shares
     them; another scene (``own_scene`` false) is labelled with its own classes, so its ground
-    truth is drawn in its own palette with its own legend.
+    truth is drawn in its own palette with its own legend. Pixels without data in the input
+    (a raster's nodata) get label 0 everywhere. ``prediction.tif`` is the class map as a GeoTIFF
+    on the scene's grid; ``probabilities.tif`` the per-class probabilities, when asked for.
     """
     colours = class_palette(max(len(class_names), scene.num_classes), palette)
     gt_classes = None if own_scene else (scene.class_names, class_palette(scene.num_classes, "spectral"))
-    predicted = labels + 1
+    predicted = labels + 1 if scene.valid is None else np.where(scene.valid, labels + 1, 0)
     written = render_maps(
         out_dir,
         scene.gt,
@@ -45,4 +49,11 @@ def write_scene_maps(
     )
     written.append(export_envi_classification(out_dir / "prediction.hdr", predicted, class_names, colours))
     written.append(export_predictions(out_dir / "predictions.npz", predicted, probabilities, class_names))
+    written.append(export_class_geotiff(out_dir / "prediction.tif", predicted, class_names, colours, scene.georef))
+    if probabilities_geotiff:
+        written.append(
+            export_probability_geotiff(
+                out_dir / "probabilities.tif", probabilities, class_names, scene.georef, scene.valid
+            )
+        )
     return written

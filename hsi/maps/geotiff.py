@@ -1,0 +1,101 @@
+"""Class maps and probabilities as GeoTIFF: what a GIS opens in the right place, with its legend.
+
+The class map is one band of uint8 (uint16 beyond 255 classes), deflate-compressed and tiled,
+with overviews for quick zooming, the PNG maps' colours as its colour table, the class names
+in its metadata (``CLASS_k`` tags and the band description) and 0 as nodata (pixels without
+data in the input). The CRS and transform are the input scene's, or the pixel grid.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from hsi.data.georef import Georeference
+from hsi.files import write_atomically
+
+NODATA = 0  # classes are 1..K
+
+
+def _profile(height: int, width: int, count: int, dtype: str, georef: Georeference) -> dict:
+    tiled = min(height, width) >= 256  # GeoTIFF tiles are 256 x 256; smaller maps are one strip
+    profile = {
+        "driver": "GTiff",
+        "height": height,
+        "width": width,
+        "count": count,
+        "dtype": dtype,
+        "compress": "deflate",
+        "transform": georef.affine(),
+        "crs": georef.crs_wkt,
+    }
+    if tiled:
+        profile.update(tiled=True, blockxsize=256, blockysize=256)
+    return profile
+
+
+def _overview_factors(height: int, width: int) -> list[int]:
+    factors, f = [], 2
+    while min(height, width) // f >= 16:
+        factors.append(f)
+        f *= 2
+    return factors
+
+
+def _write(path: Path, array: np.ndarray, profile: dict, finish) -> Path:
+    """Write through rasterio's in-memory file, then atomically to ``path`` (never half-written)."""
+    from rasterio.enums import Resampling
+    from rasterio.errors import NotGeoreferencedWarning
+    from rasterio.io import MemoryFile
+
+    with MemoryFile() as memory, warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)  # the pixel grid of a scene without a CRS, on purpose
+        with memory.open(**profile) as dst:
+            dst.write(array)
+            finish(dst)
+            factors = _overview_factors(profile["height"], profile["width"])
+            if factors:
+                dst.build_overviews(factors, Resampling.nearest if profile["count"] == 1 else Resampling.average)
+        write_atomically(path, memory.read())
+    return Path(path)
+
+
+def export_class_geotiff(
+    path: Path, labels: np.ndarray, class_names: list[str], colours: np.ndarray, georef: Georeference | None = None
+) -> Path:
+    """``labels`` ``(H, W)``: 1..K, 0 where there is no data."""
+    georef = georef or Georeference.pixel_grid()
+    dtype = "uint8" if len(class_names) < 256 else "uint16"
+    profile = {**_profile(*labels.shape, 1, dtype, georef), "nodata": NODATA}
+
+    def finish(dst):
+        dst.write_colormap(1, {k: (*map(int, colours[k][:3]), 255) for k in range(len(class_names) + 1)})
+        dst.update_tags(1, **{f"CLASS_{k + 1}": name for k, name in enumerate(class_names)})
+        dst.update_tags(class_names=json.dumps(class_names), software="hsi")
+        dst.set_band_description(1, "class (" + ", ".join(f"{k + 1}={n}" for k, n in enumerate(class_names)) + ")")
+
+    return _write(path, labels.astype(dtype)[None], profile, finish)
+
+
+def export_probability_geotiff(
+    path: Path,
+    probabilities: np.ndarray,
+    class_names: list[str],
+    georef: Georeference | None = None,
+    valid: np.ndarray | None = None,
+) -> Path:
+    """``probabilities`` ``(H, W, K)`` as K float32 bands named after the classes; NaN where there is no data."""
+    georef = georef or Georeference.pixel_grid()
+    bands = np.moveaxis(probabilities.astype(np.float32), -1, 0).copy()
+    if valid is not None:
+        bands[:, ~valid] = np.nan
+    profile = {**_profile(*probabilities.shape[:2], len(class_names), "float32", georef), "nodata": np.nan}
+
+    def finish(dst):
+        for k, name in enumerate(class_names):
+            dst.set_band_description(k + 1, f"probability of {name}")
+
+    return _write(path, bands, profile, finish)

@@ -1,0 +1,148 @@
+"""GeoTIFF in and out: the CRS and transform of the input carried to maps/prediction.tif, with its legend.
+
+Checked with rasterio, and with GDAL's own ``gdalinfo`` where Debian's gdal-bin is installed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+from cli_helpers import run_cli
+from conftest import FAST
+from synthetic import make_scene
+
+rasterio = pytest.importorskip("rasterio")
+from rasterio.transform import from_origin  # noqa: E402
+
+from hsi.maps.palette import class_palette  # noqa: E402
+
+CRS = "EPSG:32616"  # UTM 16N, where Indian Pines lies
+TRANSFORM = from_origin(500000.0, 4500000.0, 20.0, 20.0)  # 20 m pixels
+
+
+def _write_tif(path, array, nodata=None, transform=TRANSFORM, crs=CRS):
+    bands = array[None] if array.ndim == 2 else np.moveaxis(array, -1, 0)
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        height=bands.shape[1],
+        width=bands.shape[2],
+        count=bands.shape[0],
+        dtype=bands.dtype,
+        crs=crs,
+        transform=transform,
+        nodata=nodata,
+    ) as dst:
+        dst.write(bands)
+
+
+@pytest.fixture(scope="module")
+def geotiff_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("geotiff")
+    cube, gt = make_scene()
+    cube = cube.astype(np.float32)
+    cube[0, :3] = -9999.0  # three pixels without data
+    _write_tif(tmp / "cube.tif", cube, nodata=-9999.0)
+    _write_tif(tmp / "labels.tif", gt.astype(np.uint8), nodata=0)
+    run_dir = tmp / "run"
+    result = run_cli(
+        "hsi-train",
+        "dataset=custom",
+        f"dataset.cube_path={tmp / 'cube.tif'}",
+        f"dataset.gt_path={tmp / 'labels.tif'}",
+        "dataset.class_names=[water,field,forest,town]",
+        "preprocess.n_components=15",
+        "preprocess.window=9",
+        *FAST,
+        "trainer.epochs=3",
+        "maps.probabilities_geotiff=true",
+        f"hydra.run.dir={run_dir}",
+        cwd=tmp,
+    )
+    assert result.returncode == 0, result.stderr
+    return tmp, run_dir
+
+
+def test_the_class_map_keeps_the_inputs_crs_and_transform_and_equals_the_predictions(geotiff_run):
+    _, run_dir = geotiff_run
+    with rasterio.open(run_dir / "maps" / "prediction.tif") as src:
+        assert src.crs.to_epsg() == 32616 and src.transform == TRANSFORM
+        assert src.dtypes == ("uint8",) and src.nodata == 0 and src.compression.name.lower() == "deflate"
+        labels = src.read(1)
+        colours = src.colormap(1)
+        tags = src.tags(1)
+        assert json.loads(src.tags()["class_names"]) == ["water", "field", "forest", "town"]
+    saved = np.load(run_dir / "maps" / "predictions.npz")["labels"]
+    np.testing.assert_array_equal(labels, saved)
+    assert (labels[0, :3] == 0).all() and (labels[1:] > 0).all()  # nodata in, nodata out
+    palette = class_palette(4)
+    for k in range(1, 5):
+        assert colours[k][:3] == tuple(int(c) for c in palette[k])
+        assert tags[f"CLASS_{k}"] == ["water", "field", "forest", "town"][k - 1]
+
+
+def test_the_probabilities_are_a_band_per_class(geotiff_run):
+    _, run_dir = geotiff_run
+    with rasterio.open(run_dir / "maps" / "probabilities.tif") as src:
+        assert src.count == 4 and src.dtypes[0] == "float32" and src.crs.to_epsg() == 32616
+        bands = src.read()
+        assert src.descriptions[0] == "probability of water"
+    probabilities = np.load(run_dir / "maps" / "predictions.npz")["probabilities"]
+    np.testing.assert_allclose(np.moveaxis(bands, 0, -1)[1:], probabilities[1:], rtol=1e-6)
+    assert np.isnan(bands[:, 0, :3]).all()
+
+
+@pytest.mark.skipif(shutil.which("gdalinfo") is None, reason="gdalinfo (Debian's gdal-bin) is not installed")
+def test_gdal_reads_the_crs_colour_table_and_class_names(geotiff_run):
+    _, run_dir = geotiff_run
+    info = subprocess.run(
+        ["gdalinfo", str(run_dir / "maps" / "prediction.tif")], capture_output=True, text=True, check=True
+    ).stdout
+    assert "UTM zone 16N" in info and "Pixel Size = (20.000000000000000,-20.000000000000000)" in info
+    assert "Color Table" in info and "CLASS_4=town" in info and "NoData Value=0" in info
+
+
+def test_a_scene_without_georeferencing_gets_the_pixel_grid(finished_run):
+    with rasterio.open(finished_run / "maps" / "prediction.tif") as src:
+        assert src.crs is None and src.transform.to_gdal() == (0.0, 1.0, 0.0, 0.0, 0.0, -1.0)
+        np.testing.assert_array_equal(src.read(1), np.load(finished_run / "maps" / "predictions.npz")["labels"])
+
+
+def test_labels_on_another_grid_are_refused_in_one_sentence(geotiff_run, tmp_path):
+    tmp, _ = geotiff_run
+    _, gt = make_scene()
+    _write_tif(tmp_path / "shifted.tif", gt.astype(np.uint8), transform=from_origin(500100.0, 4500000.0, 20.0, 20.0))
+    run_dir = tmp_path / "run"
+    result = run_cli(
+        "hsi-train",
+        "dataset=custom",
+        f"dataset.cube_path={tmp / 'cube.tif'}",
+        f"dataset.gt_path={tmp_path / 'shifted.tif'}",
+        "preprocess.n_components=15",
+        "preprocess.window=9",
+        *FAST,
+        f"hydra.run.dir={run_dir}",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2 and "are on another pixel grid (transform) than the cube" in result.stderr
+    assert not run_dir.exists()
+
+
+def test_an_unreadable_geotiff_is_one_sentence(tmp_path):
+    (tmp_path / "broken.tif").write_bytes(b"II*\x00not really a tiff")
+    run_dir = tmp_path / "run"
+    result = run_cli(
+        "hsi-train",
+        "dataset=custom",
+        f"dataset.cube_path={tmp_path / 'broken.tif'}",
+        f"dataset.gt_path={tmp_path / 'broken.tif'}",
+        f"hydra.run.dir={run_dir}",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2 and "could not be read as a GeoTIFF" in result.stderr
+    assert "Traceback" not in result.stderr and not run_dir.exists()
