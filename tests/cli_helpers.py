@@ -22,6 +22,7 @@ from pathlib import Path
 ENTRY_POINTS = {
     "hsi-train": "hsi.cli.train",
     "hsi-map": "hsi.cli.map",
+    "hsi-predict": "hsi.cli.predict",
     "hsi-models": "hsi.cli.models",
     "hsi-sweep-report": "hsi.cli.sweep_report",
     "hsi-data": "hsi.cli.data",

@@ -33,7 +33,7 @@ LAYERS = (
     ),
     ("classifiers", ("hsi.classifiers",)),
     ("outputs", ("hsi.describe", "hsi.protocol", "hsi.report", "hsi.pages", "hsi.maps", "hsi.sweep")),
-    ("run", ("hsi.experiment", "hsi.maps.from_run", "hsi.sweep.callback")),
+    ("run", ("hsi.experiment", "hsi.maps.from_run", "hsi.predict_tiles", "hsi.sweep.callback")),
     ("commands", ("hsi.cli",)),
 )
 MAX_FUNCTION_LINES = 50

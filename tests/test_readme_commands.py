@@ -14,6 +14,7 @@ import re
 import shlex
 from pathlib import Path
 
+import numpy as np
 import pytest
 from cli_helpers import run_cli
 from hydra import compose, initialize_config_module
@@ -89,21 +90,29 @@ def indian_pines_gt():
     return indian_pines(root=str(root), download=False).load().gt
 
 
-def test_the_readme_map_and_sweep_report_commands_run(finished_run, tmp_path):
+def test_the_readme_map_predict_and_sweep_report_commands_run(finished_run, tmp_path):
+    from synthetic import make_scene
+
+    cube, _ = make_scene(height=30, width=28, seed=4)  # the finished run's 20 bands, unlabelled
+    np.save(tmp_path / "flight_2.npy", cube)
+    placeholders = {
+        EXAMPLE_RUN: str(finished_run),
+        EXAMPLE_SWEEP: str(finished_run.parent),
+        "flight_2.tif": str(tmp_path / "flight_2.npy"),
+    }
     ran = 0
     for command in COMMANDS:
-        if command[0] not in ("hsi-map", "hsi-sweep-report") or "dataset=custom" in command:
+        if command[0] not in ("hsi-map", "hsi-predict", "hsi-sweep-report") or "dataset=custom" in command:
             continue
-        args = [
-            str(finished_run) if a == EXAMPLE_RUN else str(finished_run.parent) if a == EXAMPLE_SWEEP else a
-            for a in command[1:]
-        ]
+        args = [placeholders.get(a, a) for a in command[1:]]
         if command[0] == "hsi-map":
             args += ["--out", str(tmp_path / f"maps{ran}")]
+        if command[0] == "hsi-predict" and "--out" not in args:
+            args += ["--out", str(tmp_path / f"predicted{ran}.tif")]
         result = run_cli(command[0], *args, cwd=tmp_path)
         assert result.returncode == 0, (command, result.stderr)
         ran += 1
-    assert ran >= 2
+    assert ran >= 4
 
 
 def test_the_readme_data_commands_run(indian_pines_root, tmp_path):

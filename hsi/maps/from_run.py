@@ -60,6 +60,17 @@ def _load_classifier(checkpoint: dict, cfg, num_components: int, precision: str,
     return classifier
 
 
+def load_run_classifier(run_dir: Path, precision: str = "auto", device: str = "auto"):
+    """``(classifier, checkpoint, config)`` of a finished run, ready to predict."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise UserError(f"{run_dir} is not a folder; give the run folder that hsi-train wrote.")
+    checkpoint = load_checkpoint(run_dir / CHECKPOINT_NAME)
+    cfg = OmegaConf.create(checkpoint["config"])
+    pca_components = int(checkpoint["pca"]["components"].shape[0])
+    return _load_classifier(checkpoint, cfg, pca_components, precision, device), checkpoint, cfg
+
+
 def render_run(
     run_dir: Path,
     overrides: list[str] | None = None,
@@ -69,15 +80,11 @@ def render_run(
 ) -> Path:
     """Predict every pixel with the run's checkpoint and write the maps; returns the maps folder."""
     run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise UserError(f"{run_dir} is not a folder; give the run folder that hsi-train wrote.")
-    checkpoint = load_checkpoint(run_dir / CHECKPOINT_NAME)
-    cfg = OmegaConf.create(checkpoint["config"])
+    classifier, checkpoint, cfg = load_run_classifier(run_dir, precision, device)
     other_scene = bool(overrides)
     scene = build(_dataset_config(cfg, overrides or []), "dataset").load()
     pca = SpectralPCA.from_state_dict(checkpoint["pca"])
     inputs = SceneInputs(pca.transform(scene.cube), scene.cube, int(cfg.preprocess.window), cfg.preprocess.padding)
-    classifier = _load_classifier(checkpoint, cfg, pca.num_components, precision, device)
     prediction = classifier.predict_scene(inputs)
 
     out_dir = _output_folder(run_dir, out_dir, scene.name if other_scene else None)

@@ -20,7 +20,7 @@ from hsi.files import write_atomically
 NODATA = 0  # classes are 1..K
 
 
-def _profile(height: int, width: int, count: int, dtype: str, georef: Georeference) -> dict:
+def geotiff_profile(height: int, width: int, count: int, dtype: str, georef: Georeference) -> dict:
     tiled = min(height, width) >= 256  # GeoTIFF tiles are 256 x 256; smaller maps are one strip
     profile = {
         "driver": "GTiff",
@@ -63,21 +63,33 @@ def _write(path: Path, array: np.ndarray, profile: dict, finish) -> Path:
     return Path(path)
 
 
+def finish_class_map(dst, class_names: list[str], colours: np.ndarray, overviews: bool = True) -> None:
+    """The colour table, class names and (for a map written tile by tile) overviews of an open class map."""
+    from rasterio.enums import Resampling
+
+    dst.write_colormap(1, {k: (*map(int, colours[k][:3]), 255) for k in range(len(class_names) + 1)})
+    dst.update_tags(1, **{f"CLASS_{k + 1}": name for k, name in enumerate(class_names)})
+    dst.update_tags(class_names=json.dumps(class_names), software="hsi")
+    dst.set_band_description(1, "class (" + ", ".join(f"{k + 1}={n}" for k, n in enumerate(class_names)) + ")")
+    factors = _overview_factors(dst.height, dst.width)
+    if overviews and factors:
+        dst.build_overviews(factors, Resampling.nearest)
+
+
 def export_class_geotiff(
     path: Path, labels: np.ndarray, class_names: list[str], colours: np.ndarray, georef: Georeference | None = None
 ) -> Path:
     """``labels`` ``(H, W)``: 1..K, 0 where there is no data."""
     georef = georef or Georeference.pixel_grid()
     dtype = "uint8" if len(class_names) < 256 else "uint16"
-    profile = {**_profile(*labels.shape, 1, dtype, georef), "nodata": NODATA}
+    profile = {**geotiff_profile(*labels.shape, 1, dtype, georef), "nodata": NODATA}
 
-    def finish(dst):
-        dst.write_colormap(1, {k: (*map(int, colours[k][:3]), 255) for k in range(len(class_names) + 1)})
-        dst.update_tags(1, **{f"CLASS_{k + 1}": name for k, name in enumerate(class_names)})
-        dst.update_tags(class_names=json.dumps(class_names), software="hsi")
-        dst.set_band_description(1, "class (" + ", ".join(f"{k + 1}={n}" for k, n in enumerate(class_names)) + ")")
-
-    return _write(path, labels.astype(dtype)[None], profile, finish)
+    return _write(
+        path,
+        labels.astype(dtype)[None],
+        profile,
+        lambda dst: finish_class_map(dst, class_names, colours, overviews=False),
+    )
 
 
 def export_probability_geotiff(
@@ -92,7 +104,7 @@ def export_probability_geotiff(
     bands = np.moveaxis(probabilities.astype(np.float32), -1, 0).copy()
     if valid is not None:
         bands[:, ~valid] = np.nan
-    profile = {**_profile(*probabilities.shape[:2], len(class_names), "float32", georef), "nodata": np.nan}
+    profile = {**geotiff_profile(*probabilities.shape[:2], len(class_names), "float32", georef), "nodata": np.nan}
 
     def finish(dst):
         for k, name in enumerate(class_names):

@@ -1,0 +1,41 @@
+"""``hsi-predict RUN_DIR SCENE``: classify an unlabelled scene of any size with a finished run, into a GeoTIFF."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from hsi.cli.common import fail
+from hsi.errors import UserError
+from hsi.predict_tiles import predict_unlabelled
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="hsi-predict",
+        description=__doc__,
+        epilog="Example: hsi-predict outputs/2026-11-28/10-00-00 flight_2.tif --out flight_2_classes.tif",
+    )
+    parser.add_argument("run_dir", type=Path, help="a run folder written by hsi-train")
+    parser.add_argument("scene", type=Path, help="the cube: GeoTIFF (read tile by tile), ENVI .hdr, .mat, .npy or .npz")
+    parser.add_argument("--out", type=Path, help="the class map to write (default: RUN_DIR-predict/SCENE.tif)")
+    parser.add_argument("--key", help="the variable of the cube in a .mat or .npz file (optional if it holds one)")
+    parser.add_argument("--tile", type=int, default=512, help="tile side in pixels; memory grows with it (default 512)")
+    parser.add_argument("--probabilities", action="store_true", help="also OUT-probabilities.tif, a band per class")
+    parser.add_argument("--precision", default="auto", help="auto | fp32 | bf16 | fp16 (default auto)")
+    parser.add_argument("--device", default="auto", help="auto | cpu | cuda (default auto)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    out = args.out or args.run_dir.parent / f"{args.run_dir.name}-predict" / f"{args.scene.stem}.tif"
+    try:
+        done = predict_unlabelled(
+            args.run_dir, args.scene, out, args.tile, args.key, args.precision, args.device, args.probabilities
+        )
+    except UserError as error:
+        fail("hsi-predict", error)
+    print("\n".join(done["outputs"]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,198 @@
+"""Predict an unlabelled scene of any size with a finished run, tile by tile, into a GeoTIFF.
+
+Each tile is read with a halo of ``window // 2`` pixels (clipped at the scene's edges), reduced
+with the run's PCA and classified; only the tile's own pixels are kept. Every kept pixel's
+window then lies inside what was read, and at the scene's edges the padding is the same as on
+the whole scene, so the result equals the untiled prediction. Only one tile (plus halo) of
+the cube is in memory at a time when the scene is a GeoTIFF (read window by window).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from omegaconf import OmegaConf
+from tqdm import tqdm
+
+from hsi.classifiers import Classifier, SceneInputs
+from hsi.data.custom import read_array
+from hsi.data.georef import GEOTIFF_SUFFIXES, Georeference
+from hsi.errors import UserError
+from hsi.maps.from_run import load_run_classifier
+from hsi.maps.geotiff import NODATA, finish_class_map, geotiff_profile
+from hsi.maps.palette import class_palette
+from hsi.preprocess import SpectralPCA
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RasterSource:
+    """An unlabelled cube, read window by window (GeoTIFF) or held whole (other formats)."""
+
+    path: Path
+    height: int
+    width: int
+    bands: int
+    georef: Georeference
+    array: np.ndarray | None = None  # (H, W, B) when not a GeoTIFF
+
+    @classmethod
+    def open(cls, path: Path, key: str | None = None) -> RasterSource:
+        path = Path(path).expanduser()
+        if not path.is_file():
+            raise UserError(f"The scene {path} does not exist; give the cube file to predict.")
+        if path.suffix.lower() in GEOTIFF_SUFFIXES:
+            import rasterio
+
+            try:
+                with rasterio.open(path) as src:
+                    crs = src.crs.to_wkt() if src.crs else None
+                    georef = (
+                        Georeference(crs, tuple(src.transform.to_gdal()))
+                        if src.transform != rasterio.Affine.identity()
+                        else Georeference.pixel_grid()
+                    )
+                    return cls(path, src.height, src.width, src.count, georef)
+            except rasterio.errors.RasterioIOError as exc:
+                raise UserError(f"The scene {path} could not be read as a GeoTIFF ({exc}); check the file.") from exc
+        array = read_array(path, key, "cube")
+        if array.ndim != 3:
+            raise UserError(
+                f"The scene {path} has shape {array.shape}; a cube needs three axes (rows, columns, bands)."
+            )
+        return cls(path, array.shape[0], array.shape[1], array.shape[2], Georeference.pixel_grid(), array)
+
+    def read(self, top: int, bottom: int, left: int, right: int) -> tuple[np.ndarray, np.ndarray]:
+        """Rows top..bottom-1, columns left..right-1 as ``(h, w, B)`` float32, and where they hold data."""
+        if self.array is not None:
+            cube = self.array[top:bottom, left:right].astype(np.float32)
+            return cube, np.ones(cube.shape[:2], bool)
+        import rasterio
+        from rasterio.windows import Window
+
+        with rasterio.open(self.path) as src:
+            window = Window(left, top, right - left, bottom - top)
+            data = src.read(window=window).astype(np.float32)
+            valid = (src.read_masks(window=window) > 0).all(axis=0)
+        cube = np.moveaxis(data, 0, -1)
+        return np.where(valid[:, :, None], cube, 0.0), valid
+
+
+def predict_tile(
+    classifier: Classifier,
+    pca: SpectralPCA,
+    source: RasterSource,
+    window: int,
+    padding: str,
+    top: int,
+    left: int,
+    tile: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Labels (1..K, 0 without data), probabilities and validity of one tile, from the tile and its halo."""
+    m = window // 2
+    bottom, right = min(source.height, top + tile), min(source.width, left + tile)
+    r0, r1, c0, c1 = max(0, top - m), min(source.height, bottom + m), max(0, left - m), min(source.width, right + m)
+    cube, valid = source.read(r0, r1, c0, c1)
+    prediction = classifier.predict_scene(SceneInputs(pca.transform(cube), cube, window, padding))
+    rows, cols = slice(top - r0, top - r0 + bottom - top), slice(left - c0, left - c0 + right - left)
+    inside = valid[rows, cols]
+    labels = np.where(inside, prediction.labels[rows, cols] + 1, NODATA)
+    return labels, prediction.probabilities[rows, cols], inside
+
+
+def _check_source(source: RasterSource, pca: SpectralPCA, window: int, padding: str) -> None:
+    if source.bands != pca.mean.shape[0]:
+        raise UserError(
+            f"The scene {source.path} has {source.bands} bands but the run was trained on "
+            f"{pca.mean.shape[0]}; give a scene with the same bands, in the same order."
+        )
+    if padding == "reflect" and min(source.height, source.width) <= window // 2:
+        raise UserError(
+            f"The scene {source.path} is smaller than the window's reflect padding; it cannot be predicted."
+        )
+
+
+def predict_unlabelled(
+    run_dir: Path,
+    scene_path: Path,
+    out: Path,
+    tile: int = 512,
+    key: str | None = None,
+    precision: str = "auto",
+    device: str = "auto",
+    probabilities: bool = False,
+) -> dict:
+    """Write the class map of ``scene_path`` (and its probabilities) as GeoTIFF; returns what was done."""
+    classifier, checkpoint, cfg = load_run_classifier(Path(run_dir), precision, device)
+    pca = SpectralPCA.from_state_dict(checkpoint["pca"])
+    window, padding = int(cfg.preprocess.window), str(cfg.preprocess.padding)
+    if tile < window:
+        raise UserError(f"--tile is {tile}; use at least the window ({window}) pixels.")
+    source = RasterSource.open(scene_path, key)
+    _check_source(source, pca, window, padding)
+    names = list(checkpoint["class_names"])
+    colours = class_palette(len(names), OmegaConf.select(cfg, "maps.palette") or "spectral")
+    tic = time.perf_counter()
+    written = _write_tiles(
+        Path(out),
+        source,
+        names,
+        colours,
+        probabilities,
+        lambda top, left: predict_tile(classifier, pca, source, window, padding, top, left, tile),
+        tile,
+    )
+    seconds = time.perf_counter() - tic
+    pixels = source.height * source.width
+    log.info("predicted %d pixels in %.1fs (%.0f pixels/s) -> %s", pixels, seconds, pixels / seconds, written[0])
+    return {"outputs": [str(p) for p in written], "pixels": pixels, "seconds": seconds}
+
+
+def _write_tiles(
+    out: Path, source: RasterSource, names: list[str], colours: np.ndarray, probabilities: bool, predict, tile: int
+) -> list[Path]:
+    """Tiles into temporary GeoTIFFs beside ``out``, renamed at the end: never a half-written map under its name."""
+    import rasterio
+    from rasterio.windows import Window
+
+    targets = [out] + ([out.with_name(out.stem + "-probabilities.tif")] if probabilities else [])
+    for target in targets:
+        if target.exists():
+            raise UserError(f"{target} exists; give --out a new file (nothing is overwritten).")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temporary = [t.with_name(t.name + ".part") for t in targets]
+    class_profile = {
+        **geotiff_profile(source.height, source.width, 1, "uint8" if len(names) < 256 else "uint16", source.georef),
+        "nodata": NODATA,
+    }
+    prob_profile = {
+        **geotiff_profile(source.height, source.width, len(names), "float32", source.georef),
+        "nodata": np.nan,
+    }
+    try:
+        with rasterio.open(temporary[0], "w", **class_profile) as labels_out:
+            probs_out = rasterio.open(temporary[1], "w", **prob_profile) if probabilities else None
+            starts = [(top, left) for top in range(0, source.height, tile) for left in range(0, source.width, tile)]
+            for top, left in tqdm(starts, desc="predict tiles", unit="tile", disable=None, leave=False):
+                labels, probs, inside = predict(top, left)
+                window = Window(left, top, labels.shape[1], labels.shape[0])
+                labels_out.write(labels.astype(class_profile["dtype"])[None], window=window)
+                if probs_out is not None:
+                    bands = np.moveaxis(probs.astype(np.float32), -1, 0).copy()
+                    bands[:, ~inside] = np.nan
+                    probs_out.write(bands, window=window)
+            finish_class_map(labels_out, names, colours)
+            if probs_out is not None:
+                probs_out.close()
+        for part, target in zip(temporary, targets, strict=True):
+            os.replace(part, target)
+    finally:
+        for part in temporary:
+            part.unlink(missing_ok=True)
+    return targets
