@@ -283,15 +283,21 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
     check_preprocess_config(cfg)
     anchor_paths(cfg)
     trainer = build(cfg.trainer, "trainer")  # its settings are checked before any data is read
+    tracker = build(cfg.logger, "logger") if cfg.get("logger") else None
     scene = load_scene(cfg)
     resume_state = load_resume_state(cfg) if cfg.get("resume") else None
     split = make_split(cfg, scene, resume_state)
     classifier = make_classifier(cfg, scene, trainer)
     data = prepare(cfg, scene, split, resume_state)
+    if tracker is not None:
+        tracker.start(run_dir.name, OmegaConf.to_container(cfg, resolve=True))
+        trainer.listeners.append(tracker.log_epoch)
     fit(classifier, data, cfg, run_dir, model_name, resume_state)
     predicted, scene_prediction = predict(classifier, data, whole_scene=bool(cfg.maps.enabled))
     metrics = evaluate(cfg, data, classifier, predicted, scene_prediction, model_name, started)
     write_run(run_dir, cfg, data, classifier, metrics, scene_prediction, model_name)
+    if tracker is not None:
+        tracker.finish(metrics, run_dir)
     if metrics["untested_classes"]:
         log.warning("untested (no test pixel): %s", ", ".join(metrics["untested_classes"]))
     log.info(

@@ -32,7 +32,7 @@ LAYERS = (
         ),
     ),
     ("classifiers", ("hsi.classifiers",)),
-    ("outputs", ("hsi.describe", "hsi.protocol", "hsi.report", "hsi.pages", "hsi.maps", "hsi.sweep")),
+    ("outputs", ("hsi.describe", "hsi.protocol", "hsi.report", "hsi.pages", "hsi.maps", "hsi.sweep", "hsi.tracking")),
     ("run", ("hsi.experiment", "hsi.maps.from_run", "hsi.predict_tiles", "hsi.sweep.callback")),
     ("commands", ("hsi.cli",)),
 )

@@ -137,6 +137,8 @@ def _main(cfg: DictConfig) -> float | None:
     resuming = bool(cfg.get("resume"))
     run_dir = Path(cfg.resume) if resuming else hydra_dir
     model_name = hydra_cfg.runtime.choices.get("model", "model")
+    if cfg.get("logger") and cfg.logger.get("experiment") is None:  # a sweep is one experiment
+        cfg.logger.experiment = Path(hydra_cfg.sweep.dir).name if hydra_cfg.mode == RunMode.MULTIRUN else "hsi-train"
     if hydra_cfg.mode == RunMode.MULTIRUN:
         # One failing job must not stop the others: record it and let the sweep go on.
         if (run_dir / "metrics.json").exists():

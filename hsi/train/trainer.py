@@ -114,6 +114,7 @@ class Trainer:
         if threads:
             torch.set_num_threads(int(threads))
         self.loss_fn = nn.CrossEntropyLoss()
+        self.listeners: list[Callable[[dict], None]] = []  # each gets every epoch's record (run tracking)
         self.history: list[dict] = []
         self.best_epoch = 0
         self.train_seconds = 0.0
@@ -176,9 +177,7 @@ class Trainer:
                 record = {"epoch": epoch, "train_loss": train_loss, "step_seconds": step_seconds}
                 record.update(self.validate(loop.model, sampler, labels, split.val))
                 record["seconds"] = loop.elapsed + time.perf_counter() - loop.start
-                self.history.append(record)
-                self._keep_if_best(loop, record)
-                self._log_epoch(bar, record)
+                self._record(loop, bar, record)
                 if epoch_callback is not None:
                     epoch_callback(epoch, loop.model)
                 last_good = self._snapshot(loop, epoch)
@@ -190,6 +189,14 @@ class Trainer:
         self.train_seconds = loop.elapsed + time.perf_counter() - loop.start
         model.load_state_dict(loop.best_state)
         return model
+
+    def _record(self, loop: _Loop, bar: tqdm, record: dict) -> None:
+        """The epoch into the history, to the listeners, the selection rule and the log."""
+        self.history.append(record)
+        for listener in self.listeners:
+            listener(record)
+        self._keep_if_best(loop, record)
+        self._log_epoch(bar, record)
 
     def _log_selection(self) -> None:
         rule, reason = self.selection["rule"], self.selection["reason"]
