@@ -146,3 +146,30 @@ def test_an_unreadable_geotiff_is_one_sentence(tmp_path):
     )
     assert result.returncode == 2 and "could not be read as a GeoTIFF" in result.stderr
     assert "Traceback" not in result.stderr and not run_dir.exists()
+
+
+def test_an_envi_scene_keeps_its_map_info_in_both_maps(tmp_path):
+    import spectral.io.envi as envi
+
+    cube, gt = make_scene()
+    map_info = ["UTM", "1", "1", "500000.0", "4500000.0", "20.0", "20.0", "16", "North", "WGS-84", "units=Meters"]
+    envi.save_image(str(tmp_path / "cube.hdr"), cube.astype(np.float32), force=True, metadata={"map info": map_info})
+    envi.save_classification(str(tmp_path / "gt.hdr"), gt.astype(np.uint8), force=True)
+    run_dir = tmp_path / "run"
+    result = run_cli(
+        "hsi-train",
+        "dataset=custom",
+        f"dataset.cube_path={tmp_path / 'cube.hdr'}",
+        f"dataset.gt_path={tmp_path / 'gt.hdr'}",
+        "preprocess.n_components=15",
+        "preprocess.window=9",
+        *FAST,
+        "trainer.epochs=2",
+        f"hydra.run.dir={run_dir}",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    with rasterio.open(run_dir / "maps" / "prediction.tif") as src:
+        assert src.transform == TRANSFORM  # upper-left corner of pixel (1, 1) at (500000, 4500000), 20 m pixels
+    written = envi.read_envi_header(str(run_dir / "maps" / "prediction.hdr"))
+    assert written["map info"] == map_info

@@ -31,7 +31,13 @@ def read_raster(path: str | Path, key: str | None = None, what: str = "cube") ->
         if not path.is_file():
             raise UserError(f"The {what} file {path} does not exist; check dataset.{what}_path.")
         return read_geotiff(path, what)
-    return read_array(path, key, what), None, None
+    array = read_array(path, key, what)
+    header = path.with_suffix(".hdr")
+    if header.is_file() and path.suffix.lower() in (".hdr", ".img", ".dat", ".raw", ""):
+        from spectral.io import envi
+
+        return array, Georeference.from_envi(envi.read_envi_header(str(header))), None
+    return array, None, None
 
 
 def read_array(path: str | Path, key: str | None = None, what: str = "cube") -> np.ndarray:

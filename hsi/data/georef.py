@@ -19,14 +19,42 @@ GEOTIFF_SUFFIXES = (".tif", ".tiff")
 
 @dataclass(frozen=True)
 class Georeference:
-    """A CRS (WKT, or None for the pixel grid) and a GDAL-order affine transform (c, a, b, f, d, e)."""
+    """A CRS (WKT, or None for the pixel grid) and a GDAL-order affine transform (c, a, b, f, d, e).
+
+    ``envi_map_info`` keeps an ENVI input's ``map info`` (and ``envi_crs`` its ``coordinate system
+    string``) so the ENVI map written from it carries them unchanged.
+    """
 
     crs_wkt: str | None
     transform: tuple[float, float, float, float, float, float]
+    envi_map_info: tuple[str, ...] | None = None
+
+    @classmethod
+    def from_envi(cls, metadata: dict) -> Georeference | None:
+        """From an ENVI header's ``map info`` (reference pixel, its map coordinates, pixel sizes), if any."""
+        info = metadata.get("map info")
+        if not info or len(info) < 7:
+            return None
+        try:
+            ref_x, ref_y, easting, northing, size_x, size_y = (float(v) for v in info[1:7])
+        except ValueError:
+            return None
+        # ENVI's reference pixel is 1-based and names the pixel's upper-left corner
+        transform = (easting - (ref_x - 1) * size_x, size_x, 0.0, northing + (ref_y - 1) * size_y, 0.0, -size_y)
+        return cls(metadata.get("coordinate system string") or None, transform, tuple(str(v) for v in info))
 
     @classmethod
     def pixel_grid(cls) -> Georeference:
         return cls(None, (0.0, 1.0, 0.0, 0.0, 0.0, -1.0))
+
+    def envi_header(self) -> dict:
+        """The header fields an ENVI map on this grid carries (none for the pixel grid)."""
+        fields = {}
+        if self.envi_map_info:
+            fields["map info"] = list(self.envi_map_info)
+        if self.crs_wkt:
+            fields["coordinate system string"] = self.crs_wkt
+        return fields
 
     def affine(self):
         from rasterio.transform import Affine

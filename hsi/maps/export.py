@@ -13,8 +13,12 @@ from spectral.io import envi
 from hsi.files import write_atomically
 
 
-def export_envi_classification(path_hdr: Path, labels: np.ndarray, class_names: list[str], colours: np.ndarray) -> Path:
+def export_envi_classification(
+    path_hdr: Path, labels: np.ndarray, class_names: list[str], colours: np.ndarray, header: dict | None = None
+) -> Path:
     """Write ``labels`` (1..K, 0 = unclassified) as an ENVI classification file with names and colours.
+
+    ``header``: more header fields, such as the input's ``map info`` (see :class:`~hsi.data.georef.Georeference`).
 
     `spectral` writes the header and the data file; both go to a temporary folder first and
     are moved into place, so a killed process never leaves a half-written pair.
@@ -31,6 +35,7 @@ def export_envi_classification(path_hdr: Path, labels: np.ndarray, class_names: 
             force=True,
             class_names=["Unclassified", *class_names],
             class_colors=[int(v) for v in np.asarray(colours[: len(class_names) + 1]).ravel()],
+            metadata=dict(header or {}),
         )
         data_name = tmp_hdr.with_suffix(".img").name
         os.replace(Path(tmp) / data_name, path_hdr.with_name(data_name))

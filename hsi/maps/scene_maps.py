@@ -47,7 +47,8 @@ def write_scene_maps(
         title=title,
         gt_classes=gt_classes,
     )
-    written.append(export_envi_classification(out_dir / "prediction.hdr", predicted, class_names, colours))
+    header = scene.georef.envi_header() if scene.georef is not None else None
+    written.append(export_envi_classification(out_dir / "prediction.hdr", predicted, class_names, colours, header))
     written.append(export_predictions(out_dir / "predictions.npz", predicted, probabilities, class_names))
     written.append(export_class_geotiff(out_dir / "prediction.tif", predicted, class_names, colours, scene.georef))
     if probabilities_geotiff:
