@@ -37,6 +37,15 @@ def scene_files(tmp_path) -> dict:
     }
 
 
+# A sweep's or a tracker's smallest real run: two epochs, no maps.
+TINY = [
+    "trainer.epochs=2",
+    "trainer.batch_size=32",
+    "trainer.precision=fp32",
+    "maps.enabled=false",
+    "split.train_fraction=0.2",
+]
+
 FAST = ["trainer.epochs=15", "trainer.batch_size=16", "split.train_fraction=0.2", "trainer.precision=fp32"]
 
 

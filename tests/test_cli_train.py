@@ -81,7 +81,7 @@ def test_a_finished_run_folder_is_byte_identical_after_any_command_aimed_at_it(f
         f"hydra.run.dir={finished_run}",
         cwd=tmp_path,
     )
-    assert again.returncode == 2 and "already holds a finished run, which are never changed" in again.stderr
+    assert again.returncode == 2 and "already holds a finished run, which is never changed" in again.stderr
     sweep = run_cli(
         "hsi-train",
         "-m",

@@ -17,6 +17,11 @@ from hsi.splits import (
     testable_classes as classes_that_can_be_tested,
 )
 
+# The two-field scene with a narrow strip of a third class, split with a 9x9 window.
+STRIP = dict(
+    seed=0, train_fraction=0.2, block_size=8, window=9, min_val=2, min_test=3, class_names=["field", "meadow", "strip"]
+)
+
 
 def _fields(seed=0, size=64):
     """Four classes in irregular 8x8 fields, with unlabelled gaps, like a farm."""
@@ -65,16 +70,7 @@ def test_a_small_single_field_is_untestable_named_trained_and_kept_out_of_evalua
     gt[:, 24:] = 2
     gt[20:22, 30:35] = 3  # 10 pixels in a 2x5 strip: narrower than any 9x9 window's reach
     assert classes_that_can_be_tested(gt, block_size=8, window=9, min_val=2, min_test=3) == [1, 2]
-    split = spatially_disjoint_split(
-        gt,
-        seed=0,
-        train_fraction=0.2,
-        block_size=8,
-        window=9,
-        min_val=2,
-        min_test=3,
-        class_names=["field", "meadow", "strip"],
-    )
+    split = spatially_disjoint_split(gt, **STRIP)
     labels = gt.ravel()
     assert split.untestable == (3,)
     assert (labels[split.train] == 3).any()
@@ -107,16 +103,7 @@ def test_a_testable_class_the_search_cannot_serve_stops_the_run_by_name(monkeypa
     # pretend the strip were testable: no assignment can give it test pixels, so the split must refuse
     monkeypatch.setattr(disjoint, "testable_classes", lambda *args, **kwargs: [1, 2, 3])
     with pytest.raises(UserError, match=r"gives strip at least 2 validation and 3 test pixels"):
-        spatially_disjoint_split(
-            gt,
-            seed=0,
-            train_fraction=0.2,
-            block_size=8,
-            window=9,
-            min_val=2,
-            min_test=3,
-            class_names=["field", "meadow", "strip"],
-        )
+        spatially_disjoint_split(gt, **STRIP)
 
 
 def test_a_single_pixel_class_is_refused():

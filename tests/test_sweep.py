@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import yaml
 from cli_helpers import run_cli, run_subprocess
+from conftest import TINY
 from scipy import stats
 
 from hsi.sweep import collect_runs, summarise_sweep
@@ -179,15 +180,6 @@ def test_sweep_report_command_and_its_error(sweep, tmp_path):
     empty.mkdir()
     result = run_cli("hsi-sweep-report", str(empty), cwd=tmp_path)
     assert result.returncode == 2 and "holds no run folders" in result.stderr
-
-
-TINY = [
-    "trainer.epochs=2",
-    "trainer.batch_size=32",
-    "trainer.precision=fp32",
-    "maps.enabled=false",
-    "split.train_fraction=0.2",
-]
 
 
 def test_a_real_multirun_ends_with_a_summary(scene_files, tmp_path):

@@ -6,14 +6,7 @@ import json
 
 import pytest
 from cli_helpers import run_cli
-
-TINY = [
-    "trainer.epochs=2",
-    "trainer.batch_size=32",
-    "trainer.precision=fp32",
-    "maps.enabled=false",
-    "split.train_fraction=0.2",
-]
+from conftest import TINY
 
 
 def test_tensorboard_gets_every_epoch_and_the_final_metrics(scene_files, tmp_path):

@@ -33,3 +33,9 @@ def fail(program: str, error: UserError) -> None:
     """Print the one-sentence message and exit with the user-error code."""
     print(f"{program}: error: {error}", file=sys.stderr)
     sys.exit(EXIT_USER_ERROR)
+
+
+def add_inference_options(parser) -> None:
+    """``--precision`` and ``--device``, as every command that predicts with a run takes them."""
+    parser.add_argument("--precision", default="auto", help="auto | fp32 | bf16 | fp16 (default auto)")
+    parser.add_argument("--device", default="auto", help="auto | cpu | cuda (default auto)")

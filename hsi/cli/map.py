@@ -6,7 +6,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from hsi.cli.common import fail
+from hsi.cli.common import add_inference_options, fail
 from hsi.errors import UserError
 from hsi.maps.from_run import render_run
 
@@ -24,8 +24,7 @@ def main(argv: list[str] | None = None) -> None:
         type=Path,
         help="a new folder for the maps (default RUN_DIR-maps beside the run, or RUN_DIR-maps-SCENE)",
     )
-    parser.add_argument("--precision", default="auto", help="auto | fp32 | bf16 | fp16 (default auto)")
-    parser.add_argument("--device", default="auto", help="auto | cpu | cuda (default auto)")
+    add_inference_options(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:

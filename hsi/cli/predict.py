@@ -6,7 +6,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from hsi.cli.common import fail
+from hsi.cli.common import add_inference_options, fail
 from hsi.errors import UserError
 from hsi.predict_tiles import predict_unlabelled
 
@@ -23,8 +23,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--key", help="the variable of the cube in a .mat or .npz file (optional if it holds one)")
     parser.add_argument("--tile", type=int, default=512, help="tile side in pixels; memory grows with it (default 512)")
     parser.add_argument("--probabilities", action="store_true", help="also OUT-probabilities.tif, a band per class")
-    parser.add_argument("--precision", default="auto", help="auto | fp32 | bf16 | fp16 (default auto)")
-    parser.add_argument("--device", default="auto", help="auto | cpu | cuda (default auto)")
+    add_inference_options(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     out = args.out or args.run_dir.parent / f"{args.run_dir.name}-predict" / f"{args.scene.stem}.tif"

@@ -87,17 +87,12 @@ def _finished_runs_are_left_alone(argv: list[str]) -> None:
         else [folder] * (folder / "metrics.json").is_file()
     )
     if held:
-        what = (
-            f"finished runs ({', '.join(p.name for p in held[:3])}{', ...' if len(held) > 3 else ''})"
-            if multirun
-            else "a finished run"
-        )
+        names = ", ".join(p.name for p in held[:3]) + (", ..." if len(held) > 3 else "")
+        what = f"finished runs ({names}), which are" if multirun else "a finished run, which is"
         option = "hydra.sweep.dir" if multirun else "hydra.run.dir"
         fail(
             "hsi-train",
-            UserError(
-                f"{folder} already holds {what}, which are never changed; choose another folder with {option}=..."
-            ),
+            UserError(f"{folder} already holds {what} never changed; choose another folder with {option}=..."),
         )
     if not multirun and (folder / RESUME_NAME).is_file():
         fail(
