@@ -3,6 +3,7 @@
     python scripts/study_tables.py honest outputs/study/honest/w11 outputs/study/honest/w15 ...
     python scripts/study_tables.py seeds outputs/study/random outputs/study/random34
     python scripts/study_tables.py grid outputs/study/grid11
+    python scripts/study_tables.py recipe outputs/study/recipe/default outputs/study/recipe/epochs20
 
 Every number comes from the runs' metrics.json files; untested classes are shown as such and
 left out of means, never counted as 0.
@@ -155,13 +156,30 @@ def grid(folder: Path) -> None:
     print("\n" + variance_sentence(folder.name, study))
 
 
+def recipe(folders: list[Path]) -> None:
+    """The recipe choice: validation OA and AA at the epoch kept, per candidate folder (no test figures)."""
+    print("| candidate | seeds | validation OA (%) | validation AA (%) | epoch kept | training (s) |")
+    print("|---|---|---:|---:|---:|---:|")
+    for folder in folders:
+        runs = sorted((r for r in _finished(folder) if r.metrics["history"]), key=lambda r: r.split_seed)
+        kept = [next(h for h in r.metrics["history"] if h["epoch"] == r.metrics["best_epoch"]) for r in runs]
+        print(
+            f"| `{folder.name}` | {', '.join(str(r.split_seed) for r in runs)} | "
+            f"{_pm([h['val_oa'] for h in kept])} | {_pm([h['val_aa'] for h in kept])} | "
+            f"{', '.join(str(r.metrics['best_epoch']) for r in runs)} | "
+            f"{np.mean([r.metrics['train_seconds'] for r in runs]):.0f} |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("table", choices=["honest", "seeds", "grid"])
+    parser.add_argument("table", choices=["honest", "seeds", "grid", "recipe"])
     parser.add_argument("folders", nargs="+", type=Path)
     args = parser.parse_args()
     if args.table == "honest":
         honest(args.folders)
+    elif args.table == "recipe":
+        recipe(args.folders)
     elif args.table == "seeds":
         seeds(args.folders)
     else:
