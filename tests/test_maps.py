@@ -34,8 +34,11 @@ def test_dense_path_equals_window_path_on_every_pixel(name):
     padded = pad_cube(cube, 5, "zero")
     windows = predict_logits(model, padded, 11, path="windows", batch_size=50)
     assert windows.shape == (13, 17, 6)
+    shared = predict_logits(model, padded, 11, path="shared", tile_rows=4, batch_size=7)
+    torch.testing.assert_close(shared, windows, rtol=1e-4, atol=1e-4)
+    assert torch.equal(shared.argmax(-1), windows.argmax(-1))
     if not model.supports_dense:
-        assert choose_path(model) == "windows"
+        assert choose_path(model) == "shared"
         with pytest.raises(RuntimeError, match="window by window"):
             model.forward_dense(padded[None, None])
         return

@@ -149,18 +149,44 @@ class HybridSN(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.supports_dense = attention == "none"
 
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        """The 2-D feature map ``(N, 64, window-8, window-8)`` that the head classifies."""
+    def folded(self, x: torch.Tensor) -> torch.Tensor:
+        """The 3-D stack's output with the spectral axis folded into channels: ``(N, C*D, h-6, w-6)``."""
         # oneDNN runs these 3-D convolutions about 1.3x faster on channels-last input,
         # forward and backward, in bf16 and fp32 (scripts/benchmark.py measures it).
         x = self.spectral_spatial(x.contiguous(memory_format=torch.channels_last_3d))
         n, c, d, h, w = x.shape
-        # Fold the remaining spectral axis into channels for the 2-D convolution.
-        x = self.attention_3d(self.fold_act(x.reshape(n, c * d, h, w)))
-        return self.attention_2d(self.spatial(x))
+        return self.fold_act(x.reshape(n, c * d, h, w))
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The 2-D feature map ``(N, 64, window-8, window-8)`` that the head classifies."""
+        return self.attention_2d(self.spatial(self.attention_3d(self.folded(x))))
+
+    @property
+    def shares_2d(self) -> bool:
+        """Whether the 2-D convolution, too, is the same for every window (no attention before it)."""
+        return isinstance(self.attention_3d, nn.Identity)
+
+    def trunk(self, x: torch.Tensor) -> torch.Tensor:
+        """Every layer before the first that pools over a window: the part overlapping windows can share."""
+        x = self.folded(x)
+        return self.spatial(x) if self.shares_2d else x
+
+    def head(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits of windows from their :meth:`trunk` maps (each cut to the window's own footprint)."""
+        if not self.shares_2d:
+            x = self.spatial(self.attention_3d(x))
+        return self.classify(self.attention_2d(x))
+
+    def trunk_side(self) -> int:
+        """The side of one window's footprint on the :meth:`trunk` map."""
+        return self.window - 2 * len(CONV3D_STACK) - (2 if self.shares_2d else 0)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.pool(self.features(x)).flatten(1)
+        return self.classify(self.features(x))
+
+    def classify(self, x: torch.Tensor) -> torch.Tensor:
+        """The dense head on a 2-D feature map."""
+        x = self.pool(x).flatten(1)
         x = self.dropout(self.head_act(self.fc1(x)))
         x = self.dropout(self.head_act(self.fc2(x)))
         return self.classifier(x)

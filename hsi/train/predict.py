@@ -2,6 +2,10 @@
 
 ``dense``: the whole padded scene goes through the network once (in row tiles), sharing the
 convolutions of overlapping windows; see :meth:`hsi.models.HybridSN.forward_dense`.
+``shared``: for models whose attention pools over each window (SE, CBAM): the layers before
+the first attention run once over the tile (their outputs are the same for every window that
+covers a position), then each window's footprint is cut from that map and only the rest of the
+network runs per window; see :meth:`hsi.models.HybridSN.trunk`.
 ``windows``: windows gathered in batches from the padded tensor (any patch model).
 """
 
@@ -15,18 +19,34 @@ from hsi.patches import PatchSampler
 from hsi.train.precision import autocast
 from hsi.train.trainer import window_logits
 
-PATHS = ("auto", "dense", "windows")
+PATHS = ("auto", "dense", "shared", "windows")
 
 
 def choose_path(model: nn.Module, path: str = "auto") -> str:
     if path not in PATHS:
         raise ValueError(f"path must be one of {', '.join(PATHS)}, got '{path}'")
     dense_ok = bool(getattr(model, "supports_dense", False))
+    shared_ok = hasattr(model, "trunk") and hasattr(model, "head")
     if path == "dense" and not dense_ok:
         raise ValueError(f"{type(model).__name__} with this configuration has no exact dense path")
+    if path == "shared" and not shared_ok:
+        raise ValueError(f"{type(model).__name__} has no trunk to share between windows")
     if path == "auto":
-        return "dense" if dense_ok else "windows"
+        return "dense" if dense_ok else "shared" if shared_ok else "windows"
     return path
+
+
+def _shared_rows(model: nn.Module, tile: torch.Tensor, batch_size: int) -> torch.Tensor:
+    """Logits ``(K, h, W)`` of a row tile: the trunk once, then each window's footprint through the head."""
+    trunk = model.trunk(tile)[0]  # (C, h + side - 1, W + side - 1)
+    side = model.trunk_side()
+    footprints = trunk.unfold(1, side, 1).unfold(2, side, 1)  # (C, h, W, side, side), a view
+    rows, cols = footprints.shape[1], footprints.shape[2]
+    flat = footprints.permute(1, 2, 0, 3, 4).reshape(rows * cols, trunk.shape[0], side, side)
+    logits = torch.cat(
+        [model.head(flat[i : i + batch_size].contiguous()).float() for i in range(0, rows * cols, batch_size)]
+    )
+    return logits.reshape(rows, cols, -1).permute(2, 0, 1)
 
 
 @torch.no_grad()
@@ -48,7 +68,7 @@ def predict_logits(
     margin = window // 2
     height, width = padded.shape[1] - 2 * margin, padded.shape[2] - 2 * margin
     try:
-        if path == "dense":
+        if path in ("dense", "shared"):
             rows = []
             for top in tqdm(
                 range(0, height, tile_rows), desc="predict every pixel", unit="tile", disable=None, leave=False
@@ -57,7 +77,8 @@ def predict_logits(
                 # output rows top..bottom-1 need padded rows top..bottom-1+2m
                 tile = padded[:, top : bottom + 2 * margin].to(device)[None, None]
                 with autocast(precision, device):
-                    rows.append(model.forward_dense(tile)[0].float().cpu())
+                    out = model.forward_dense(tile)[0] if path == "dense" else _shared_rows(model, tile, batch_size)
+                    rows.append(out.float().cpu())
             return torch.cat(rows, dim=1).permute(1, 2, 0).contiguous()
         sampler = PatchSampler(padded, window, width)
         logits = window_logits(
