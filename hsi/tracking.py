@@ -56,6 +56,10 @@ class TensorBoardLogger:
             self.writer.add_text("report", report.read_text())
         self.writer.close()
 
+    def abort(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
 
 class MLflowLogger:
     """Parameters, metrics and artefacts in a local MLflow file store."""
@@ -95,3 +99,9 @@ class MLflowLogger:
             if (Path(run_dir) / name).is_file():
                 mlflow.log_artifact(str(Path(run_dir) / name))
         mlflow.end_run()
+
+    def abort(self) -> None:
+        import mlflow
+
+        if self.run is not None:
+            mlflow.end_run(status="FAILED")

@@ -37,11 +37,13 @@ class NetworkClassifier:
         self.history: list[dict] = []
         self.best_epoch: int | None = None
         self.fit_seconds = 0.0
-        self._padded: tuple[int, torch.Tensor] | None = None  # (id of the inputs, their padded cube)
+        # (the reduced cube, its padded tensor): fit, validation and the scene's map pad once. The cube
+        # itself is kept, and compared by identity, so a later cube can never be taken for it.
+        self._padded: tuple[np.ndarray, torch.Tensor] | None = None
 
     def _sampler(self, inputs: SceneInputs) -> tuple[torch.Tensor, PatchSampler]:
-        if self._padded is None or self._padded[0] != id(inputs.reduced):
-            self._padded = (id(inputs.reduced), pad_cube(inputs.reduced, inputs.window // 2, inputs.padding))
+        if self._padded is None or self._padded[0] is not inputs.reduced:
+            self._padded = (inputs.reduced, pad_cube(inputs.reduced, inputs.window // 2, inputs.padding))
         padded = self._padded[1]
         return padded, PatchSampler(padded, inputs.window, inputs.shape[1])
 
