@@ -293,9 +293,10 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
         tracker.start(run_dir.name, OmegaConf.to_container(cfg, resolve=True))
         trainer.listeners.append(tracker.log_epoch)
     try:
-        fit(classifier, data, cfg, run_dir, model_name, resume_state)
-        predicted, scene_prediction = predict(classifier, data, whole_scene=bool(cfg.maps.enabled))
-        metrics = evaluate(cfg, data, classifier, predicted, scene_prediction, model_name, started)
+        with trainer.thread_limit():
+            fit(classifier, data, cfg, run_dir, model_name, resume_state)
+            predicted, scene_prediction = predict(classifier, data, whole_scene=bool(cfg.maps.enabled))
+            metrics = evaluate(cfg, data, classifier, predicted, scene_prediction, model_name, started)
         write_run(run_dir, cfg, data, classifier, metrics, scene_prediction, model_name)
     except BaseException:
         if tracker is not None:

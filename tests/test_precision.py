@@ -39,3 +39,16 @@ def test_both_precisions_train_the_synthetic_scene(scene_files, tmp_path, precis
     metrics = train_and_evaluate(cfg, tmp_path, model_name="hybridsn")
     assert metrics["protocol"]["training"]["precision"] == precision
     assert metrics["overall_accuracy"] > 0.85  # four classes: chance is 25%
+
+
+def test_trainer_threads_apply_inside_the_run_only():
+    import torch
+
+    from hsi.train import Trainer
+
+    before = torch.get_num_threads()
+    trainer = Trainer(threads=1)
+    assert torch.get_num_threads() == before  # building a trainer changes nothing
+    with trainer.thread_limit():
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before

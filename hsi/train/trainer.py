@@ -13,6 +13,7 @@ last epoch is kept and the run says so.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 import math
@@ -111,8 +112,7 @@ class Trainer:
         self.patience = patience
         self.min_val_per_class = min_val_per_class
         self.selection: dict = {}
-        if threads:
-            torch.set_num_threads(int(threads))
+        self.threads = threads
         self.loss_fn = nn.CrossEntropyLoss()
         self.listeners: list[Callable[[dict], None]] = []  # each gets every epoch's record (run tracking)
         self.history: list[dict] = []
@@ -189,6 +189,18 @@ class Trainer:
         self.train_seconds = loop.elapsed + time.perf_counter() - loop.start
         model.load_state_dict(loop.best_state)
         return model
+
+    @contextlib.contextmanager
+    def thread_limit(self):
+        """``trainer.threads`` torch threads inside the block, the previous count after it (a run in a
+        longer process, such as a test session, leaves the process as it found it)."""
+        previous = torch.get_num_threads()
+        if self.threads:
+            torch.set_num_threads(int(self.threads))
+        try:
+            yield
+        finally:
+            torch.set_num_threads(previous)
 
     def _record(self, loop: _Loop, bar: tqdm, record: dict) -> None:
         """The epoch into the history, to the listeners, the selection rule and the log."""
