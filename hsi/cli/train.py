@@ -81,11 +81,10 @@ def _finished_runs_are_left_alone(argv: list[str]) -> None:
     if run_dir is None:
         return  # the default folders carry the time of the start: always new
     folder = Path(run_dir).expanduser()
-    held = (
-        [p.parent for p in folder.glob("*/metrics.json")]
-        if multirun
-        else [folder] * (folder / "metrics.json").is_file()
-    )
+    if multirun:
+        held = [p.parent for p in sorted(folder.glob("*/metrics.json"))]
+    else:
+        held = [folder] if (folder / "metrics.json").is_file() else []
     if held:
         names = ", ".join(p.name for p in held[:3]) + (", ..." if len(held) > 3 else "")
         what = f"finished runs ({names}), which are" if multirun else "a finished run, which is"
