@@ -108,3 +108,51 @@ def test_grouped_convolution_has_one_gth_of_the_weights():
         assert grouped.conv.weight.numel() * groups == standard.weight.numel()
     with pytest.raises(ValueError, match="input channels \\(30\\) must divide into 4 groups"):
         GroupedShuffleConv2d(30, 32, 3, groups=4)
+
+
+def test_center_crop_takes_the_middle():
+    from hsi.models.layers import center_crop
+
+    x = torch.arange(35.0).reshape(1, 1, 5, 7)
+    torch.testing.assert_close(center_crop(x, torch.zeros(1, 1, 3, 5)), x[..., 1:4, 1:6])
+
+
+@pytest.mark.parametrize("unit", ["resnext", "resnext_se", "inverted_residual"])
+def test_a_residual_unit_with_a_silent_branch_is_its_cropped_input(unit):
+    from hsi.models.layers import InvertedResidual, ResNeXtBlock, center_crop
+
+    torch.manual_seed(0)
+    block = {
+        "resnext": lambda: ResNeXtBlock(16, cardinality=4),
+        "resnext_se": lambda: ResNeXtBlock(16, cardinality=4, se=True),
+        "inverted_residual": lambda: InvertedResidual(16),
+    }[unit]()
+    last = block.branch[-1]
+    torch.nn.init.zeros_(last.weight)
+    torch.nn.init.zeros_(last.bias)
+    x = torch.randn(2, 16, 7, 6)
+    out = block(x)
+    assert out.shape == (2, 16, 5, 4)  # one unpadded 3x3 convolution
+    torch.testing.assert_close(out, center_crop(x, out))
+
+
+def test_resnext_groups_and_mobilenet_v2_expansion_set_the_weight_counts():
+    from hsi.models.layers import InvertedResidual, ResNeXtBlock
+
+    grouped = ResNeXtBlock(64, cardinality=8).branch[2]
+    assert grouped.weight.numel() == 64 * 64 * 9 // 8  # a grouped 3x3: 1/cardinality of a full one
+    expand, depthwise, project = (m for m in InvertedResidual(64).branch if isinstance(m, torch.nn.Conv2d))
+    assert expand.out_channels == 384 and depthwise.groups == 384 and project.out_channels == 64
+
+
+def test_a_shufflenet_v2_unit_keeps_half_and_interleaves_the_halves():
+    from hsi.models.layers import ShuffleV2Unit, center_crop
+
+    unit = ShuffleV2Unit(8)
+    torch.nn.init.zeros_(unit.branch[3].weight)
+    torch.nn.init.zeros_(unit.branch[3].bias)
+    x = torch.randn(1, 8, 6, 6)
+    out = unit(x)
+    assert out.shape == (1, 8, 4, 4)
+    torch.testing.assert_close(out[:, 0::2], center_crop(x[:, :4], out))  # the kept half, shuffled in
+    assert (out[:, 1::2] == 0).all()  # the transformed half (silenced here)

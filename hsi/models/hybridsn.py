@@ -20,7 +20,16 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from hsi.models.layers import CBAM, DepthwiseSeparableConv2d, GroupedShuffleConv2d, SqueezeExcite, create_act
+from hsi.models.layers import (
+    CBAM,
+    DepthwiseSeparableConv2d,
+    GroupedShuffleConv2d,
+    InvertedResidual,
+    ResNeXtBlock,
+    ShuffleV2Unit,
+    SqueezeExcite,
+    create_act,
+)
 
 # (out_channels, spectral kernel) of the three 3-D convolutions; spatial kernels are 3x3.
 CONV3D_STACK = ((8, 7), (16, 5), (32, 3))
@@ -28,7 +37,8 @@ CONV2D_CHANNELS = 64
 
 ATTENTIONS = ("none", "se", "cbam")
 POSITIONS = ("after_3d", "after_2d", "both")
-CONV2D_KINDS = ("standard", "grouped", "depthwise_separable")
+CONV2D_KINDS = ("standard", "grouped", "depthwise_separable", "resnext", "inverted_residual", "shuffle_v2")
+BLOCKS = {"resnext", "inverted_residual", "shuffle_v2"}  # a 1x1 reduction to 64 channels, then a residual unit
 HEADS = ("flatten", "gap")
 
 
@@ -73,13 +83,32 @@ def _conv3d_stack(in_bands: int, activation: str) -> tuple[nn.Sequential, nn.Mod
     return stack, layers[-1], channels * depth
 
 
-def _conv2d(kind: str, folded: int, groups: int, activation: str) -> nn.Module:
-    """The 2-D convolution: the paper's, grouped + channel shuffle (ShuffleNet) or depthwise-separable (MobileNet)."""
+def _conv2d(
+    kind: str, folded: int, groups: int, activation: str, block_se: bool = False, gate: str = "sigmoid"
+) -> nn.Module:
+    """The 2-D part: the paper's convolution, grouped + shuffle (ShuffleNet), depthwise-separable (MobileNet),
+    or a 1x1 reduction to 64 channels followed by a residual unit (ResNeXt, MobileNetV2, ShuffleNet V2)."""
+    if kind in BLOCKS:
+        unit = {
+            "resnext": lambda: ResNeXtBlock(CONV2D_CHANNELS, groups, activation, se=block_se, gate_layer=gate),
+            "inverted_residual": lambda: InvertedResidual(CONV2D_CHANNELS),
+            "shuffle_v2": lambda: ShuffleV2Unit(CONV2D_CHANNELS, activation),
+        }[kind]
+        return nn.Sequential(nn.Conv2d(folded, CONV2D_CHANNELS, 1), create_act(activation), unit())
     if kind == "standard":
         return nn.Conv2d(folded, CONV2D_CHANNELS, 3)
     if kind == "grouped":
         return GroupedShuffleConv2d(folded, CONV2D_CHANNELS, 3, groups)
     return DepthwiseSeparableConv2d(folded, CONV2D_CHANNELS, 3, act_layer=activation)
+
+
+def _attention(kind: str, width: int, rd_ratio: float, gate: str) -> nn.Module:
+    """SE (Hu et al. 2018), CBAM (Woo et al. 2018) or nothing, over ``width`` channels."""
+    if kind == "se":
+        return SqueezeExcite(width, rd_ratio, act_layer="relu", gate_layer=gate)
+    if kind == "cbam":
+        return CBAM(width, rd_ratio, act_layer="relu", gate_layer=gate)
+    return nn.Identity()
 
 
 class HybridSN(nn.Module):
@@ -98,6 +127,7 @@ class HybridSN(nn.Module):
         gate: attention gate, ``sigmoid`` or ``hard_sigmoid``.
         rd_ratio: attention bottleneck width as a fraction of the channels.
         head: ``flatten`` (the paper's dense layer over every position) or ``gap``.
+        block_se: with ``conv2d=resnext``, an SE module inside the unit (SE-ResNeXt).
     """
 
     def __init__(
@@ -114,6 +144,7 @@ class HybridSN(nn.Module):
         gate: str = "sigmoid",
         rd_ratio: float = 1 / 4,
         head: str = "flatten",
+        block_se: bool = False,
     ) -> None:
         super().__init__()
         _check_sizes(in_bands, window, num_classes)
@@ -121,21 +152,17 @@ class HybridSN(nn.Module):
         _choice("attention_position", attention_position, POSITIONS)
         _choice("conv2d", conv2d, CONV2D_KINDS)
         _choice("head", head, HEADS)
-        self.in_bands, self.window, self.num_classes = in_bands, window, num_classes
-        self.head_kind = head
+        self.in_bands, self.window, self.num_classes, self.head_kind = in_bands, window, num_classes, head
         # Modules are built in forward order, so the same seed gives the same weights as ever.
         self.spectral_spatial, self.fold_act, folded = _conv3d_stack(in_bands, activation)
         spatial = window - 2 * len(CONV3D_STACK) - 2
 
         def attend(width: int, where: str) -> nn.Module:
-            if attention == "none" or attention_position not in (where, "both"):
-                return nn.Identity()
-            if attention == "se":
-                return SqueezeExcite(width, rd_ratio, act_layer="relu", gate_layer=gate)
-            return CBAM(width, rd_ratio, act_layer="relu", gate_layer=gate)
+            return _attention(attention if attention_position in (where, "both") else "none", width, rd_ratio, gate)
 
         self.attention_3d = attend(folded, "after_3d")
-        self.spatial = nn.Sequential(_conv2d(conv2d, folded, groups, activation), create_act(activation))
+        unit = _conv2d(conv2d, folded, groups, activation, block_se and conv2d == "resnext", gate)
+        self.spatial = nn.Sequential(unit, create_act(activation))
         self.attention_2d = attend(CONV2D_CHANNELS, "after_2d")
 
         # The head: the paper flattens the whole 2-D map into Dense 256; `gap` averages it first.
@@ -147,7 +174,9 @@ class HybridSN(nn.Module):
         self.classifier = nn.Linear(128, num_classes)
         self.head_act = create_act(activation)
         self.dropout = nn.Dropout(dropout)
-        self.supports_dense = attention == "none"
+        # pooling over the window (attention, or SE inside the 2-D unit) breaks the one-pass dense path
+        self.pools_in_2d = any(getattr(m, "pools_over_window", False) for m in self.spatial.modules())
+        self.supports_dense = attention == "none" and not self.pools_in_2d
 
     def folded(self, x: torch.Tensor) -> torch.Tensor:
         """The 3-D stack's output with the spectral axis folded into channels: ``(N, C*D, h-6, w-6)``."""
@@ -164,7 +193,7 @@ class HybridSN(nn.Module):
     @property
     def shares_2d(self) -> bool:
         """Whether the 2-D convolution, too, is the same for every window (no attention before it)."""
-        return isinstance(self.attention_3d, nn.Identity)
+        return isinstance(self.attention_3d, nn.Identity) and not self.pools_in_2d
 
     def trunk(self, x: torch.Tensor) -> torch.Tensor:
         """Every layer before the first that pools over a window: the part overlapping windows can share."""

@@ -11,6 +11,7 @@ from torch import nn
 
 _ACTIVATIONS = {
     "relu": lambda: nn.ReLU(inplace=True),
+    "relu6": lambda: nn.ReLU6(inplace=True),
     "hard_swish": nn.Hardswish,
     "sigmoid": nn.Sigmoid,
     "hard_sigmoid": nn.Hardsigmoid,
