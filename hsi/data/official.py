@@ -124,7 +124,7 @@ class OfficialScene(MatFilesScene):
         if not self.root.is_dir() and not self.may_create_root:
             raise UserError(
                 f"{self.name} is not under {self.root}, and that folder does not exist; check data_root (a typo?), "
-                f"or create the folder to download into it, or run hsi-data download {self.name} --root {self.root}."
+                f"or create the folder to download into it, or run hsi-data --root {self.root} download {self.name}."
             )
         try:
             for part in parts:
