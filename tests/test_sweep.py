@@ -105,6 +105,7 @@ def test_one_run_per_cell_merges_initialisation_and_noise():
     assert study["init_includes_noise"] and "init" not in study["f_tests"]
 
 
+@pytest.mark.slow  # a simulation of a few thousand designs
 def test_mls_intervals_keep_their_coverage_on_a_small_design():
     """Simulated 3 x 3 x 2 designs with known components: the 95% intervals cover about 95% of the time."""
     rng = np.random.default_rng(1)

@@ -33,6 +33,7 @@ def test_tensorboard_gets_every_epoch_and_the_final_metrics(scene_files, tmp_pat
     assert events.Scalars("test_oa")[0].value == pytest.approx(metrics["overall_accuracy"])
 
 
+@pytest.mark.slow  # a two-job sweep
 def test_a_sweep_is_one_mlflow_experiment_with_a_run_per_job(scene_files, tmp_path):
     mlflow = pytest.importorskip("mlflow")
     store = tmp_path / "mlruns"

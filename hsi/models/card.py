@@ -7,6 +7,7 @@ gates) is not counted, as in the MobileNet and ShuffleNet papers.
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 
 import torch
@@ -52,7 +53,8 @@ def count_macs(model: torch.nn.Module, input_shape: tuple[int, ...]) -> int:
     return counter.get_total_flops() // 2
 
 
-def model_card(in_bands: int = 30, window: int = 25, num_classes: int = 16) -> list[dict]:
+@functools.lru_cache(maxsize=8)  # the configs do not change within a process; counting MACs takes seconds
+def model_card(in_bands: int = 30, window: int = 25, num_classes: int = 16) -> tuple[dict, ...]:
     """One row per model config: name, parameters and MACs per pixel (None where data-dependent)."""
     rows = []
     with initialize_config_module("hsi.configs", version_base="1.3"):
@@ -65,7 +67,7 @@ def model_card(in_bands: int = 30, window: int = 25, num_classes: int = 16) -> l
             else:  # the SVM: its size is the number of support vectors, known only after training
                 params = macs = None
             rows.append({"model": name, "parameters": params, "macs": macs, "target": cfg.model._target_})
-    return rows
+    return tuple(rows)
 
 
 def card_markdown(rows: list[dict], in_bands: int, window: int, num_classes: int) -> str:
