@@ -119,6 +119,7 @@ def test_the_readme_map_predict_and_sweep_report_commands_run(finished_run, tmp_
 
 
 def test_the_readme_data_commands_run(indian_pines_root, tmp_path):
+    before = sorted(str(p) for p in indian_pines_root.rglob("*"))
     ran = 0
     for command in COMMANDS:
         if command[0] != "hsi-data" or command[1] == "download":  # downloading needs the internet
@@ -128,6 +129,7 @@ def test_the_readme_data_commands_run(indian_pines_root, tmp_path):
         assert result.returncode == 0 or "is incomplete" in result.stderr, (command, result.stderr)
         ran += 1
     assert ran >= 3
+    assert sorted(str(p) for p in indian_pines_root.rglob("*")) == before  # the data folder is not written
 
 
 @pytest.mark.slow

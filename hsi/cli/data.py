@@ -3,7 +3,7 @@
 hsi-data list
 hsi-data download pavia_university
 hsi-data verify indian_pines
-hsi-data info salinas            # shape, bands, classes and counts, and a preview image
+hsi-data info salinas --preview salinas.png   # shape, bands, classes and counts (and an RGB preview)
 """
 
 from __future__ import annotations
@@ -80,7 +80,9 @@ def cmd_info(name: str, root: Path, preview: Path | None) -> None:
         print(f"  {k:>2} {label:<32} {int(count):>7}")
     from hsi.maps.render import rgb_composite, save_upscaled_image
 
-    out = preview or source.cube_path.parent / "preview.png"
+    if preview is None:  # the data folder is the user's: nothing is written there
+        return
+    out = preview
     save_upscaled_image(out, (rgb_composite(scene.cube, scene.rgb_bands) * 255).astype(np.uint8), min_side=300)
     print(f"preview: {out}")
 
@@ -96,9 +98,7 @@ def main(argv: list[str] | None = None) -> None:
         p = sub.add_parser(command)
         p.add_argument("name", help="dataset name, as `hsi-data list` shows it")
         if command == "info":
-            p.add_argument(
-                "--preview", type=Path, help="where to write the RGB preview (default: in the dataset folder)"
-            )
+            p.add_argument("--preview", type=Path, help="also write an RGB preview image to this file")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     root = resolve_data_root(args.root)
