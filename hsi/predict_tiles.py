@@ -52,12 +52,7 @@ class RasterSource:
 
             try:
                 with rasterio.open(path) as src:
-                    crs = src.crs.to_wkt() if src.crs else None
-                    georef = (
-                        Georeference(crs, tuple(src.transform.to_gdal()))
-                        if src.transform != rasterio.Affine.identity()
-                        else Georeference.pixel_grid()
-                    )
+                    georef = Georeference.of_dataset(src)
                     return cls(path, src.height, src.width, src.count, georef)
             except rasterio.errors.RasterioIOError as exc:
                 raise UserError(f"The scene {path} could not be read as a GeoTIFF ({exc}); check the file.") from exc

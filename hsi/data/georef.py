@@ -47,6 +47,15 @@ class Georeference:
     def pixel_grid(cls) -> Georeference:
         return cls(None, (0.0, 1.0, 0.0, 0.0, 0.0, -1.0))
 
+    @classmethod
+    def of_dataset(cls, src) -> Georeference:
+        """The georeference of an open rasterio dataset; the pixel grid when it has none."""
+        from rasterio.transform import Affine
+
+        if src.transform == Affine.identity():
+            return cls.pixel_grid()
+        return cls(src.crs.to_wkt() if src.crs else None, tuple(src.transform.to_gdal()))
+
     def envi_header(self) -> dict:
         """The header fields an ENVI map on this grid carries (none for the pixel grid)."""
         fields = {}
@@ -77,9 +86,7 @@ def read_geotiff(path: Path, what: str) -> tuple[np.ndarray, Georeference, np.nd
         with rasterio.open(path) as src:
             data = src.read()  # (bands, rows, columns)
             masks = src.read_masks()  # 0 where a band is nodata
-            crs = src.crs.to_wkt() if src.crs else None
-            georef = Georeference(crs, tuple(src.transform.to_gdal())) if src.transform != rasterio.Affine.identity() \
-                else Georeference.pixel_grid()
+            georef = Georeference.of_dataset(src)
     except rasterio.errors.RasterioIOError as exc:
         raise UserError(f"The {what} file {path} could not be read as a GeoTIFF ({exc}); check the file.") from exc
     valid = (masks > 0).all(axis=0)
