@@ -22,18 +22,25 @@ class NetworkClassifier:
     Args:
         module: the network, taking ``(N, 1, components, window, window)`` windows.
         trainer: fits it; optional when the network only predicts (``hsi-map``).
-        precision, device: for prediction without a trainer (with one, the trainer's own).
+        precision, device, tta: for prediction without a trainer (with one, the trainer's own); ``tta``
+            averages the eight flipped and rotated views of every window.
     """
 
     own_preprocessing = False
 
     def __init__(
-        self, module: nn.Module, trainer: Trainer | None = None, precision: str = "fp32", device="cpu"
+        self,
+        module: nn.Module,
+        trainer: Trainer | None = None,
+        precision: str = "fp32",
+        device="cpu",
+        tta: bool = False,
     ) -> None:
         self.module = module
         self.trainer = trainer
         self.precision = trainer.precision if trainer is not None else precision
         self.device = trainer.device if trainer is not None else torch.device(device)
+        self.tta = trainer.tta if trainer is not None else tta
         self.history: list[dict] = []
         self.best_epoch: int | None = None
         self.fit_seconds = 0.0
@@ -64,7 +71,7 @@ class NetworkClassifier:
         tic = time.perf_counter()
         path = choose_path(self.module)
         labels, probabilities = predict_scene(
-            self.module, padded, inputs.window, path=path, precision=self.precision, device=self.device
+            self.module, padded, inputs.window, path=path, precision=self.precision, device=self.device, tta=self.tta
         )
         return ScenePrediction(labels.numpy(), probabilities.numpy(), path, time.perf_counter() - tic)
 
@@ -78,6 +85,11 @@ class NetworkClassifier:
             "device": str(t.device),
             "epoch_kept": t.selection["rule"],
             "epoch_kept_because": t.selection["reason"],
+            "augment": t.augment,
+            "tta": t.tta,
+            "label_smoothing": t.loss_fn.label_smoothing,
+            "ema_decay": t.ema_decay,
+            "grad_clip": t.grad_clip,
         }
 
     def num_parameters(self) -> int:

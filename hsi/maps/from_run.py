@@ -50,7 +50,12 @@ def _load_classifier(checkpoint: dict, cfg, num_components: int, precision: str,
         cfg.model, "model", in_bands=num_components, window=int(cfg.preprocess.window), num_classes=len(class_names)
     )
     torch_device = resolve_device(device)
-    classifier = as_classifier(model, precision=resolve_precision(precision, torch_device), device=torch_device)
+    classifier = as_classifier(
+        model,
+        precision=resolve_precision(precision, torch_device),
+        device=torch_device,
+        tta=bool(cfg.get("trainer", {}).get("tta", False)),  # predict as the run evaluated
+    )
     if not checkpoint["model_state"]:
         raise UserError(
             "This run's checkpoint holds no fitted model (an SVM run of an hsi older than 0.2 saved "

@@ -7,6 +7,11 @@ the first attention run once over the tile (their outputs are the same for every
 covers a position), then each window's footprint is cut from that map and only the rest of the
 network runs per window; see :meth:`hsi.models.HybridSN.trunk`.
 ``windows``: windows gathered in batches from the padded tensor (any patch model).
+
+Test-time augmentation (``tta``) turns the whole padded scene by each of the eight symmetries of
+the square, predicts it by the same path, and turns the map back: the window around a pixel of
+the turned scene is the turned window around the same pixel, because the padding is the same on
+every side. So the dense path stays dense, and the result equals the window path's views.
 """
 
 from __future__ import annotations
@@ -16,8 +21,9 @@ from torch import nn
 from tqdm import tqdm
 
 from hsi.patches import PatchSampler
+from hsi.train import dihedral
 from hsi.train.precision import autocast
-from hsi.train.trainer import window_logits
+from hsi.train.trainer import mean_probability_logits, window_logits
 
 PATHS = ("auto", "dense", "shared", "windows")
 
@@ -59,10 +65,26 @@ def predict_logits(
     tile_rows: int = 32,
     precision: str = "fp32",
     device: torch.device | str = "cpu",
+    tta: bool = False,
 ) -> torch.Tensor:
-    """Logits ``(H, W, K)`` (float32, CPU) for every pixel of the scene padded to ``padded`` ``(B, H+2m, W+2m)``."""
-    device = torch.device(device)
+    """Logits ``(H, W, K)`` (float32, CPU) for every pixel of the scene padded to ``padded`` ``(B, H+2m, W+2m)``.
+
+    With ``tta``, the log of the mean softmax over the scene's eight flipped and rotated views.
+    """
     path = choose_path(model, path)
+    options = {"batch_size": batch_size, "tile_rows": tile_rows, "precision": precision, "device": torch.device(device)}
+    if not tta:
+        return _logits(model, padded, window, path, **options)
+    views = []
+    for k in range(dihedral.ORDER):
+        turned = _logits(model, dihedral.apply(padded, k).contiguous(), window, path, **options)  # (H', W', K)
+        views.append(dihedral.invert(turned.permute(2, 0, 1), k).softmax(0))
+    return mean_probability_logits(views).permute(1, 2, 0).contiguous()
+
+
+@torch.no_grad()
+def _logits(model: nn.Module, padded: torch.Tensor, window: int, path: str, batch_size, tile_rows, precision, device):
+    """:func:`predict_logits` by one path, without views."""
     was_training = model.training
     model.eval()
     margin = window // 2

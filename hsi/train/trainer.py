@@ -24,12 +24,14 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from hsi.errors import UserError
 from hsi.patches import PatchSampler
 from hsi.splits import Split
+from hsi.train import dihedral
 from hsi.train.interrupt import StopRequest, TrainingInterrupted
 from hsi.train.precision import autocast, resolve_device, resolve_precision
 
@@ -45,12 +47,18 @@ class _Loop:
     scheduler: object | None
     scaler: torch.amp.GradScaler
     generator: torch.Generator
+    ema: AveragedModel | None = None  # the averaged weights, validated and kept instead of the raw ones
     best_score: float = -math.inf
     best_state: dict | None = None
     stale: int = 0
     first_epoch: int = 1
     elapsed: float = 0.0  # seconds of earlier sessions of a resumed run
     start: float = 0.0  # perf_counter() at the start of this session's epochs
+
+    @property
+    def judged(self) -> nn.Module:
+        """The weights that are validated and kept: the EMA's when there is one."""
+        return self.ema.module if self.ema is not None else self.model
 
 
 def _whole(name: str, value, minimum: int, optional: bool = False) -> None:
@@ -71,6 +79,45 @@ def check_trainer_values(epochs, batch_size, eval_batch_size, patience, min_val_
     _whole("threads", threads, 1, optional=True)
 
 
+AUGMENTATIONS = (None, "d4")
+
+
+def _fraction(name: str, value, low: float, high: float, high_open: bool = False, optional: bool = False) -> None:
+    if optional and value is None:
+        return
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if not number or value < low or value > high or (high_open and value == high):
+        bound = f"{low} <= x {'<' if high_open else '<='} {high}" if math.isfinite(high) else f"x > {low}"
+        tail = " (or null)." if optional else "."
+        raise UserError(f"trainer.{name} is {value!r}; it must be a number {bound}{tail}")
+
+
+def check_regularisation_values(augment, tta, label_smoothing, ema_decay, grad_clip) -> None:
+    """The augmentation and regularisation settings, checked before any data is read."""
+    if augment not in AUGMENTATIONS:
+        raise UserError(f"trainer.augment is {augment!r}; it must be null or d4 (the eight flips and rotations).")
+    if not isinstance(tta, bool):
+        raise UserError(f"trainer.tta is {tta!r}; it must be true or false.")
+    _fraction("label_smoothing", label_smoothing, 0.0, 1.0, high_open=True)
+    _fraction("ema_decay", ema_decay, 0.0, 1.0, optional=True)
+    if grad_clip is not None:
+        _fraction("grad_clip", grad_clip, 0.0, math.inf)
+        if grad_clip == 0:
+            raise UserError("trainer.grad_clip is 0; it must be a number x > 0 (or null for no clipping).")
+
+
+def weight_decay_groups(model: nn.Module) -> list[dict]:
+    """Parameter groups with no weight decay on biases and norm scales (every tensor of one axis or none).
+
+    Decay pulls weights towards zero to limit the capacity of the filters; a bias or a normalisation
+    scale has no such capacity, and decaying a BatchNorm scale only fights the normalisation
+    (Loshchilov and Hutter 2019, AdamW; the rule is timm's ``param_groups_weight_decay``).
+    """
+    decay = [p for p in model.parameters() if p.requires_grad and p.ndim > 1]
+    no_decay = [p for p in model.parameters() if p.requires_grad and p.ndim <= 1]
+    return [g for g in ({"params": decay}, {"params": no_decay, "weight_decay": 0.0}) if g["params"]]
+
+
 class Trainer:
     """Trains a patch classifier and predicts with it.
 
@@ -86,6 +133,16 @@ class Trainer:
         min_val_per_class: the validation set chooses the epoch only if it holds at least this many
             pixels of every class the test set holds; otherwise the last epoch is kept.
         threads: torch intra-op threads (null: torch's default).
+        augment: ``d4``: each training window under a random one of the eight flips and rotations.
+        tta: predict with the mean of the eight flipped and rotated views (8x the prediction time).
+        label_smoothing: cross-entropy against ``1 - e`` on the label and ``e / K`` spread over all
+            classes (Szegedy et al. 2016).
+        ema_decay: keep an exponential moving average of the weights, updated every step with this
+            decay, and validate and keep the average (Polyak and Juditsky 1992; timm's ModelEmaV3).
+        grad_clip: clip the gradients' global norm to this before each step.
+
+    A weight decay given to the optimiser applies to weights of two or more axes only (biases and
+    norm scales are not decayed, see :func:`weight_decay_groups`).
     """
 
     def __init__(
@@ -100,8 +157,15 @@ class Trainer:
         patience: int | None = None,
         threads: int | None = None,
         min_val_per_class: int = 5,
+        augment: str | None = None,
+        tta: bool = False,
+        label_smoothing: float = 0.0,
+        ema_decay: float | None = None,
+        grad_clip: float | None = None,
     ) -> None:
         check_trainer_values(epochs, batch_size, eval_batch_size, patience, min_val_per_class, threads)
+        check_regularisation_values(augment, tta, label_smoothing, ema_decay, grad_clip)
+        self.augment, self.tta, self.ema_decay, self.grad_clip = augment, tta, ema_decay, grad_clip
         self.epochs = epochs
         self.batch_size = batch_size
         self.optimizer_factory = optimizer or (lambda params: torch.optim.Adam(params, lr=1e-3))
@@ -113,7 +177,7 @@ class Trainer:
         self.min_val_per_class = min_val_per_class
         self.selection: dict = {}
         self.threads = threads
-        self.loss_fn = nn.CrossEntropyLoss()
+        self.loss_fn = nn.CrossEntropyLoss(label_smoothing=label_smoothing)
         self.listeners: list[Callable[[dict], None]] = []  # each gets every epoch's record (run tracking)
         self.history: list[dict] = []
         self.best_epoch = 0
@@ -175,11 +239,11 @@ class Trainer:
                 train_loss = self._train_epoch(loop, sampler, targets, train_pixels, stop, last_good)
                 step_seconds += time.perf_counter() - tic
                 record = {"epoch": epoch, "train_loss": train_loss, "step_seconds": step_seconds}
-                record.update(self.validate(loop.model, sampler, labels, split.val))
+                record.update(self.validate(loop.judged, sampler, labels, split.val))
                 record["seconds"] = loop.elapsed + time.perf_counter() - loop.start
                 self._record(loop, bar, record)
                 if epoch_callback is not None:
-                    epoch_callback(epoch, loop.model)
+                    epoch_callback(epoch, loop.judged)
                 last_good = self._snapshot(loop, epoch)
                 if stop.requested:
                     raise TrainingInterrupted(last_good)
@@ -226,6 +290,8 @@ class Trainer:
         self.history, self.best_epoch = [], 0  # a second fit() starts afresh
         model.to(self.device)
         optimizer = self.optimizer_factory(model.parameters())
+        if optimizer.defaults.get("weight_decay", 0):
+            optimizer = self.optimizer_factory(weight_decay_groups(model))
         steps_per_epoch = -(-len(split.train) // self.batch_size)
         scheduler = (
             self.scheduler_factory(optimizer, total_steps=self.epochs * steps_per_epoch)
@@ -235,6 +301,8 @@ class Trainer:
         # fp16 has a narrow exponent: scale the loss so small gradients do not flush to zero
         scaler = torch.amp.GradScaler(self.device.type, enabled=self.precision == "fp16")
         loop = _Loop(model, optimizer, scheduler, scaler, torch.Generator().manual_seed(seed))
+        if self.ema_decay is not None:
+            loop.ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(self.ema_decay), use_buffers=True)
         if resume_state is not None:
             self._restore(loop, resume_state)
         return loop
@@ -248,6 +316,8 @@ class Trainer:
         if state.get("scaler"):
             loop.scaler.load_state_dict(state["scaler"])
         loop.generator.set_state(state["generator"])
+        if loop.ema is not None:
+            loop.ema.load_state_dict(state["ema"])
         torch.set_rng_state(state["torch_rng"])
         self.history = [dict(h) for h in state["history"]]
         loop.best_score, loop.stale, self.best_epoch = state["best_score"], state["stale"], state["best_epoch"]
@@ -264,6 +334,7 @@ class Trainer:
             "scheduler": loop.scheduler.state_dict() if loop.scheduler is not None else None,
             "scaler": loop.scaler.state_dict() if loop.scaler.is_enabled() else None,
             "generator": loop.generator.get_state(),
+            "ema": copy.deepcopy(loop.ema.state_dict()) if loop.ema is not None else None,
             "torch_rng": torch.get_rng_state(),
             "history": [dict(h) for h in self.history],
             "best_score": loop.best_score,
@@ -287,28 +358,40 @@ class Trainer:
         order = train_pixels[torch.randperm(len(train_pixels), generator=loop.generator)]
         total_loss, seen = 0.0, 0
         for batch in order.split(self.batch_size):
-            x = sampler(batch).to(self.device, non_blocking=True)
+            x = sampler(batch)
+            if self.augment == "d4":
+                x = dihedral.random_views(x, loop.generator)
+            x = x.to(self.device, non_blocking=True)
             y = targets[batch].to(self.device, non_blocking=True)
             with autocast(self.precision, self.device):
                 loss = self.loss_fn(loop.model(x), y)
-            loop.optimizer.zero_grad(set_to_none=True)
-            loop.scaler.scale(loss).backward()
-            loop.scaler.step(loop.optimizer)
-            loop.scaler.update()
-            if loop.scheduler is not None:
-                loop.scheduler.step()
+            self._step(loop, loss)
             total_loss += float(loss.detach()) * len(batch)
             seen += len(batch)
             if stop.requested:
                 raise TrainingInterrupted(last_good)
         return total_loss / seen
 
+    def _step(self, loop: _Loop, loss: torch.Tensor) -> None:
+        """Backward, (clip,) step, schedule and average: one optimisation step."""
+        loop.optimizer.zero_grad(set_to_none=True)
+        loop.scaler.scale(loss).backward()
+        if self.grad_clip is not None:
+            loop.scaler.unscale_(loop.optimizer)  # clip the true gradients, not the fp16-scaled ones
+            nn.utils.clip_grad_norm_(loop.model.parameters(), self.grad_clip)
+        loop.scaler.step(loop.optimizer)
+        loop.scaler.update()
+        if loop.scheduler is not None:
+            loop.scheduler.step()
+        if loop.ema is not None:
+            loop.ema.update_parameters(loop.model)
+
     def _keep_if_best(self, loop: _Loop, record: dict) -> None:
         """Keep the weights of this epoch if the selection rule scores it at least as high (ties: later)."""
         score = record["val_aa"] if self.selection["rule"] == "val_aa" else float(record["epoch"])
         if score >= loop.best_score:
             loop.best_score, loop.stale, self.best_epoch = score, 0, record["epoch"]
-            loop.best_state = copy.deepcopy(loop.model.state_dict())
+            loop.best_state = copy.deepcopy(loop.judged.state_dict())
         else:
             loop.stale += 1
 
@@ -350,7 +433,7 @@ class Trainer:
         """Softmax probabilities ``(N, K)`` (float32, on the CPU) for flat pixel indices."""
         was_training = model.training
         model.eval()
-        logits = window_logits(model, sampler, pixels, self.eval_batch_size, self.precision, self.device)
+        logits = window_logits(model, sampler, pixels, self.eval_batch_size, self.precision, self.device, tta=self.tta)
         model.train(was_training)
         return logits.softmax(1)
 
@@ -364,14 +447,27 @@ def window_logits(
     precision: str,
     device: torch.device,
     progress: str | None = None,
+    tta: bool = False,
 ) -> torch.Tensor:
     """Logits ``(N, K)`` (float32, CPU) of the windows around flat pixel indices, in batches.
 
     ``progress`` names a progress bar (on a terminal only) for long passes such as a whole scene.
+    With ``tta`` the logits are the log of the mean softmax over the eight views of each window.
     """
     out = []
     batches = torch.as_tensor(pixels, dtype=torch.long).split(batch_size)
     for batch in tqdm(batches, desc=progress, unit="batch", disable=None if progress else True, leave=False):
+        windows = sampler(batch).to(device, non_blocking=True)
         with autocast(precision, device):
-            out.append(model(sampler(batch).to(device, non_blocking=True)).float().cpu())
+            if tta:
+                views = [model(dihedral.apply(windows, k)).float().softmax(1) for k in range(dihedral.ORDER)]
+                out.append(mean_probability_logits(views).cpu())
+            else:
+                out.append(model(windows).float().cpu())
     return torch.cat(out) if out else torch.empty(0, 0)
+
+
+def mean_probability_logits(probabilities: list[torch.Tensor]) -> torch.Tensor:
+    """Logits whose softmax is the mean of ``probabilities``: the log of that mean."""
+    mean = torch.stack(probabilities).mean(0)
+    return mean.clamp_min(torch.finfo(mean.dtype).tiny).log()
