@@ -43,3 +43,27 @@ def test_adapts_to_bands_windows_and_classes(bands, window, classes):
 def test_too_small_inputs_are_refused(bands, window, message):
     with pytest.raises(ValueError, match=message):
         HybridSN(bands, window, 16)
+
+
+def _conv3d_weights(kind: str) -> int:
+    """Weights and biases of the 3-D part by hand: (out, k) = (8, 7), (16, 5), (32, 3), spatial 3x3."""
+    total, c = 0, 1
+    for out, k in ((8, 7), (16, 5), (32, 3)):
+        if kind == "factorised":  # 1x3x3 c -> out, then k x 1 x 1 out -> out
+            total += c * out * 9 + out + out * out * k + out
+        elif kind == "separable" and c > 1:  # depthwise k x 3 x 3, then pointwise c -> out
+            total += c * k * 9 + c + c * out + out
+        else:
+            total += c * out * k * 9 + out
+        c = out
+    return total
+
+
+@pytest.mark.parametrize("kind", ["standard", "factorised", "separable"])
+def test_the_lighter_3d_parts_keep_the_output_shape_with_fewer_weights(kind):
+    model = HybridSN(in_bands=30, window=25, num_classes=16, conv3d=kind)
+    assert count(model.spectral_spatial) == _conv3d_weights(kind)
+    assert _conv3d_weights("separable") < _conv3d_weights("factorised") < _conv3d_weights("standard") == 20_144
+    x = torch.randn(2, 1, 30, 25, 25)
+    assert model.folded(x).shape == (2, 576, 19, 19)  # as the paper's: the 2-D part and head are unchanged
+    assert count(model) - count(model.spectral_spatial) == 5_122_176 - 20_144

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from cli_helpers import run_cli
 from hydra import compose, initialize_config_module
+from hydra.utils import instantiate
 
 from hsi.formatting import marked_block, replace_marked_block
 from hsi.protocol import protocol_table, readme_blocks
@@ -57,3 +58,28 @@ def test_hsi_models_write_keeps_the_rest_of_the_file_and_refuses_a_file_without_
     refused = run_cli("hsi-models", "--write", str(plain), cwd=tmp_path)
     assert refused.returncode == 2 and "has no <!-- model-card:start -->" in refused.stderr
     assert plain.read_text() == "# My notes\n"
+
+
+@pytest.mark.slow  # trains every network config for two tiny epochs
+def test_hsi_models_speed_measures_every_network_and_writes_only_its_own_section(tmp_path):
+    from hsi.models.card import model_config_names
+    from hsi.train.predict import choose_path
+
+    page = tmp_path / "models.md"
+    hand = "# Speed\n\n<!-- model-card:start -->\nkept\n<!-- model-card:end -->\n"
+    page.write_text(hand + "<!-- model-speed:start -->\nstale\n<!-- model-speed:end -->\nHand-written.\n")
+    args = ["--speed", "--bands", "15", "--window", "11", "--classes", "4", "--steps", "1", "--scene", "12"]
+    result = run_cli("hsi-models", *args, "--write", str(page), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    text = page.read_text()
+    assert text.startswith(hand) and text.endswith("<!-- model-speed:end -->\nHand-written.\n")
+    rows = [line.split(" | ") for line in marked_block(text, "model-speed").splitlines() if line.startswith("| `")]
+    networks = [n for n in model_config_names() if n != "svm"]
+    assert [r[0].strip("|` ") for r in rows] == networks
+    with initialize_config_module("hsi.configs", version_base="1.3"):
+        models = {n: instantiate(compose("train", overrides=[f"model={n}"]).model, 15, 11, 4) for n in networks}
+    paths = {n: choose_path(m) for n, m in models.items()}
+    for row in rows:
+        name, samples, train_ratio, seconds, predict_ratio, path = (c.strip("|` ") for c in row)
+        assert float(samples) > 0 and float(seconds) > 0 and path == paths[name]
+    assert rows[0][2].strip() == "1.00" and rows[0][4].strip() == "1.00"  # hybridsn against itself

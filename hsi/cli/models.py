@@ -1,4 +1,5 @@
-"""``hsi-models``: print the model card (parameters and MACs of every model config)."""
+"""``hsi-models``: print the model card (parameters and MACs of every model config); ``--speed`` measures
+each network's training and prediction speed on this machine instead."""
 
 from __future__ import annotations
 
@@ -12,20 +13,21 @@ from hsi.formatting import replace_marked_block
 from hsi.models.card import card_markdown, model_card
 
 SECTION = "model-card"
+SPEED_SECTION = "model-speed"
 
 
-def write_card(path: Path, table: str) -> None:
+def write_card(path: Path, table: str, section: str = SECTION) -> None:
     """The card between the file's model-card markers (everything else kept), or a new file holding only it."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, f"<!-- {SECTION}:start -->\n{table}<!-- {SECTION}:end -->\n")
+        write_atomically(path, f"<!-- {section}:start -->\n{table}<!-- {section}:end -->\n")
         return
     try:
-        text = replace_marked_block(path.read_text(), SECTION, table)
+        text = replace_marked_block(path.read_text(), section, table)
     except ValueError:
         raise UserError(
-            f"{path} has no <!-- {SECTION}:start --> ... <!-- {SECTION}:end --> section, so writing the card "
-            "would replace what is there; add those two lines where the card belongs, or give a new file."
+            f"{path} has no <!-- {section}:start --> ... <!-- {section}:end --> section, so writing the table "
+            "would replace what is there; add those two lines where the table belongs, or give a new file."
         ) from None
     write_atomically(path, text)
 
@@ -39,14 +41,28 @@ def main(argv: list[str] | None = None) -> None:
         "--write",
         type=Path,
         metavar="FILE",
-        help="also write the table into FILE's model-card section (a new FILE holds only the table)",
+        help="also write the table into FILE's model-card (or, with --speed, model-speed) section "
+        "(a new FILE holds only the table)",
     )
+    parser.add_argument(
+        "--speed",
+        action="store_true",
+        help="measure training samples/s and full-scene prediction time of every network on this machine "
+        "(minutes; run it on a quiet machine)",
+    )
+    parser.add_argument("--steps", type=int, default=10, help="--speed: training batches timed per model (default 10)")
+    parser.add_argument("--scene", type=int, default=145, help="--speed: side of the predicted scene (default 145)")
     args = parser.parse_args(argv)
-    table = card_markdown(model_card(args.bands, args.window, args.classes), args.bands, args.window, args.classes)
+    if args.speed:
+        from hsi.cli.model_speed import speed_table  # torch training code: only when asked
+
+        table = speed_table(args.bands, args.window, args.classes, args.steps, args.scene)
+    else:
+        table = card_markdown(model_card(args.bands, args.window, args.classes), args.bands, args.window, args.classes)
     print(table, end="")
     if args.write:
         try:
-            write_card(args.write, table)
+            write_card(args.write, table, SPEED_SECTION if args.speed else SECTION)
         except UserError as error:
             fail("hsi-models", error)
 

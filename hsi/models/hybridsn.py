@@ -12,7 +12,11 @@ Dense classes; ReLU throughout. 5,122,176 parameters for 16 classes.
 The variants swap in ideas from efficient CNNs, each chosen by one argument: attention (SE,
 CBAM) after the 3-D stack and/or after the 2-D convolution; a grouped (+ channel shuffle) or
 depthwise-separable 2-D convolution; hard-swish activations and hard-sigmoid gates; a global
-average pooling head instead of the 18496x256 dense layer.
+average pooling head instead of the 18496x256 dense layer; and a lighter 3-D part, where about
+60% of the paper model's multiply-accumulates lie: each 3-D convolution factorised into a spatial
+then a spectral one ((2+1)-D, Tran et al. 2018, "A Closer Look at Spatiotemporal Convolutions
+for Action Recognition", CVPR), or depthwise-separable (Howard et al. 2017, MobileNets, applied
+in 3-D; the first layer stays a full convolution, as in MobileNet, since it sees one channel).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ CONV3D_STACK = ((8, 7), (16, 5), (32, 3))
 CONV2D_CHANNELS = 64
 
 ATTENTIONS = ("none", "se", "cbam")
+CONV3D_KINDS = ("standard", "factorised", "separable")
 POSITIONS = ("after_3d", "after_2d", "both")
 CONV2D_KINDS = ("standard", "grouped", "depthwise_separable", "resnext", "inverted_residual", "shuffle_v2")
 BLOCKS = {"resnext", "inverted_residual", "shuffle_v2"}  # a 1x1 reduction to 64 channels, then a residual unit
@@ -68,12 +73,35 @@ def _check_sizes(in_bands: int, window: int, num_classes: int) -> None:
         raise ValueError(f"HybridSN needs at least 2 classes, got {num_classes}")
 
 
-def _conv3d_stack(in_bands: int, activation: str) -> tuple[nn.Sequential, nn.Module, int]:
+def _conv3d(kind: str, channels: int, out_channels: int, spectral: int, activation: str) -> list[nn.Module]:
+    """One 3-D convolution of the stack with a ``spectral x 3 x 3`` receptive field and no padding.
+
+    ``factorised``: 1x3x3 spatial then spectral x 1 x 1, an activation between, ``out_channels`` in the
+    middle ((2+1)-D). ``separable``: a depthwise spectral x 3 x 3 convolution, an activation, then a
+    pointwise 1x1x1 one. Both keep the output shape of the full convolution, so the rest of the
+    network and its dense path are unchanged.
+    """
+    if kind == "factorised":
+        return [
+            nn.Conv3d(channels, out_channels, (1, 3, 3)),
+            create_act(activation),
+            nn.Conv3d(out_channels, out_channels, (spectral, 1, 1)),
+        ]
+    if kind == "separable" and channels > 1:
+        return [
+            nn.Conv3d(channels, channels, (spectral, 3, 3), groups=channels),
+            create_act(activation),
+            nn.Conv3d(channels, out_channels, 1),
+        ]
+    return [nn.Conv3d(channels, out_channels, (spectral, 3, 3))]
+
+
+def _conv3d_stack(in_bands: int, activation: str, kind: str = "standard") -> tuple[nn.Sequential, nn.Module, int]:
     """The three 3-D convolutions, the activation that runs after the fold, and the folded channel count."""
     layers: list[nn.Module] = []
     channels, depth = 1, in_bands
     for out_channels, spectral in CONV3D_STACK:
-        layers += [nn.Conv3d(channels, out_channels, (spectral, 3, 3)), create_act(activation)]
+        layers += [*_conv3d(kind, channels, out_channels, spectral, activation), create_act(activation)]
         channels, depth = out_channels, depth - spectral + 1
     # The last activation of the 3-D stack runs after the fold (same values: it is
     # element-wise) so that it, and its backward pass, see a contiguous 4-D tensor.
@@ -128,6 +156,7 @@ class HybridSN(nn.Module):
         rd_ratio: attention bottleneck width as a fraction of the channels.
         head: ``flatten`` (the paper's dense layer over every position) or ``gap``.
         block_se: with ``conv2d=resnext``, an SE module inside the unit (SE-ResNeXt).
+        conv3d: the 3-D convolutions: ``standard`` (the paper), ``factorised`` ((2+1)-D) or ``separable``.
     """
 
     def __init__(
@@ -145,6 +174,7 @@ class HybridSN(nn.Module):
         rd_ratio: float = 1 / 4,
         head: str = "flatten",
         block_se: bool = False,
+        conv3d: str = "standard",
     ) -> None:
         super().__init__()
         _check_sizes(in_bands, window, num_classes)
@@ -152,9 +182,10 @@ class HybridSN(nn.Module):
         _choice("attention_position", attention_position, POSITIONS)
         _choice("conv2d", conv2d, CONV2D_KINDS)
         _choice("head", head, HEADS)
+        _choice("conv3d", conv3d, CONV3D_KINDS)
         self.in_bands, self.window, self.num_classes, self.head_kind = in_bands, window, num_classes, head
         # Modules are built in forward order, so the same seed gives the same weights as ever.
-        self.spectral_spatial, self.fold_act, folded = _conv3d_stack(in_bands, activation)
+        self.spectral_spatial, self.fold_act, folded = _conv3d_stack(in_bands, activation, conv3d)
         spatial = window - 2 * len(CONV3D_STACK) - 2
 
         def attend(width: int, where: str) -> nn.Module:
