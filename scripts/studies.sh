@@ -2,7 +2,7 @@
 # The Indian Pines studies in docs/ and README, in the order they were run.
 #   HSI_DATA_DIR=/path/to/data bash scripts/studies.sh STUDY [OUT]
 # STUDY: honest11 | honest15 | honest25 | svm25 | hybridsn25 | gconv11 | gconv15 | grid11 | random | random34 | recipe |
-#        default | all. On the project's 2-core AVX2 CPU
+#        default | ablation11 | variants11 | all. On the project's 2-core AVX2 CPU
 # (no bf16, so fp32) one HybridSN run takes about 1 minute with 11x11 windows, 3-4 minutes with 15x15
 # and 11-13 minutes with 25x25. Each sweep writes summary.md/json/csv/png and report.html into its folder.
 # No setting below was chosen on the test pixels of these seeds: the split's search settings come
@@ -63,4 +63,22 @@ fi
 # The SVM's recipe did not change, so its figures come from the 'random' study.
 if run default; then
   hsi-train -m model=hybridsn seed=0,1,2,3,4 hydra.sweep.dir=$out/default
+fi
+# The ablation of issue 15 (docs/recipe.md): each ingredient added alone to the default recipe, 11x11
+# windows, the unreported seeds 100-104; judged on validation OA only.
+if run ablation11; then
+  ab() { hsi-train -m preprocess.window=11 seed=100,101,102,103,104 "${@:2}" hydra.sweep.dir=$out/ablation11/$1; }
+  ab base
+  ab d4 trainer.augment=d4
+  ab d4_tta trainer.augment=d4 trainer.tta=true
+  ab smooth0.1 trainer.label_smoothing=0.1
+  ab ema0.99 trainer.ema_decay=0.99
+  ab adamw0.05 trainer.optimizer._target_=torch.optim.AdamW trainer.optimizer.weight_decay=0.05
+fi
+# The backbone family of issue 19 against HybridSN (docs/models.md): default protocol with 11x11 windows,
+# seeds 0-4 (a comparison, not a choice of setting), paired by seed.
+if run variants11; then
+  hsi-train -m preprocess.window=11 seed=0,1,2,3,4 \
+      model=hybridsn,hybridsn_resnext,hybridsn_mbv2,hybridsn_shufflev2,hybridsn_r21d,hybridsn_sep3d \
+      hydra.sweep.dir=$out/variants11
 fi
