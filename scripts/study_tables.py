@@ -4,6 +4,7 @@
     python scripts/study_tables.py seeds outputs/study/random outputs/study/random34
     python scripts/study_tables.py grid outputs/study/grid11
     python scripts/study_tables.py recipe outputs/study/recipe/default outputs/study/recipe/epochs20
+    python scripts/study_tables.py variants outputs/study/variants11 --figure docs/figures/variants11.png
 
 Every number comes from the runs' metrics.json files; untested classes are shown as such and
 left out of means, never counted as 0.
@@ -156,30 +157,100 @@ def grid(folder: Path) -> None:
     print("\n" + variance_sentence(folder.name, study))
 
 
+def _kept_validation(run) -> dict:
+    return next(h for h in run.metrics["history"] if h["epoch"] == run.metrics["best_epoch"])
+
+
 def recipe(folders: list[Path]) -> None:
-    """The recipe choice: validation OA and AA at the epoch kept, per candidate folder (no test figures)."""
-    print("| candidate | seeds | validation OA (%) | validation AA (%) | epoch kept | training (s) |")
-    print("|---|---|---:|---:|---:|---:|")
+    """The recipe choice: validation OA and AA at the epoch kept, per candidate folder (no test figures),
+    and each candidate's validation OA paired by seed against the first folder (the base)."""
+    print(
+        "| candidate | seeds | validation OA (%) | validation AA (%) | epoch kept | training (s) | "
+        "OA vs first (points, paired) | seeds gaining |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    base = None
     for folder in folders:
         runs = sorted((r for r in _finished(folder) if r.metrics["history"]), key=lambda r: r.split_seed)
-        kept = [next(h for h in r.metrics["history"] if h["epoch"] == r.metrics["best_epoch"]) for r in runs]
+        oa = {r.split_seed: _kept_validation(r)["val_oa"] for r in runs}
+        base = base if base is not None else oa
+        shared = sorted(set(oa) & set(base))
+        gains = [oa[s] - base[s] for s in shared]
+        paired = "" if oa is base else f"{100 * np.mean(gains):+.2f}"
+        gaining = "" if oa is base else f"{sum(g > 0 for g in gains)} of {len(gains)}"
         print(
             f"| `{folder.name}` | {', '.join(str(r.split_seed) for r in runs)} | "
-            f"{_pm([h['val_oa'] for h in kept])} | {_pm([h['val_aa'] for h in kept])} | "
+            f"{_pm(list(oa.values()))} | {_pm([_kept_validation(r)['val_aa'] for r in runs])} | "
             f"{', '.join(str(r.metrics['best_epoch']) for r in runs)} | "
-            f"{np.mean([r.metrics['train_seconds'] for r in runs]):.0f} |"
+            f"{np.mean([r.metrics['train_seconds'] for r in runs]):.0f} | {paired} | {gaining} |"
         )
+
+
+def variants(folder: Path, figure: Path | None) -> None:
+    """Every model of a sweep against hybridsn on the test pixels, paired by seed; OA against training time."""
+    by_model: dict[str, dict[int, object]] = {}
+    for r in _finished(folder):
+        by_model.setdefault(_model(r), {})[r.split_seed] = r
+    base = by_model["hybridsn"]
+    print(
+        "| model | runs | OA (%) | AA (%) | kappa (x100) | training (s) | OA vs hybridsn (points, paired) | p | "
+        "AA vs hybridsn (points) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    points = []
+    for model, runs in sorted(by_model.items(), key=lambda kv: (kv[0] != "hybridsn", kv[0])):
+        rs = [runs[s] for s in sorted(runs)]
+        seconds = float(np.mean([r.metrics["train_seconds"] for r in rs]))
+        shared = sorted(set(runs) & set(base))
+        oa = paired_comparison(
+            [base[s].metrics["overall_accuracy"] for s in shared], [runs[s].metrics["overall_accuracy"] for s in shared]
+        )
+        aa = paired_comparison(
+            [base[s].metrics["average_accuracy"] for s in shared], [runs[s].metrics["average_accuracy"] for s in shared]
+        )
+        versus = "" if model == "hybridsn" else f"{100 * oa['mean_difference']:+.2f}"
+        p = "" if model == "hybridsn" or math.isnan(oa["p_value"]) else f"{oa['p_value']:.2g}"
+        aa_versus = "" if model == "hybridsn" else f"{100 * aa['mean_difference']:+.2f}"
+        print(
+            f"| `{model}` | {len(rs)} | {_pm([r.metrics['overall_accuracy'] for r in rs])} | "
+            f"{_pm([r.metrics['average_accuracy'] for r in rs])} | {_pm([r.metrics['kappa'] for r in rs])} | "
+            f"{seconds:.1f} | {versus} | {p} | {aa_versus} |"
+        )
+        points.append((model, seconds, 100 * float(np.mean([r.metrics["overall_accuracy"] for r in rs]))))
+    if figure is not None:
+        _pareto_figure(points, figure)
+
+
+def _pareto_figure(points: list[tuple[str, float, float]], path: Path) -> None:
+    """Mean OA against mean training time, the models no other beats on both joined (the Pareto front)."""
+    from matplotlib.figure import Figure
+
+    front = [p for p in points if not any(q[1] <= p[1] and q[2] >= p[2] and q != p for q in points)]
+    front.sort(key=lambda p: p[1])
+    fig = Figure(figsize=(6.4, 4.2), layout="constrained")
+    ax = fig.add_subplot()
+    ax.scatter([p[1] for p in points], [p[2] for p in points], color="tab:blue")
+    ax.plot([p[1] for p in front], [p[2] for p in front], color="tab:orange", label="Pareto front")
+    for name, x, y in points:
+        ax.annotate(name.replace("hybridsn_", ""), (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    ax.set_xlabel("mean training time per run (s)")
+    ax.set_ylabel("mean test OA (%)")
+    ax.legend(loc="lower right")
+    fig.savefig(path, dpi=120)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("table", choices=["honest", "seeds", "grid", "recipe"])
+    parser.add_argument("table", choices=["honest", "seeds", "grid", "recipe", "variants"])
     parser.add_argument("folders", nargs="+", type=Path)
+    parser.add_argument("--figure", type=Path, help="variants: also draw OA against training time here")
     args = parser.parse_args()
     if args.table == "honest":
         honest(args.folders)
     elif args.table == "recipe":
         recipe(args.folders)
+    elif args.table == "variants":
+        variants(args.folders[0], args.figure)
     elif args.table == "seeds":
         seeds(args.folders)
     else:
