@@ -2,7 +2,7 @@
 # The Indian Pines studies in docs/ and README, in the order they were run.
 #   HSI_DATA_DIR=/path/to/data bash scripts/studies.sh STUDY [OUT]
 # STUDY: honest11 | honest15 | honest25 | svm25 | hybridsn25 | gconv11 | gconv15 | grid11 | random | random34 | recipe |
-#        default | ablation11 | variants11 | all. On the project's 2-core AVX2 CPU
+#        default | ablation11 | honest_d4_11 | variants11 | all. On the project's 2-core AVX2 CPU
 # (no bf16, so fp32) one HybridSN run takes about 1 minute with 11x11 windows, 3-4 minutes with 15x15
 # and 11-13 minutes with 25x25. Each sweep writes summary.md/json/csv/png and report.html into its folder.
 # No setting below was chosen on the test pixels of these seeds: the split's search settings come
@@ -74,6 +74,12 @@ if run ablation11; then
   ab smooth0.1 trainer.label_smoothing=0.1
   ab ema0.99 trainer.ema_decay=0.99
   ab adamw0.05 trainer.optimizer._target_=torch.optim.AdamW trainer.optimizer.weight_decay=0.05
+fi
+# Does the honest protocol gain from D4 augmentation (issue 15)? The same rule as ablation11, on the
+# disjoint splits' validation pixels (as disjoint from training as the test pixels), seeds 100-104.
+if run honest_d4_11; then
+  hsi-train -m experiment=honest preprocess.window=11 seed=100,101,102,103,104 trainer.augment=null,d4 \
+      hydra.sweep.dir=$out/honest_d4_11
 fi
 # The backbone family of issue 19 against HybridSN (docs/models.md): default protocol with 11x11 windows,
 # seeds 0-4 (a comparison, not a choice of setting), paired by seed.
