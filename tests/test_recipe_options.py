@@ -233,3 +233,27 @@ def test_a_run_with_d4_and_tta_records_them_and_hsi_map_predicts_as_the_run_did(
     assert result.returncode == 0, result.stderr
     saved = np.load(run_dir / "maps" / "predictions.npz")["probabilities"]
     np.testing.assert_allclose(np.load(again / "predictions.npz")["probabilities"], saved, rtol=1e-5, atol=1e-6)
+
+
+def test_a_run_with_d4_and_ema_interrupted_and_resumed_ends_as_the_uninterrupted_one():
+    import signal
+
+    from hsi.train.interrupt import TrainingInterrupted
+
+    sampler, labels, split = _scene()
+    options = {"epochs": 3, "batch_size": 16, "augment": "d4", "ema_decay": 0.5, "device": "cpu"}
+
+    def fit(resume_state=None, callback=None):
+        torch.manual_seed(0)
+        model = _Tiny()
+        trainer = Trainer(**options, min_val_per_class=1000)
+        trainer.fit(model, sampler, labels, split, seed=0, epoch_callback=callback, resume_state=resume_state)
+        return model
+
+    straight = fit()
+    with pytest.raises(TrainingInterrupted) as stop:
+        fit(callback=lambda epoch, model: epoch == 1 and signal.raise_signal(signal.SIGINT))
+    assert stop.value.state["epoch"] == 1 and stop.value.state["ema"] is not None
+    resumed = fit(resume_state=stop.value.state)
+    for a, b in zip(resumed.parameters(), straight.parameters(), strict=True):
+        assert torch.equal(a, b)

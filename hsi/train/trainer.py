@@ -316,7 +316,7 @@ class Trainer:
         if state.get("scaler"):
             loop.scaler.load_state_dict(state["scaler"])
         loop.generator.set_state(state["generator"])
-        if loop.ema is not None:
+        if loop.ema is not None and state.get("ema") is not None:
             loop.ema.load_state_dict(state["ema"])
         torch.set_rng_state(state["torch_rng"])
         self.history = [dict(h) for h in state["history"]]
