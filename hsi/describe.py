@@ -24,8 +24,24 @@ def training_description(training: dict, best_epoch: int | None) -> str:
         kept = f"kept epoch {best_epoch}: {training.get('epoch_kept_because', 'best validation score')}"
     return (
         f"{training['epochs_run']} of {training['epochs']} epochs, batch {training['batch_size']}, "
-        f"precision {training['precision']}, device {training['device']}; {kept}"
+        f"precision {training['precision']}, device {training['device']}{_regularisation(training)}; {kept}"
     )
+
+
+def _regularisation(training: dict) -> str:
+    """The augmentation and regularisation a run used, in words (nothing when none was on)."""
+    parts = []
+    if training.get("augment") == "d4":
+        parts.append("random flips and rotations of each training window")
+    if training.get("tta"):
+        parts.append("predictions averaged over the 8 flips and rotations")
+    if training.get("label_smoothing"):
+        parts.append(f"label smoothing {training['label_smoothing']:g}")
+    if training.get("ema_decay") is not None:
+        parts.append(f"EMA of the weights (decay {training['ema_decay']:g}) validated and kept")
+    if training.get("grad_clip") is not None:
+        parts.append(f"gradient norm clipped to {training['grad_clip']:g}")
+    return "; " + ", ".join(parts) if parts else ""
 
 
 def preprocessing_line(p: dict) -> str:

@@ -228,6 +228,9 @@ def test_a_run_with_d4_and_tta_records_them_and_hsi_map_predicts_as_the_run_did(
 
     training = json.loads((run_dir / "metrics.json").read_text())["protocol"]["training"]
     assert training["augment"] == "d4" and training["tta"] is True and training["label_smoothing"] == 0.1
+    report = (run_dir / "report.md").read_text()
+    assert "random flips and rotations of each training window" in report and "label smoothing 0.1" in report
+    assert "predictions averaged over the 8 flips and rotations" in report
     again = tmp_path / "again"
     result = run_cli("hsi-map", str(run_dir), "--out", str(again), "--precision", "fp32", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
