@@ -24,7 +24,7 @@ from hsi.data.custom import read_array
 from hsi.data.georef import GEOTIFF_SUFFIXES, Georeference
 from hsi.errors import UserError
 from hsi.maps.from_run import load_run_classifier
-from hsi.maps.geotiff import NODATA, finish_class_map, geotiff_profile
+from hsi.maps.geotiff import NODATA, build_class_overviews, describe_class_map, geotiff_profile
 from hsi.maps.palette import class_palette
 from hsi.preprocess import SpectralPCA
 
@@ -172,6 +172,7 @@ def _write_tiles(
     }
     try:
         with rasterio.open(temporary[0], "w", **class_profile) as labels_out:
+            describe_class_map(labels_out, names, colours)
             probs_out = rasterio.open(temporary[1], "w", **prob_profile) if probabilities else None
             starts = [(top, left) for top in range(0, source.height, tile) for left in range(0, source.width, tile)]
             for top, left in tqdm(starts, desc="predict tiles", unit="tile", disable=None, leave=False):
@@ -182,7 +183,7 @@ def _write_tiles(
                     bands = np.moveaxis(probs.astype(np.float32), -1, 0).copy()
                     bands[:, ~inside] = np.nan
                     probs_out.write(bands, window=window)
-            finish_class_map(labels_out, names, colours)
+            build_class_overviews(labels_out)
             if probs_out is not None:
                 probs_out.close()
         for part, target in zip(temporary, targets, strict=True):

@@ -173,3 +173,21 @@ def test_an_envi_scene_keeps_its_map_info_in_both_maps(tmp_path):
         assert src.transform == TRANSFORM  # upper-left corner of pixel (1, 1) at (500000, 4500000), 20 m pixels
     written = envi.read_envi_header(str(run_dir / "maps" / "prediction.hdr"))
     assert written["map info"] == map_info
+
+
+def test_writing_a_class_map_makes_gdal_signal_no_error(tmp_path, caplog):
+    """The colour table needs a palette TIFF; switching to one after the pixels are written made GDAL log an error."""
+    import logging
+
+    import rasterio
+
+    from hsi.maps.geotiff import export_class_geotiff
+    from hsi.maps.palette import class_palette
+
+    labels = np.random.default_rng(0).integers(0, 4, size=(40, 50))
+    with caplog.at_level(logging.DEBUG, logger="rasterio"):
+        export_class_geotiff(tmp_path / "map.tif", labels, ["a", "b", "c"], class_palette(3))
+    assert not [r for r in caplog.records if "error" in r.getMessage().lower()]
+    with rasterio.open(tmp_path / "map.tif") as src:
+        assert src.colorinterp[0].name == "palette" and src.colormap(1)[2][:3] == tuple(class_palette(3)[2][:3])
+        np.testing.assert_array_equal(src.read(1), labels)

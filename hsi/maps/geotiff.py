@@ -45,8 +45,10 @@ def _overview_factors(height: int, width: int) -> list[int]:
     return factors
 
 
-def _write(path: Path, array: np.ndarray, profile: dict, finish) -> Path:
-    """Write through rasterio's in-memory file, then atomically to ``path`` (never half-written)."""
+def _write(path: Path, array: np.ndarray, profile: dict, describe) -> Path:
+    """Write through rasterio's in-memory file, then atomically to ``path`` (never half-written).
+
+    ``describe(dst)`` runs before the pixels are written (colour table, names)."""
     from rasterio.enums import Resampling
     from rasterio.errors import NotGeoreferencedWarning
     from rasterio.io import MemoryFile
@@ -54,8 +56,8 @@ def _write(path: Path, array: np.ndarray, profile: dict, finish) -> Path:
     with MemoryFile() as memory, warnings.catch_warnings():
         warnings.simplefilter("ignore", NotGeoreferencedWarning)  # the pixel grid of a scene without a CRS, on purpose
         with memory.open(**profile) as dst:
+            describe(dst)
             dst.write(array)
-            finish(dst)
             factors = _overview_factors(profile["height"], profile["width"])
             if factors:
                 dst.build_overviews(factors, Resampling.nearest if profile["count"] == 1 else Resampling.average)
@@ -63,16 +65,24 @@ def _write(path: Path, array: np.ndarray, profile: dict, finish) -> Path:
     return Path(path)
 
 
-def finish_class_map(dst, class_names: list[str], colours: np.ndarray, overviews: bool = True) -> None:
-    """The colour table, class names and (for a map written tile by tile) overviews of an open class map."""
-    from rasterio.enums import Resampling
+def describe_class_map(dst, class_names: list[str], colours: np.ndarray) -> None:
+    """The colour table and class names of a class map just opened for writing.
 
+    Before any pixel: GDAL makes the TIFF a palette image when the colour table is set, and cannot
+    change that tag once pixels are written (it logs an error and keeps the file as it was).
+    """
     dst.write_colormap(1, {k: (*map(int, colours[k][:3]), 255) for k in range(len(class_names) + 1)})
     dst.update_tags(1, **{f"CLASS_{k + 1}": name for k, name in enumerate(class_names)})
     dst.update_tags(class_names=json.dumps(class_names), software="hsi")
     dst.set_band_description(1, "class (" + ", ".join(f"{k + 1}={n}" for k, n in enumerate(class_names)) + ")")
+
+
+def build_class_overviews(dst) -> None:
+    """Nearest-neighbour overviews (classes must not blend) of a class map whose pixels are all written."""
+    from rasterio.enums import Resampling
+
     factors = _overview_factors(dst.height, dst.width)
-    if overviews and factors:
+    if factors:
         dst.build_overviews(factors, Resampling.nearest)
 
 
@@ -88,7 +98,7 @@ def export_class_geotiff(
         path,
         labels.astype(dtype)[None],
         profile,
-        lambda dst: finish_class_map(dst, class_names, colours, overviews=False),
+        lambda dst: describe_class_map(dst, class_names, colours),
     )
 
 
@@ -106,8 +116,8 @@ def export_probability_geotiff(
         bands[:, ~valid] = np.nan
     profile = {**geotiff_profile(*probabilities.shape[:2], len(class_names), "float32", georef), "nodata": np.nan}
 
-    def finish(dst):
+    def describe(dst):
         for k, name in enumerate(class_names):
             dst.set_band_description(k + 1, f"probability of {name}")
 
-    return _write(path, bands, profile, finish)
+    return _write(path, bands, profile, describe)

@@ -66,6 +66,17 @@ class ResNeXtBlock(nn.Module):
         residual = self.se(self.branch(x))
         return center_crop(x, residual) + residual
 
+    def before_pooling(self, x: torch.Tensor) -> torch.Tensor:
+        """The shortcut and the branch before SE, stacked on the channels: convolutions only, so one pass
+        over a whole scene serves every window (the part of the unit that full-scene prediction shares)."""
+        branch = self.branch(x)
+        return torch.cat([center_crop(x, branch), branch], dim=1)
+
+    def after_pooling(self, stacked: torch.Tensor) -> torch.Tensor:
+        """The rest of :meth:`forward` from :meth:`before_pooling`'s output: SE on the branch, the addition."""
+        shortcut, branch = stacked.chunk(2, dim=1)
+        return shortcut + self.se(branch)
+
 
 class InvertedResidual(nn.Module):
     """crop(x) + project(ReLU6(depthwise 3x3(ReLU6(expand(x))))), with a linear projection."""
