@@ -2,7 +2,7 @@
 # The Indian Pines studies in docs/ and README, in the order they were run.
 #   HSI_DATA_DIR=/path/to/data bash scripts/studies.sh STUDY [OUT]
 # STUDY: honest11 | honest15 | honest25 | svm25 | hybridsn25 | gconv11 | gconv15 | grid11 | random | random34 | recipe |
-#        default | ablation11 | honest_d4_11 | variants11 | all. On the project's 2-core AVX2 CPU
+#        default | ablation11 | honest_d4_11 | variants11 | variants11_honest | all. On the project's 2-core AVX2 CPU
 # (no bf16, so fp32) one HybridSN run takes about 1 minute with 11x11 windows, 3-4 minutes with 15x15
 # and 11-13 minutes with 25x25. Each sweep writes summary.md/json/csv/png and report.html into its folder.
 # No setting below was chosen on the test pixels of these seeds: the split's search settings come
@@ -87,4 +87,10 @@ if run variants11; then
   hsi-train -m preprocess.window=11 seed=0,1,2,3,4 \
       model=hybridsn,hybridsn_resnext,hybridsn_mbv2,hybridsn_shufflev2,hybridsn_r21d,hybridsn_sep3d \
       hydra.sweep.dir=$out/variants11
+fi
+# The same family under the honest protocol (the disjoint splits of 11x11 windows), seeds 0-4, paired by seed.
+if run variants11_honest; then
+  hsi-train -m experiment=honest preprocess.window=11 seed=0,1,2,3,4 \
+      model=hybridsn,hybridsn_resnext,hybridsn_mbv2,hybridsn_shufflev2,hybridsn_r21d,hybridsn_sep3d \
+      hydra.sweep.dir=$out/variants11_honest
 fi
