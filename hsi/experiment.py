@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from omegaconf import DictConfig, OmegaConf
 
+import hsi
 from hsi.classifiers import Classifier, SceneInputs, ScenePrediction, as_classifier
 from hsi.config import anchor_paths, build, check_preprocess_config, check_scene_fits
 from hsi.data.scene import Scene
@@ -28,6 +29,7 @@ from hsi.files import write_atomically
 from hsi.maps.scene_maps import write_scene_maps
 from hsi.pages import write_run_page
 from hsi.preprocess import SpectralPCA, fit_pca, fit_pixels_mask
+from hsi.provenance import cpu_name, source_commit
 from hsi.report import write_metrics_json, write_run_report
 from hsi.splits import Split, leakage_share, window_overlap_share
 from hsi.splits.base import PARTS
@@ -221,9 +223,12 @@ def evaluate(
         num_parameters=classifier.num_parameters(),
         protocol=protocol_record(cfg, data, classifier),
         environment={
+            "hsi": hsi.__version__,
+            "source_commit": source_commit(),
             "torch": torch.__version__,
             "python": platform.python_version(),
             "machine": platform.machine(),
+            "cpu": cpu_name(),
             "threads": torch.get_num_threads(),
         },
         history=classifier.history,

@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "hsi"
 # Lowest first. A name covers the module and everything below it unless a more specific
 # name (longest match wins) places a submodule elsewhere.
 LAYERS = (
-    ("foundation", ("hsi", "hsi.errors", "hsi.files", "hsi.formatting")),
+    ("foundation", ("hsi", "hsi.errors", "hsi.files", "hsi.formatting", "hsi.provenance")),
     (
         "core",
         (

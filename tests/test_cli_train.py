@@ -277,3 +277,20 @@ def test_hsi_map_finds_the_data_of_a_run_started_with_relative_paths_from_anothe
     mapped = run_cli("hsi-map", str(project / "run"), "--out", "maps", cwd=elsewhere)
     assert mapped.returncode == 0, mapped.stderr
     assert (elsewhere / "maps" / "prediction.png").is_file() and not (elsewhere / "data").exists()
+
+
+def test_a_run_records_the_code_and_machine_that_produced_it(finished_run):
+    import shutil
+    import subprocess
+
+    import pytest
+    from conftest import REPO_ROOT
+
+    import hsi
+
+    environment = json.loads((finished_run / "metrics.json").read_text())["environment"]
+    assert environment["hsi"] == hsi.__version__ and environment["cpu"]
+    if shutil.which("git") is None or not (REPO_ROOT / ".git").exists():
+        pytest.skip("not a git checkout: the run records no commit")
+    head = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True).stdout
+    assert environment["source_commit"].split("+")[0] == head.strip()[:12]

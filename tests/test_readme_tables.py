@@ -83,3 +83,12 @@ def test_hsi_models_speed_measures_every_network_and_writes_only_its_own_section
         name, samples, train_ratio, seconds, predict_ratio, path = (c.strip("|` ") for c in row)
         assert float(samples) > 0 and float(seconds) > 0 and path == paths[name]
     assert rows[0][2].strip() == "1.00" and rows[0][4].strip() == "1.00"  # hybridsn against itself
+
+
+def test_readme_speed_table_lists_every_network_config():
+    """The measured table cannot be regenerated in a test, but a new config without a measurement fails here."""
+    from hsi.models.card import model_config_names
+
+    block = marked_block(README.read_text(), "model-speed")
+    measured = [line.split(" | ")[0].strip("|` ") for line in block.splitlines() if line.startswith("| `")]
+    assert measured == [n for n in model_config_names() if n != "svm"], "run: hsi-models --speed --write README.md"

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import platform
-from pathlib import Path
 
 import torch
 from hydra import compose, initialize_config_module
@@ -12,19 +10,13 @@ from hydra.utils import instantiate
 
 import hsi
 from hsi.models.card import model_config_names
+from hsi.provenance import cpu_name, source_commit
 from hsi.train.speed import measure_speed
 
 
 def machine_name() -> str:
-    """The CPU's model name (Linux) or the platform's, and torch's thread count."""
-    cpuinfo = Path("/proc/cpuinfo")
-    name = platform.processor() or platform.machine()
-    if cpuinfo.is_file():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                name = line.split(":", 1)[1].strip()
-                break
-    return f"{name}, {torch.get_num_threads()} torch threads"
+    """The CPU's model name and torch's thread count."""
+    return f"{cpu_name()}, {torch.get_num_threads()} torch threads"
 
 
 def speed_table(bands: int, window: int, classes: int, steps: int, scene: int) -> str:
@@ -43,7 +35,8 @@ def speed_table(bands: int, window: int, classes: int, steps: int, scene: int) -
     base = rows[0][1] if rows and rows[0][0] == "hybridsn" else None
     first = rows[0][2] if rows else None
     lines = [
-        f"Measured by `hsi-models --speed` (hsi {hsi.__version__}, torch {torch.__version__}, "
+        f"Measured by `hsi-models --speed` (hsi {hsi.__version__}, commit {source_commit() or 'unknown'}, "
+        f"torch {torch.__version__}, "
         f"{datetime.date.today().isoformat()}) on {machine_name()}: {window}x{window} windows of {bands} "
         f"components, {classes} classes, the default trainer (batch {first.batch_size if first else '-'}, "
         f"precision {first.precision if first else '-'}); training over {steps} batches after a warm-up epoch "
