@@ -86,6 +86,14 @@ def main() -> None:
         "spatial_map_mean": float(maps.mean()),
         "spread_over_positions_mean_std": float(maps.reshape(len(maps), -1).std(1).mean()),
         "spread_over_positions_mean_range": float(np.ptp(maps.reshape(len(maps), -1), 1).mean()),
+        # a fixed pattern over positions (the same for every window: the 7x7 convolution's zero padding at the
+        # map's border can make one) against what changes from window to window (the content)
+        "mean_map_over_windows": np.round(maps.mean(0), 3).tolist(),
+        "range_of_the_mean_map": float(np.ptp(maps.mean(0))),
+        "spread_over_windows_mean_std": float(maps.std(0).mean()),
+        "spread_over_positions_after_removing_the_mean_map": float(
+            (maps - maps.mean(0)).reshape(len(maps), -1).std(1).mean()
+        ),
         "centre_minus_window_mean": float((centre - maps.reshape(len(maps), -1).mean(1)).mean()),
         "windows_with_centre_above_their_mean": float((centre > maps.reshape(len(maps), -1).mean(1)).mean()),
         "map_at_same_class_positions": _mean(maps[same]),
