@@ -161,6 +161,25 @@ def _kept_validation(run) -> dict:
     return next(h for h in run.metrics["history"] if h["epoch"] == run.metrics["best_epoch"])
 
 
+RECIPE_KEYS = ("augment", "tta", "label_smoothing", "ema_decay", "grad_clip")
+
+
+def _candidates(folders: list[Path]) -> list[tuple[str, list]]:
+    """One candidate per folder, or per value of the trainer options that differ within a folder (a sweep)."""
+    out = []
+    for folder in folders:
+        runs = sorted((r for r in _finished(folder) if r.metrics["history"]), key=lambda r: r.split_seed)
+        groups: dict[tuple, list] = {}
+        for r in runs:
+            training = r.metrics["protocol"]["training"]
+            groups.setdefault(tuple(training.get(k) for k in RECIPE_KEYS), []).append(r)
+        varying = [i for i, k in enumerate(RECIPE_KEYS) if len({key[i] for key in groups}) > 1]
+        for key, members in groups.items():
+            label = " ".join(f"{RECIPE_KEYS[i]}={key[i]}" for i in varying)
+            out.append((f"{folder.name} {label}".strip(), members))
+    return out
+
+
 def recipe(folders: list[Path]) -> None:
     """The recipe choice: validation OA and AA at the epoch kept, per candidate folder (no test figures),
     and each candidate's validation OA paired by seed against the first folder (the base)."""
@@ -170,8 +189,7 @@ def recipe(folders: list[Path]) -> None:
     )
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     base = None
-    for folder in folders:
-        runs = sorted((r for r in _finished(folder) if r.metrics["history"]), key=lambda r: r.split_seed)
+    for name, runs in _candidates(folders):
         oa = {r.split_seed: _kept_validation(r)["val_oa"] for r in runs}
         base = base if base is not None else oa
         shared = sorted(set(oa) & set(base))
@@ -179,7 +197,7 @@ def recipe(folders: list[Path]) -> None:
         paired = "" if oa is base else f"{100 * np.mean(gains):+.2f}"
         gaining = "" if oa is base else f"{sum(g > 0 for g in gains)} of {len(gains)}"
         print(
-            f"| `{folder.name}` | {', '.join(str(r.split_seed) for r in runs)} | "
+            f"| `{name}` | {', '.join(str(r.split_seed) for r in runs)} | "
             f"{_pm(list(oa.values()))} | {_pm([_kept_validation(r)['val_aa'] for r in runs])} | "
             f"{', '.join(str(r.metrics['best_epoch']) for r in runs)} | "
             f"{np.mean([r.metrics['train_seconds'] for r in runs]):.0f} | {paired} | {gaining} |"
