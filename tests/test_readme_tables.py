@@ -92,3 +92,10 @@ def test_readme_speed_table_lists_every_network_config():
     block = marked_block(README.read_text(), "model-speed")
     measured = [line.split(" | ")[0].strip("|` ") for line in block.splitlines() if line.startswith("| `")]
     assert measured == [n for n in model_config_names() if n != "svm"], "run: hsi-models --speed --write README.md"
+
+
+def test_hsi_models_speed_refuses_zero_steps_in_one_sentence(tmp_path):
+    page = tmp_path / "page.md"
+    result = run_cli("hsi-models", "--speed", "--steps", "0", "--write", str(page), cwd=tmp_path)
+    assert result.returncode == 2 and "--steps and --scene must be at least 1" in result.stderr
+    assert not page.exists()

@@ -56,6 +56,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.speed:
         from hsi.cli.model_speed import speed_table  # torch training code: only when asked
 
+        if args.steps < 1 or args.scene < 1:
+            fail("hsi-models", UserError("--steps and --scene must be at least 1; the defaults are 10 and 145."))
+
         table = speed_table(args.bands, args.window, args.classes, args.steps, args.scene)
     else:
         table = card_markdown(model_card(args.bands, args.window, args.classes), args.bands, args.window, args.classes)
