@@ -50,6 +50,6 @@ def speed_table(bands: int, window: int, classes: int, steps: int, scene: int) -
         predict_ratio = f"{speed.predict_seconds / base.predict_seconds:.2f}" if base else "-"
         lines.append(
             f"| `{name}` | {speed.train_samples_per_second:.1f} | {train_ratio} | "
-            f"{speed.predict_seconds:.2f} | {predict_ratio} | {speed.predict_path} |"
+            f"{speed.predict_seconds:.3g} | {predict_ratio} | {speed.predict_path} |"
         )
     return "\n".join(lines) + "\n"
