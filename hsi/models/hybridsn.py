@@ -208,6 +208,12 @@ class HybridSN(nn.Module):
         # pooling over the window (attention, or SE inside the 2-D unit) breaks the one-pass dense path
         self.pools_in_2d = any(getattr(m, "pools_over_window", False) for m in self.spatial.modules())
         self.supports_dense = attention == "none" and not self.pools_in_2d
+        # A residual unit whose only pooling is the SE on its branch (SE-ResNeXt) can defer it: the unit's
+        # convolutions then join the part of the network that overlapping windows share.
+        last = unit[-1] if isinstance(unit, nn.Sequential) else unit
+        self.defers_unit_pooling = (
+            self.pools_in_2d and isinstance(self.attention_3d, nn.Identity) and hasattr(last, "before_pooling")
+        )
 
     def folded(self, x: torch.Tensor) -> torch.Tensor:
         """The 3-D stack's output with the spectral axis folded into channels: ``(N, C*D, h-6, w-6)``."""
@@ -226,35 +232,27 @@ class HybridSN(nn.Module):
         """Whether the 2-D convolution, too, is the same for every window (no attention before it)."""
         return isinstance(self.attention_3d, nn.Identity) and not self.pools_in_2d
 
-    def _unit_split_at_pooling(self) -> tuple[nn.Module, nn.Module] | None:
-        """``(the layers before the unit, the unit)`` when the 2-D part ends in a residual unit whose only
-        pooling (SE on its branch) can be deferred: its convolutions then join the shared trunk."""
-        layers = self.spatial[0]
-        unit = layers[-1] if isinstance(layers, nn.Sequential) else None
-        if unit is None or not hasattr(unit, "before_pooling") or not isinstance(self.attention_3d, nn.Identity):
-            return None
-        return layers[:-1], unit
-
     def trunk(self, x: torch.Tensor) -> torch.Tensor:
         """Every layer before the first that pools over a window: the part overlapping windows can share."""
         x = self.folded(x)
         if self.shares_2d:
             return self.spatial(x)
-        split = self._unit_split_at_pooling()
-        return split[1].before_pooling(split[0](x)) if split else x
+        if self.defers_unit_pooling:
+            layers = self.spatial[0]
+            return layers[-1].before_pooling(layers[:-1](x))
+        return x
 
     def head(self, x: torch.Tensor) -> torch.Tensor:
         """Logits of windows from their :meth:`trunk` maps (each cut to the window's own footprint)."""
-        split = None if self.shares_2d else self._unit_split_at_pooling()
-        if split:
-            x = self.spatial[1](split[1].after_pooling(x))  # the unit's SE and addition, then the activation
+        if self.defers_unit_pooling:
+            x = self.spatial[1](self.spatial[0][-1].after_pooling(x))  # the unit's SE and addition, then its act
         elif not self.shares_2d:
             x = self.spatial(self.attention_3d(x))
         return self.classify(self.attention_2d(x))
 
     def trunk_side(self) -> int:
         """The side of one window's footprint on the :meth:`trunk` map."""
-        whole_2d = self.shares_2d or self._unit_split_at_pooling() is not None
+        whole_2d = self.shares_2d or self.defers_unit_pooling
         return self.window - 2 * len(CONV3D_STACK) - (2 if whole_2d else 0)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

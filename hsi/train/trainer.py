@@ -290,6 +290,8 @@ class Trainer:
         self.history, self.best_epoch = [], 0  # a second fit() starts afresh
         model.to(self.device)
         optimizer = self.optimizer_factory(model.parameters())
+        # Only a decaying optimiser gets the two groups, so runs without decay keep the one-group optimiser
+        # state that earlier interrupted runs saved (and resume from).
         if optimizer.defaults.get("weight_decay", 0):
             optimizer = self.optimizer_factory(weight_decay_groups(model))
         steps_per_epoch = -(-len(split.train) // self.batch_size)
