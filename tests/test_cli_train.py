@@ -5,11 +5,17 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import shutil
+import subprocess
 
 import matplotlib.image
 import numpy as np
+import pytest
 import torch
 from cli_helpers import run_cli
+from conftest import REPO_ROOT
+
+import hsi
 
 
 def test_training_learns_the_synthetic_scene(finished_run):
@@ -280,14 +286,6 @@ def test_hsi_map_finds_the_data_of_a_run_started_with_relative_paths_from_anothe
 
 
 def test_a_run_records_the_code_and_machine_that_produced_it(finished_run):
-    import shutil
-    import subprocess
-
-    import pytest
-    from conftest import REPO_ROOT
-
-    import hsi
-
     environment = json.loads((finished_run / "metrics.json").read_text())["environment"]
     assert environment["hsi"] == hsi.__version__ and environment["cpu"]
     if shutil.which("git") is None or not (REPO_ROOT / ".git").exists():

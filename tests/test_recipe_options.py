@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import signal
+
 import numpy as np
 import pytest
 import torch
+from cli_helpers import run_cli
+from conftest import TINY
+from synthetic import write_scene_files
 from test_selection import _scene, _Tiny
 from torch import nn
 
@@ -12,6 +18,7 @@ from hsi.errors import UserError
 from hsi.models import HybridSN
 from hsi.preprocess import pad_cube
 from hsi.train import Trainer, dihedral
+from hsi.train.interrupt import TrainingInterrupted
 from hsi.train.predict import predict_logits
 from hsi.train.trainer import weight_decay_groups
 
@@ -207,10 +214,6 @@ def test_the_ema_is_saved_for_a_resume_and_restored():
 
 
 def test_a_run_with_d4_and_tta_records_them_and_hsi_map_predicts_as_the_run_did(tmp_path):
-    from cli_helpers import run_cli
-    from conftest import TINY
-    from synthetic import write_scene_files
-
     run_dir = tmp_path / "run"
     overrides = [o for o in TINY if not o.startswith("maps.")]
     result = run_cli(
@@ -224,8 +227,6 @@ def test_a_run_with_d4_and_tta_records_them_and_hsi_map_predicts_as_the_run_did(
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    import json
-
     training = json.loads((run_dir / "metrics.json").read_text())["protocol"]["training"]
     assert training["augment"] == "d4" and training["tta"] is True and training["label_smoothing"] == 0.1
     report = (run_dir / "report.md").read_text()
@@ -239,10 +240,6 @@ def test_a_run_with_d4_and_tta_records_them_and_hsi_map_predicts_as_the_run_did(
 
 
 def test_a_run_with_d4_and_ema_interrupted_and_resumed_ends_as_the_uninterrupted_one():
-    import signal
-
-    from hsi.train.interrupt import TrainingInterrupted
-
     sampler, labels, split = _scene()
     options = {"epochs": 3, "batch_size": 16, "augment": "d4", "ema_decay": 0.5, "device": "cpu"}
 
