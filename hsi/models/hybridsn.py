@@ -139,6 +139,13 @@ def _attention(kind: str, width: int, rd_ratio: float, gate: str) -> nn.Module:
     return nn.Identity()
 
 
+def _defers_pooling(unit: nn.Module, attention_3d: nn.Module, pools_in_2d: bool) -> bool:
+    """Whether the 2-D part ends in a residual unit whose only pooling is the SE on its branch (SE-ResNeXt),
+    which can be deferred: the unit's convolutions then join the part that overlapping windows share."""
+    last = unit[-1] if isinstance(unit, nn.Sequential) else unit
+    return pools_in_2d and isinstance(attention_3d, nn.Identity) and hasattr(last, "before_pooling")
+
+
 class HybridSN(nn.Module):
     """HybridSN for ``(N, 1, bands, window, window)`` inputs; returns ``(N, num_classes)`` logits.
 
@@ -208,12 +215,7 @@ class HybridSN(nn.Module):
         # pooling over the window (attention, or SE inside the 2-D unit) breaks the one-pass dense path
         self.pools_in_2d = any(getattr(m, "pools_over_window", False) for m in self.spatial.modules())
         self.supports_dense = attention == "none" and not self.pools_in_2d
-        # A residual unit whose only pooling is the SE on its branch (SE-ResNeXt) can defer it: the unit's
-        # convolutions then join the part of the network that overlapping windows share.
-        last = unit[-1] if isinstance(unit, nn.Sequential) else unit
-        self.defers_unit_pooling = (
-            self.pools_in_2d and isinstance(self.attention_3d, nn.Identity) and hasattr(last, "before_pooling")
-        )
+        self.defers_unit_pooling = _defers_pooling(unit, self.attention_3d, self.pools_in_2d)
 
     def folded(self, x: torch.Tensor) -> torch.Tensor:
         """The 3-D stack's output with the spectral axis folded into channels: ``(N, C*D, h-6, w-6)``."""
