@@ -2,7 +2,8 @@
 # The Indian Pines studies in docs/ and README, in the order they were run.
 #   HSI_DATA_DIR=/path/to/data bash scripts/studies.sh STUDY [OUT]
 # STUDY: honest11 | honest15 | honest25 | svm25 | hybridsn25 | gconv11 | gconv15 | grid11 | random | random34 | recipe |
-#        default | ablation11 | honest_d4_11 | variants11 | variants11_honest | all. On the project's 2-core AVX2 CPU
+#        default | ablation11 | honest_d4_11 | variants11 | variants11_honest | variants11_bn | honest_smooth11 |
+#        smooth25 | all. On the project's 2-core AVX2 CPU
 # (no bf16, so fp32) one HybridSN run takes about 1 minute with 11x11 windows, 3-4 minutes with 15x15
 # and 11-13 minutes with 25x25. Each sweep writes summary.md/json/csv/png and report.html into its folder.
 # No setting below was chosen on the test pixels of these seeds: the split's search settings come
@@ -94,4 +95,23 @@ fi
 if run variants11_honest; then
   hsi-train -m experiment=honest preprocess.window=11 seed=0,1,2,3,4 model=hybridsn,hybridsn_resnext,hybridsn_mbv2 \
       hydra.sweep.dir=$out/variants11_honest
+fi
+# The lighter 3-D parts again, now with batch normalisation after every 3-D convolution as their papers have it
+# (Tran et al. 2018, Howard et al. 2017; adopted for those configs before this ran, whatever it shows), beside
+# HybridSN on the same seeds: the protocol of variants11, paired by seed.
+if run variants11_bn; then
+  hsi-train -m preprocess.window=11 seed=0,1,2,3,4 model=hybridsn,hybridsn_r21d,hybridsn_sep3d \
+      hydra.sweep.dir=$out/variants11_bn
+fi
+# Label smoothing 0.1 (ablation11's one helpful ingredient) under the honest protocol, 11x11 windows, seeds
+# 100-104, judged on validation OA against honest_d4_11's default runs (same seeds, same splits).
+if run honest_smooth11; then
+  hsi-train -m experiment=honest preprocess.window=11 seed=100,101,102,103,104 trainer.label_smoothing=0.1 \
+      hydra.sweep.dir=$out/honest_smooth11
+fi
+# The 25x25 confirmation of label smoothing 0.1 (docs/recipe.md): the default protocol on the unreported seeds
+# 100-104, with and without, judged on validation OA by the rule declared for ablation11. Seeds vary slowest,
+# so every finished seed is a complete pair.
+if run smooth25; then
+  hsi-train -m seed=100,101,102,103,104 trainer.label_smoothing=0.0,0.1 hydra.sweep.dir=$out/smooth25
 fi

@@ -41,6 +41,7 @@ CONV2D_CHANNELS = 64
 
 ATTENTIONS = ("none", "se", "cbam")
 CONV3D_KINDS = ("standard", "factorised", "separable")
+NORMS = ("none", "batch")
 POSITIONS = ("after_3d", "after_2d", "both")
 CONV2D_KINDS = ("standard", "grouped", "depthwise_separable", "resnext", "inverted_residual", "shuffle_v2")
 BLOCKS = {"resnext", "inverted_residual", "shuffle_v2"}  # a 1x1 reduction to 64 channels, then a residual unit
@@ -54,10 +55,19 @@ def min_input_size() -> tuple[int, int]:
     return bands, window
 
 
-def _choice(name: str, value: str, options: tuple[str, ...]) -> str:
-    if value not in options:
-        raise ValueError(f"{name} must be one of {', '.join(options)}, got '{value}'")
-    return value
+def _check_choices(**values: str) -> None:
+    """Refuse any value of a multiple-choice argument that is not one of its options."""
+    options = {
+        "attention": ATTENTIONS,
+        "attention_position": POSITIONS,
+        "conv2d": CONV2D_KINDS,
+        "head": HEADS,
+        "conv3d": CONV3D_KINDS,
+        "norm3d": NORMS,
+    }
+    for name, value in values.items():
+        if value not in options[name]:
+            raise ValueError(f"{name} must be one of {', '.join(options[name])}, got '{value}'")
 
 
 def _check_sizes(in_bands: int, window: int, num_classes: int) -> None:
@@ -73,35 +83,44 @@ def _check_sizes(in_bands: int, window: int, num_classes: int) -> None:
         raise ValueError(f"HybridSN needs at least 2 classes, got {num_classes}")
 
 
-def _conv3d(kind: str, channels: int, out_channels: int, spectral: int, activation: str) -> list[nn.Module]:
+def _conv3d(kind: str, channels: int, out_channels: int, spectral: int, activation: str, norm: str) -> list[nn.Module]:
     """One 3-D convolution of the stack with a ``spectral x 3 x 3`` receptive field and no padding.
 
     ``factorised``: 1x3x3 spatial then spectral x 1 x 1, an activation between, ``out_channels`` in the
     middle ((2+1)-D). ``separable``: a depthwise spectral x 3 x 3 convolution, an activation, then a
     pointwise 1x1x1 one. Both keep the output shape of the full convolution, so the rest of the
-    network and its dense path are unchanged.
+    network and its dense path are unchanged. ``norm="batch"`` puts a BatchNorm3d after every
+    convolution, before its activation, as both factorisations' papers do (Tran et al. 2018; Howard
+    et al. 2017); in evaluation it is a per-channel affine map, so the dense path stays exact.
     """
+
+    def conv(cin: int, cout: int, kernel, groups: int = 1) -> list[nn.Module]:
+        layer = nn.Conv3d(cin, cout, kernel, groups=groups, bias=norm == "none")  # a norm's shift is the bias
+        return [layer] if norm == "none" else [layer, nn.BatchNorm3d(cout)]
+
     if kind == "factorised":
         return [
-            nn.Conv3d(channels, out_channels, (1, 3, 3)),
+            *conv(channels, out_channels, (1, 3, 3)),
             create_act(activation),
-            nn.Conv3d(out_channels, out_channels, (spectral, 1, 1)),
+            *conv(out_channels, out_channels, (spectral, 1, 1)),
         ]
     if kind == "separable" and channels > 1:
         return [
-            nn.Conv3d(channels, channels, (spectral, 3, 3), groups=channels),
+            *conv(channels, channels, (spectral, 3, 3), groups=channels),
             create_act(activation),
-            nn.Conv3d(channels, out_channels, 1),
+            *conv(channels, out_channels, 1),
         ]
-    return [nn.Conv3d(channels, out_channels, (spectral, 3, 3))]
+    return conv(channels, out_channels, (spectral, 3, 3))
 
 
-def _conv3d_stack(in_bands: int, activation: str, kind: str = "standard") -> tuple[nn.Sequential, nn.Module, int]:
+def _conv3d_stack(
+    in_bands: int, activation: str, kind: str = "standard", norm: str = "none"
+) -> tuple[nn.Sequential, nn.Module, int]:
     """The three 3-D convolutions, the activation that runs after the fold, and the folded channel count."""
     layers: list[nn.Module] = []
     channels, depth = 1, in_bands
     for out_channels, spectral in CONV3D_STACK:
-        layers += [*_conv3d(kind, channels, out_channels, spectral, activation), create_act(activation)]
+        layers += [*_conv3d(kind, channels, out_channels, spectral, activation, norm), create_act(activation)]
         channels, depth = out_channels, depth - spectral + 1
     # The last activation of the 3-D stack runs after the fold (same values: it is
     # element-wise) so that it, and its backward pass, see a contiguous 4-D tensor.
@@ -164,6 +183,7 @@ class HybridSN(nn.Module):
         head: ``flatten`` (the paper's dense layer over every position) or ``gap``.
         block_se: with ``conv2d=resnext``, an SE module inside the unit (SE-ResNeXt).
         conv3d: the 3-D convolutions: ``standard`` (the paper), ``factorised`` ((2+1)-D) or ``separable``.
+        norm3d: ``none`` (the paper) or ``batch``: BatchNorm3d after every 3-D convolution.
     """
 
     def __init__(
@@ -182,17 +202,21 @@ class HybridSN(nn.Module):
         head: str = "flatten",
         block_se: bool = False,
         conv3d: str = "standard",
+        norm3d: str = "none",
     ) -> None:
         super().__init__()
         _check_sizes(in_bands, window, num_classes)
-        _choice("attention", attention, ATTENTIONS)
-        _choice("attention_position", attention_position, POSITIONS)
-        _choice("conv2d", conv2d, CONV2D_KINDS)
-        _choice("head", head, HEADS)
-        _choice("conv3d", conv3d, CONV3D_KINDS)
+        _check_choices(
+            attention=attention,
+            attention_position=attention_position,
+            conv2d=conv2d,
+            head=head,
+            conv3d=conv3d,
+            norm3d=norm3d,
+        )
         self.in_bands, self.window, self.num_classes, self.head_kind = in_bands, window, num_classes, head
         # Modules are built in forward order, so the same seed gives the same weights as ever.
-        self.spectral_spatial, self.fold_act, folded = _conv3d_stack(in_bands, activation, conv3d)
+        self.spectral_spatial, self.fold_act, folded = _conv3d_stack(in_bands, activation, conv3d, norm3d)
         spatial = window - 2 * len(CONV3D_STACK) - 2
 
         def attend(width: int, where: str) -> nn.Module:
