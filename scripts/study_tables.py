@@ -5,6 +5,7 @@
     python scripts/study_tables.py grid outputs/study/grid11
     python scripts/study_tables.py recipe outputs/study/recipe/default outputs/study/recipe/epochs20
     python scripts/study_tables.py variants outputs/study/variants11 --figure docs/figures/variants11.png
+    python scripts/study_tables.py variants outputs/study/variants11_honest outputs/study/variants11_honest_more
 
 Every number comes from the runs' metrics.json files; untested classes are shown as such and
 left out of means, never counted as 0.
@@ -204,10 +205,15 @@ def recipe(folders: list[Path]) -> None:
         )
 
 
-def variants(folder: Path, figure: Path | None) -> None:
-    """Every model of a sweep against hybridsn on the test pixels, paired by seed; OA against training time."""
+def variants(folders: list[Path], figure: Path | None) -> None:
+    """Every model of one or more sweeps on the same splits against hybridsn on the test pixels, paired by
+    seed; OA against training time. A model and seed found twice is refused rather than silently picked."""
     by_model: dict[str, dict[int, object]] = {}
-    for r in _finished(folder):
+    for r in itertools.chain.from_iterable(_finished(folder) for folder in folders):
+        if r.split_seed in by_model.get(_model(r), {}):
+            raise SystemExit(
+                f"{_model(r)} seed {r.split_seed} is in more than one of the folders given: pass one of each"
+            )
         by_model.setdefault(_model(r), {})[r.split_seed] = r
     base = by_model["hybridsn"]
     print(
@@ -268,7 +274,7 @@ def main() -> None:
     elif args.table == "recipe":
         recipe(args.folders)
     elif args.table == "variants":
-        variants(args.folders[0], args.figure)
+        variants(args.folders, args.figure)
     elif args.table == "seeds":
         seeds(args.folders)
     else:
