@@ -62,14 +62,18 @@ def predict_logits(
     window: int,
     path: str = "auto",
     batch_size: int = 1024,
-    tile_rows: int = 32,
+    tile_rows: int = 128,
     precision: str = "fp32",
     device: torch.device | str = "cpu",
     tta: bool = False,
 ) -> torch.Tensor:
     """Logits ``(H, W, K)`` (float32, CPU) for every pixel of the scene padded to ``padded`` ``(B, H+2m, W+2m)``.
 
-    With ``tta``, the log of the mean softmax over the scene's eight flipped and rotated views.
+    The dense and shared paths run ``tile_rows`` output rows per pass: each pass also computes the
+    ``window - 1`` rows of its halo, so short passes repeat work (with 25x25 windows, 32 rows cost
+    1.75x the 3-D stack of one pass), and long ones hold more memory. 128 rows was the fastest and
+    leanest of 32-256 on a 256 x 256 tile (docs/speed.md). With ``tta``, the log of the mean softmax
+    over the scene's eight flipped and rotated views.
     """
     path = choose_path(model, path)
     options = {"batch_size": batch_size, "tile_rows": tile_rows, "precision": precision, "device": torch.device(device)}
