@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 
 def undefined(x) -> bool:
@@ -24,19 +25,34 @@ def _markers(name: str) -> tuple[str, str]:
     return f"<!-- {name}:start -->\n", f"<!-- {name}:end -->"
 
 
+class MarkedBlockError(ValueError):
+    """A file's marked section is missing or given twice, so there is no one place to write."""
+
+
+def _block_span(text: str, name: str) -> tuple[int, int] | None:
+    """Where the text between the markers of ``name`` lies; None without both markers.
+
+    A start marker counts only on a line of its own (prose may quote it); a section given twice
+    is an error, since only one of the two could be kept up to date.
+    """
+    start, end = _markers(name)
+    starts = [m.end() for m in re.finditer("^" + re.escape(start), text, re.MULTILINE)]
+    if len(starts) > 1:
+        raise MarkedBlockError(f"{len(starts)} {start.strip()} sections where there must be one")
+    stop = text.find(end, starts[0]) if starts else -1
+    return None if stop < 0 else (starts[0], stop)
+
+
 def marked_block(text: str, name: str) -> str | None:
     """The text between ``<!-- name:start -->`` and ``<!-- name:end -->``; None without those markers."""
-    start, end = _markers(name)
-    if start not in text or end not in text.split(start, 1)[1]:
-        return None
-    return text.split(start, 1)[1].split(end, 1)[0]
+    span = _block_span(text, name)
+    return None if span is None else text[span[0] : span[1]]
 
 
 def replace_marked_block(text: str, name: str, block: str) -> str:
     """``text`` with its marked block ``name`` replaced by ``block``; everything outside the markers kept."""
-    if marked_block(text, name) is None:
+    span = _block_span(text, name)
+    if span is None:
         start, end = _markers(name)
-        raise ValueError(f"no {start.strip()} ... {end} section")
-    start, end = _markers(name)
-    head, rest = text.split(start, 1)
-    return f"{head}{start}{block}{end}{rest.split(end, 1)[1]}"
+        raise MarkedBlockError(f"no {start.strip()} ... {end} section")
+    return text[: span[0]] + block + text[span[1] :]

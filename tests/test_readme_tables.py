@@ -41,6 +41,29 @@ def test_a_marked_block_is_replaced_and_nothing_else():
     assert replace_marked_block(text, "t", "new\n") == "intro\n<!-- t:start -->\nnew\n<!-- t:end -->\noutro\n"
     with pytest.raises(ValueError):
         replace_marked_block("no markers", "t", "x")
+    quoted = "prose quotes `<!-- t:start -->` inline\n" + text  # only a marker on its own line counts
+    assert marked_block(quoted, "t") == "old\n"
+    assert replace_marked_block(quoted, "t", "new\n").endswith("<!-- t:start -->\nnew\n<!-- t:end -->\noutro\n")
+
+
+def test_a_section_given_twice_is_refused_and_the_file_kept(tmp_path):
+    """Two copies of a section cannot both be kept up to date: writing refuses, and says so in one sentence."""
+    page = tmp_path / "models.md"
+    twice = (
+        "<!-- model-card:start -->\na\n<!-- model-card:end -->\n<!-- model-card:start -->\nb\n<!-- model-card:end -->\n"
+    )
+    page.write_text(twice)
+    with pytest.raises(ValueError, match="2 <!-- model-card:start --> sections"):
+        marked_block(twice, "model-card")
+    refused = run_cli("hsi-models", "--write", str(page), cwd=tmp_path)
+    assert refused.returncode == 2 and "has 2 <!-- model-card:start --> sections" in refused.stderr
+    assert page.read_text() == twice
+
+
+def test_readme_has_one_copy_of_every_generated_section():
+    text = README.read_text()
+    for name in ("default-protocol", "models", "model-card", "model-speed"):
+        assert marked_block(text, name) is not None, name  # and marked_block refuses a second copy
 
 
 def test_hsi_models_write_keeps_the_rest_of_the_file_and_refuses_a_file_without_its_section(tmp_path):

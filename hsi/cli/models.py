@@ -9,7 +9,7 @@ from pathlib import Path
 from hsi.cli.common import fail
 from hsi.errors import UserError
 from hsi.files import write_atomically
-from hsi.formatting import replace_marked_block
+from hsi.formatting import MarkedBlockError, replace_marked_block
 from hsi.models.card import card_markdown, model_card
 
 SECTION = "model-card"
@@ -24,10 +24,11 @@ def write_card(path: Path, table: str, section: str = SECTION) -> None:
         return
     try:
         text = replace_marked_block(path.read_text(), section, table)
-    except ValueError:
+    except MarkedBlockError as error:
         raise UserError(
-            f"{path} has no <!-- {section}:start --> ... <!-- {section}:end --> section, so writing the table "
-            "would replace what is there; add those two lines where the table belongs, or give a new file."
+            f"{path} has {error}, so writing the table would replace what is there; "
+            f"leave exactly one <!-- {section}:start --> line and one <!-- {section}:end --> line where the table "
+            "belongs, or give a new file."
         ) from None
     write_atomically(path, text)
 
