@@ -206,14 +206,8 @@ class HybridSN(nn.Module):
     ) -> None:
         super().__init__()
         _check_sizes(in_bands, window, num_classes)
-        _check_choices(
-            attention=attention,
-            attention_position=attention_position,
-            conv2d=conv2d,
-            head=head,
-            conv3d=conv3d,
-            norm3d=norm3d,
-        )
+        _check_choices(attention=attention, attention_position=attention_position, conv2d=conv2d)
+        _check_choices(head=head, conv3d=conv3d, norm3d=norm3d)
         self.in_bands, self.window, self.num_classes, self.head_kind = in_bands, window, num_classes, head
         # Modules are built in forward order, so the same seed gives the same weights as ever.
         self.spectral_spatial, self.fold_act, folded = _conv3d_stack(in_bands, activation, conv3d, norm3d)
