@@ -3,7 +3,7 @@
 #   HSI_DATA_DIR=/path/to/data bash scripts/studies.sh STUDY [OUT]
 # STUDY: honest11 | honest15 | honest25 | svm25 | hybridsn25 | gconv11 | gconv15 | grid11 | random | random34 | recipe |
 #        default | ablation11 | honest_d4_11 | variants11 | variants11_honest | variants11_bn | honest_smooth11 |
-#        variants11_honest_more | smooth25 | all. On the project's 2-core AVX2 CPU
+#        variants11_honest_more | variants11_rest | variants11_rest_honest | smooth25 | all. On the project's 2-core AVX2 CPU
 # (no bf16, so fp32) one HybridSN run takes about 1 minute with 11x11 windows, 3-4 minutes with 15x15
 # and 11-13 minutes with 25x25. Each sweep writes summary.md/json/csv/png and report.html into its folder.
 # No setting below was chosen on the test pixels of these seeds: the split's search settings come
@@ -108,6 +108,17 @@ fi
 if run variants11_honest_more; then
   hsi-train -m experiment=honest preprocess.window=11 seed=0,1,2,3,4 \
       model=hybridsn_shufflev2,hybridsn_r21d,hybridsn_sep3d hydra.sweep.dir=$out/variants11_honest_more
+fi
+# The earlier variants (SE, CBAM, grouped + shuffle, depthwise-separable, lite) on the corrected protocol and
+# statistics, beside variants11's HybridSN runs (same seeds and splits): 11x11 windows, seeds 0-4, paired by seed.
+if run variants11_rest; then
+  hsi-train -m preprocess.window=11 seed=0,1,2,3,4 \
+      model=hybridsn_se,hybridsn_cbam,hybridsn_gconv,hybridsn_dw,hybridsn_lite hydra.sweep.dir=$out/variants11_rest
+fi
+# The same under the honest protocol, beside variants11_honest's HybridSN runs.
+if run variants11_rest_honest; then
+  hsi-train -m experiment=honest preprocess.window=11 seed=0,1,2,3,4 \
+      model=hybridsn_se,hybridsn_cbam,hybridsn_gconv,hybridsn_dw,hybridsn_lite hydra.sweep.dir=$out/variants11_rest_honest
 fi
 # Label smoothing 0.1 (ablation11's one helpful ingredient) under the honest protocol, 11x11 windows, seeds
 # 100-104, judged on validation OA against honest_d4_11's default runs (same seeds, same splits).
