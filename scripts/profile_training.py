@@ -15,17 +15,9 @@ import argparse
 import time
 
 import torch
-from hydra import compose, initialize_config_module
-from hydra.utils import instantiate
 from torch.profiler import ProfilerActivity, profile
 
-
-def build(model_name: str, bands: int, window: int, classes: int) -> tuple[torch.nn.Module, torch.optim.Optimizer]:
-    with initialize_config_module("hsi.configs", version_base="1.3"):
-        cfg = compose("train", overrides=[f"model={model_name}"])
-    torch.manual_seed(0)
-    model = instantiate(cfg.model, in_bands=bands, window=window, num_classes=classes).train()
-    return model, torch.optim.Adam(model.parameters(), lr=1e-3)
+from hsi.models.card import build_model
 
 
 def main() -> None:
@@ -37,7 +29,9 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--top", type=int, default=12)
     args = parser.parse_args()
-    model, optimizer = build(args.model, args.bands, args.window, 16)
+    torch.manual_seed(0)
+    model = build_model(args.model, args.bands, args.window, 16).train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     x = torch.randn(args.batch, 1, args.bands, args.window, args.window)
     y = torch.randint(0, 16, (args.batch,))
     loss_fn = torch.nn.CrossEntropyLoss()

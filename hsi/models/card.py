@@ -53,6 +53,13 @@ def count_macs(model: torch.nn.Module, input_shape: tuple[int, ...]) -> int:
     return counter.get_total_flops() // 2
 
 
+def build_model(name: str, in_bands: int, window: int, num_classes: int):
+    """The model of config ``model=name`` for these input sizes (a torch module, or the SVM's estimator)."""
+    with initialize_config_module("hsi.configs", version_base="1.3"):
+        cfg = compose("train", overrides=[f"model={name}"])
+    return instantiate(cfg.model, in_bands=in_bands, window=window, num_classes=num_classes)
+
+
 @functools.lru_cache(maxsize=8)  # the configs do not change within a process; counting MACs takes seconds
 def model_card(in_bands: int = 30, window: int = 25, num_classes: int = 16) -> tuple[dict, ...]:
     """One row per model config: name, parameters and MACs per pixel (None where data-dependent)."""
