@@ -29,7 +29,7 @@ from hsi.files import write_atomically
 from hsi.maps.scene_maps import write_scene_maps
 from hsi.pages import write_run_page
 from hsi.preprocess import SpectralPCA, fit_pca, fit_pixels_mask
-from hsi.provenance import cpu_name, source_commit
+from hsi.provenance import cpu_name, peak_rss_mb, source_commit
 from hsi.report import write_metrics_json, write_run_report
 from hsi.splits import Split, leakage_share, window_overlap_share
 from hsi.splits.base import PARTS
@@ -210,6 +210,9 @@ def evaluate(
     """The metrics of the test pixels, with the protocol and environment that produced them."""
     scene, split = data.scene, data.split
     metrics = classification_metrics(data.labels[split.test], predicted, scene.class_names)
+    peak_memory = peak_rss_mb()
+    if peak_memory is not None:
+        log.info("peak memory of this process so far: %.0f MB", peak_memory)
     metrics.update(
         dataset=scene.name,
         model=model_name,
@@ -230,6 +233,7 @@ def evaluate(
             "machine": platform.machine(),
             "cpu": cpu_name(),
             "threads": torch.get_num_threads(),
+            "peak_rss_mb": peak_memory,
         },
         history=classifier.history,
         scene_prediction=scene_prediction.info() if scene_prediction is not None else None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 import subprocess
+import sys
 from pathlib import Path
 
 import hsi
@@ -36,3 +37,18 @@ def cpu_name() -> str:
             if line.startswith("model name"):
                 return line.split(":", 1)[1].strip()
     return platform.processor() or platform.machine()
+
+
+def peak_rss_mb() -> float | None:
+    """The highest resident memory (MB) this process has held so far, as the kernel counts it.
+
+    The runs of a sweep share one process, so for them it is the peak of all runs up to this one.
+    None where the platform does not say (Windows has no ``resource`` module).
+    """
+    try:
+        import resource
+    except ImportError:
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # Linux counts kibibytes, macOS bytes.
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10

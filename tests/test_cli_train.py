@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import matplotlib.image
 import numpy as np
@@ -16,6 +18,7 @@ from cli_helpers import run_cli
 from conftest import REPO_ROOT
 
 import hsi
+from hsi.provenance import peak_rss_mb
 
 
 def test_training_learns_the_synthetic_scene(finished_run):
@@ -292,3 +295,15 @@ def test_a_run_records_the_code_and_machine_that_produced_it(finished_run):
         pytest.skip("not a git checkout: the run records no commit")
     head = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True).stdout
     assert environment["source_commit"].split("+")[0] == head.strip()[:12]
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs Linux's /proc to know what the process holds")
+def test_the_recorded_peak_memory_is_in_megabytes_and_covers_what_the_process_holds(finished_run):
+    block = np.ones(64 * 2**20 // 8)  # 64 MB the process certainly touched
+    held = int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    # The kernel's high-water mark lags its per-thread page counts by a few pages, hence the 4 MB;
+    # kibibytes or bytes would be off by a factor of a thousand either way.
+    assert held - 4 <= peak_rss_mb() < 100_000
+    assert block.sum() == len(block)
+    recorded = json.loads((finished_run / "metrics.json").read_text())["environment"]["peak_rss_mb"]
+    assert 0 < recorded <= peak_rss_mb()  # the run was made earlier in this process

@@ -1,0 +1,83 @@
+"""Where a training run's memory goes: peak resident memory of each phase, for given batch sizes.
+
+    python scripts/memory_phases.py                          # batch 64 and 128, validation at 128 and 256
+    python scripts/memory_phases.py --batch 64 --eval-batch 128
+
+Each configuration runs in a fresh process (a process keeps what its allocator once held, so
+phases measured one after another in one process would carry each other's peaks). Protocol:
+Indian Pines, whitened PCA to 30 components on all pixels, 25x25 windows, HybridSN, the
+default trainer without its schedule, one epoch on 640 training pixels (split seed 0), then one
+validation pass over the 512 validation pixels. Resident memory is sampled every 20 ms
+(scripts/benchmark.py's PeakRSS); it does not depend on how busy the CPU is, so these figures
+need no quiet machine. Prints one JSON line per configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+WINDOW, COMPONENTS, TRAIN_PIXELS = 25, 30, 640
+
+
+def resident_mb() -> float:
+    return int(Path("/proc/self/statm").read_text().split()[1]) * 4096 / 2**20
+
+
+def measure(batch: int, eval_batch: int, data_root: str | None) -> dict:
+    """Peak RSS (MB) after loading and preparing the scene, while training, and while validating."""
+    import numpy as np
+    import torch
+    from benchmark import PeakRSS, tool_trainer
+
+    from hsi.data import indian_pines
+    from hsi.models import HybridSN
+    from hsi.patches import PatchSampler
+    from hsi.preprocess import fit_pca, pad_cube
+    from hsi.splits import Split, stratified_fraction_split
+
+    scene = indian_pines(root=data_root).load()
+    split = stratified_fraction_split(scene.gt, seed=0, train_fraction=0.1, val_fraction=0.05)
+    reduced = fit_pca(scene.cube, np.ones(scene.shape, bool), COMPONENTS).transform(scene.cube)
+    labels = scene.gt.ravel() - 1
+    sampler = PatchSampler(pad_cube(reduced, WINDOW // 2, "zero"), WINDOW, scene.shape[1])
+    overrides = ["trainer.epochs=1", "trainer.scheduler=null", f"trainer.batch_size={batch}"]
+    trainer, _ = tool_trainer([*overrides, f"trainer.eval_batch_size={eval_batch}"])
+    report = {"batch_size": batch, "eval_batch_size": eval_batch, "precision": trainer.precision}
+    report["prepared_mb"] = resident_mb()
+    torch.manual_seed(0)
+    model = HybridSN(COMPONENTS, WINDOW, 16)
+    no_validation = Split(split.train[:TRAIN_PIXELS], np.array([], dtype=np.int64), split.test)
+    with PeakRSS() as rss:
+        trainer.fit(model, sampler, labels, no_validation, seed=0)
+    report["training_peak_mb"], report["after_training_mb"] = rss.peak, resident_mb()
+    with PeakRSS() as rss, torch.no_grad():
+        trainer.validate(model, sampler, labels, split.val)
+    report["validation_peak_mb"] = rss.peak
+    return {k: round(v) if isinstance(v, float) else v for k, v in report.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-root", default=None)
+    parser.add_argument("--batch", type=int, nargs="*", default=[64, 128])
+    parser.add_argument("--eval-batch", type=int, nargs="*", default=[128, 256])
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # a child process: one configuration
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(measure(args.batch[0], args.eval_batch[0], args.data_root)))
+        return
+    for batch in args.batch:
+        for eval_batch in args.eval_batch:
+            child = [sys.executable, __file__, "--one", "--batch", str(batch), "--eval-batch", str(eval_batch)]
+            if args.data_root:
+                child += ["--data-root", args.data_root]
+            done = subprocess.run(child, capture_output=True, text=True, check=True)
+            print(done.stdout.strip().splitlines()[-1], flush=True)
+
+
+if __name__ == "__main__":
+    main()
