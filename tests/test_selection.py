@@ -58,6 +58,32 @@ def test_a_validation_set_too_thin_to_judge_keeps_the_last_epoch(monkeypatch):
     assert "fewer than 5 pixels of 2 of the 2 tested classes" in trainer.selection["reason"]
 
 
+def test_validating_every_third_epoch_validates_those_and_the_last_and_keeps_only_a_validated_one(monkeypatch):
+    sampler, labels, split = _scene()
+    trainer = Trainer(epochs=7, batch_size=8, precision="fp32", device="cpu", val_every=3)
+    calls = []
+    scores = {3: 0.6, 6: 0.9, 7: 0.7}  # epoch 6 is the best of the validated ones
+
+    def validate(self, model, sampler, labels, pixels):
+        calls.append(len(self.history) + 1)
+        return {"val_oa": 0.5, "val_aa": scores[calls[-1]], "val_loss": 1.0}
+
+    monkeypatch.setattr(Trainer, "validate", validate)
+    trainer.fit(_Tiny(), sampler, labels, split, seed=0)
+    assert calls == [3, 6, 7]
+    assert [h["epoch"] for h in trainer.history if h["val_aa"] is not None] == [3, 6, 7]
+    assert trainer.best_epoch == 6
+
+
+def test_patience_counts_validations_not_epochs(monkeypatch):
+    sampler, labels, split = _scene()
+    trainer = Trainer(epochs=9, batch_size=8, precision="fp32", device="cpu", val_every=2, patience=2)
+    scores = iter([0.9, 0.5, 0.5, 0.5])  # validations at epochs 2, 4, 6: two without gain after epoch 2
+    monkeypatch.setattr(Trainer, "validate", lambda self, *a: {"val_oa": 0.5, "val_aa": next(scores), "val_loss": 1.0})
+    trainer.fit(_Tiny(), sampler, labels, split, seed=0)
+    assert len(trainer.history) == 6 and trainer.best_epoch == 2
+
+
 def test_no_validation_set_keeps_the_last_epoch_and_says_so():
     sampler, labels, split = _scene()
     trainer = Trainer(epochs=3, batch_size=8, precision="fp32", device="cpu")

@@ -69,7 +69,9 @@ def _whole(name: str, value, minimum: int, optional: bool = False) -> None:
         raise UserError(f"trainer.{name} is {value!r}; it must be {allowed}.")
 
 
-def check_trainer_values(epochs, batch_size, eval_batch_size, patience, min_val_per_class, threads) -> None:
+def check_trainer_values(
+    epochs, batch_size, eval_batch_size, patience, min_val_per_class, threads, val_every=1
+) -> None:
     """Every numeric trainer setting, checked before any data is read (one sentence for the first bad one)."""
     _whole("epochs", epochs, 1)
     _whole("batch_size", batch_size, 1)
@@ -77,6 +79,7 @@ def check_trainer_values(epochs, batch_size, eval_batch_size, patience, min_val_
     _whole("patience", patience, 1, optional=True)
     _whole("min_val_per_class", min_val_per_class, 0)
     _whole("threads", threads, 1, optional=True)
+    _whole("val_every", val_every, 1)
 
 
 AUGMENTATIONS = (None, "d4")
@@ -129,7 +132,11 @@ class Trainer:
         device: ``auto``, ``cpu``, ``cuda``, ``cuda:1``...
         precision: ``auto``, ``fp32``, ``bf16`` or ``fp16`` (autocast).
         eval_batch_size: windows per forward pass when predicting.
-        patience: stop after this many epochs without a better validation AA (null: never).
+        patience: stop after this many validations without a better validation AA (null: never).
+        val_every: validate every ``val_every``-th epoch and always the last one. Only a validated
+            epoch can be kept; the others are recorded without validation figures. Validation costs
+            about an eighth of a default run (docs/speed.md), and under the default protocol, where
+            the last epoch is kept anyway, it only draws the learning curves.
         min_val_per_class: the validation set chooses the epoch only if it holds at least this many
             pixels of every class the test set holds; otherwise the last epoch is kept.
         threads: torch intra-op threads (null: torch's default).
@@ -155,6 +162,7 @@ class Trainer:
         precision: str = "fp32",
         eval_batch_size: int = 256,
         patience: int | None = None,
+        val_every: int = 1,
         threads: int | None = None,
         min_val_per_class: int = 5,
         augment: str | None = None,
@@ -163,7 +171,7 @@ class Trainer:
         ema_decay: float | None = None,
         grad_clip: float | None = None,
     ) -> None:
-        check_trainer_values(epochs, batch_size, eval_batch_size, patience, min_val_per_class, threads)
+        check_trainer_values(epochs, batch_size, eval_batch_size, patience, min_val_per_class, threads, val_every)
         check_regularisation_values(augment, tta, label_smoothing, ema_decay, grad_clip)
         self.augment, self.tta, self.ema_decay, self.grad_clip = augment, tta, ema_decay, grad_clip
         self.epochs = epochs
@@ -174,6 +182,7 @@ class Trainer:
         self.precision = resolve_precision(precision, self.device)
         self.eval_batch_size = eval_batch_size
         self.patience = patience
+        self.val_every = val_every
         self.min_val_per_class = min_val_per_class
         self.selection: dict = {}
         self.threads = threads
@@ -239,7 +248,7 @@ class Trainer:
                 train_loss = self._train_epoch(loop, sampler, targets, train_pixels, stop, last_good)
                 step_seconds += time.perf_counter() - tic
                 record = {"epoch": epoch, "train_loss": train_loss, "step_seconds": step_seconds}
-                record.update(self.validate(loop.judged, sampler, labels, split.val))
+                record.update(self._validate_epoch(loop, epoch, sampler, labels, split.val))
                 record["seconds"] = loop.elapsed + time.perf_counter() - loop.start
                 self._record(loop, bar, record)
                 if epoch_callback is not None:
@@ -248,7 +257,7 @@ class Trainer:
                 if stop.requested:
                     raise TrainingInterrupted(last_good)
                 if self.patience is not None and loop.stale >= self.patience:
-                    log.info("no better validation AA for %d epochs: stopping early", loop.stale)
+                    log.info("no better validation AA in %d validations: stopping early", loop.stale)
                     break
         self.train_seconds = loop.elapsed + time.perf_counter() - loop.start
         model.load_state_dict(loop.best_state)
@@ -390,12 +399,20 @@ class Trainer:
 
     def _keep_if_best(self, loop: _Loop, record: dict) -> None:
         """Keep the weights of this epoch if the selection rule scores it at least as high (ties: later)."""
+        if self.selection["rule"] == "val_aa" and record["val_aa"] is None:
+            return  # an epoch between validations (val_every): it can neither be kept nor count as stale
         score = record["val_aa"] if self.selection["rule"] == "val_aa" else float(record["epoch"])
         if score >= loop.best_score:
             loop.best_score, loop.stale, self.best_epoch = score, 0, record["epoch"]
             loop.best_state = copy.deepcopy(loop.judged.state_dict())
         else:
             loop.stale += 1
+
+    def _validate_epoch(self, loop: _Loop, epoch: int, sampler: PatchSampler, labels: np.ndarray, val) -> dict:
+        """This epoch's validation figures, or None figures for an epoch between validations (``val_every``)."""
+        if epoch % self.val_every and epoch != self.epochs:
+            return {"val_oa": None, "val_aa": None, "val_loss": None}
+        return self.validate(loop.judged, sampler, labels, val)
 
     def validate(self, model: nn.Module, sampler: PatchSampler, labels: np.ndarray, pixels: np.ndarray) -> dict:
         """Validation OA, AA and class-balanced cross-entropy (mean over classes of each class's mean loss)."""
