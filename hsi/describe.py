@@ -24,12 +24,16 @@ def training_description(training: dict, best_epoch: int | None) -> str:
         kept = f"kept epoch {best_epoch}: {training.get('epoch_kept_because', 'best validation score')}"
     return (
         f"{training['epochs_run']} of {training['epochs']} epochs, batch {training['batch_size']}, "
-        f"precision {training['precision']}, device {training['device']}{_regularisation(training)}; {kept}"
+        f"precision {training['precision']}, device {training['device']}{_then(regularisation_words(training))}; {kept}"
     )
 
 
-def _regularisation(training: dict) -> str:
-    """The augmentation and regularisation a run used, in words (nothing when none was on)."""
+def _then(words: str) -> str:
+    return "; " + words if words else ""
+
+
+def regularisation_words(training) -> str:
+    """The augmentation and regularisation a run (or a trainer config) uses, in words; empty when none is on."""
     parts = []
     if training.get("augment") == "d4":
         parts.append("random flips and rotations of each training window")
@@ -41,7 +45,7 @@ def _regularisation(training: dict) -> str:
         parts.append(f"EMA of the weights (decay {training['ema_decay']:g}) validated and kept")
     if training.get("grad_clip") is not None:
         parts.append(f"gradient norm clipped to {training['grad_clip']:g}")
-    return "; " + ", ".join(parts) if parts else ""
+    return ", ".join(parts)
 
 
 def preprocessing_line(p: dict) -> str:

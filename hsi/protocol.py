@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from omegaconf import DictConfig
 
+from hsi.describe import regularisation_words
+
 _SPLITS = {
     "stratified_fraction_split": lambda s: (
         f"stratified random: {100 * s.train_fraction:g}% of each class trains, {100 * s.val_fraction:g}% "
@@ -32,8 +34,10 @@ def _trainer(t: DictConfig) -> str:
         schedule = str(scheduler._target_).rsplit(".", 1)[-1]
     else:
         schedule = f"constant learning rate {t.optimizer.lr:g}"
+    extras = regularisation_words(t)
     return (
-        f"{optimiser}, {schedule}, batch {t.batch_size}, {t.epochs} epochs; the epoch with the best "
+        f"{optimiser}, {schedule}, batch {t.batch_size}, {t.epochs} epochs{', ' + extras if extras else ''}; "
+        "the epoch with the best "
         f"validation AA is kept (the last one when validation has fewer than {t.min_val_per_class} pixels "
         "of a tested class)"
     )

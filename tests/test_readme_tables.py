@@ -32,6 +32,9 @@ def test_the_table_follows_the_config_it_describes():
     assert f"batch {cfg.trainer.batch_size}, {cfg.trainer.epochs} epochs" in default
     assert f"peaking at {cfg.trainer.scheduler.max_lr:g}" in default
     assert "constant learning rate 0.001, batch 128, 100 epochs" in paper
+    regularised = protocol_table(_compose("trainer.label_smoothing=0.1", "trainer.augment=d4"))
+    assert "epochs, random flips and rotations of each training window, label smoothing 0.1; " in regularised
+    assert "smoothing" not in protocol_table(_compose("trainer.label_smoothing=0.0"))
     honest = protocol_table(_compose("experiment=honest"))
     assert "balanced spatially disjoint: 8x8 blocks" in honest and "the training pixels only" in honest
 
