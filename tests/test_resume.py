@@ -126,6 +126,13 @@ def test_config_differences_ignore_what_may_change():
     assert config_differences(saved, current) == ["trainer.epochs: 5 -> 9"]
 
 
+def test_a_run_saved_before_val_every_existed_resumes_unless_validation_would_change():
+    older = {"trainer": {"epochs": 5}}  # interrupted before trainer.val_every was a setting
+    assert config_differences(older, {"trainer": {"epochs": 5, "val_every": 1}}) == []  # validates as it did
+    assert config_differences(older, {"trainer": {"epochs": 5, "val_every": 5}}) == ["trainer.val_every: 1 -> 5"]
+    assert config_differences(older, older) == []
+
+
 def test_a_refusal_lists_a_few_differences_one_per_line(tmp_path):
     from omegaconf import OmegaConf
 

@@ -28,6 +28,9 @@ FREE_TO_CHANGE = {
     "hydra",
     "experiment",
 }
+# Settings added after runs could first be interrupted, with the value that does what the code did before
+# them: a config without the key compares as if it held that value, so an older run still resumes.
+ADDED_LATER = {"trainer.val_every": 1}
 SHOWN_DIFFERENCES = 5  # a refusal lists at most this many differing fields, one per line
 COMPARED = ("dataset", "preprocess", "split", "model", "trainer", "split_seed", "init_seed", "deterministic")
 
@@ -43,8 +46,8 @@ def _flatten(node, prefix: str = "") -> dict:
 
 def config_differences(saved: dict, current: dict) -> list[str]:
     """Dotted keys whose values differ between two resolved configs, ignoring what may change."""
-    a = _flatten({k: saved.get(k) for k in COMPARED})
-    b = _flatten({k: current.get(k) for k in COMPARED})
+    a = {**ADDED_LATER, **_flatten({k: saved.get(k) for k in COMPARED})}
+    b = {**ADDED_LATER, **_flatten({k: current.get(k) for k in COMPARED})}
     keys = sorted(set(a) | set(b))
     free = lambda key: any(key == f or key.startswith(f + ".") for f in FREE_TO_CHANGE)  # noqa: E731
     return [f"{k}: {_short(a.get(k))} -> {_short(b.get(k))}" for k in keys if not free(k) and a.get(k) != b.get(k)]
