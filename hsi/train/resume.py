@@ -30,7 +30,15 @@ FREE_TO_CHANGE = {
 }
 # Settings added after runs could first be interrupted, with the value that does what the code did before
 # them: a config without the key compares as if it held that value, so an older run still resumes.
-ADDED_LATER = {"trainer.val_every": 1}
+# (A setting added with a null default needs no entry: a missing key reads as None too.)
+ADDED_LATER = {
+    "trainer.val_every": 1,
+    "trainer.tta": False,
+    "trainer.label_smoothing": 0.0,
+    "model.block_se": False,
+    "model.conv3d": "standard",
+    "model.norm3d": "none",
+}
 SHOWN_DIFFERENCES = 5  # a refusal lists at most this many differing fields, one per line
 COMPARED = ("dataset", "preprocess", "split", "model", "trainer", "split_seed", "init_seed", "deterministic")
 
