@@ -124,7 +124,7 @@ def seeds(folders: list[Path]) -> None:
             f"{_pm([r.metrics['average_accuracy'] for r in rs])} | {_pm([r.metrics['kappa'] for r in rs])} | | "
             f"{np.mean([r.metrics['train_seconds'] for r in rs]):.1f} |"
         )
-        if oa["count"] > 1:
+        if not math.isnan(oa["ci_low"]):  # too few runs for an interval: none is printed
             print(f"\n95% t-interval of the mean OA: [{100 * oa['ci_low']:.2f}, {100 * oa['ci_high']:.2f}]")
 
 
