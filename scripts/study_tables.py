@@ -118,14 +118,15 @@ def seeds(folders: list[Path]) -> None:
                 f"{100 * m['kappa']:.2f} | {m['best_epoch'] if m['best_epoch'] is not None else '-'} | "
                 f"{m['train_seconds']:.1f} |"
             )
-        oa = describe([r.metrics["overall_accuracy"] for r in rs])
+        oa = describe([r.metrics["overall_accuracy"] for r in rs], bounded=True)  # as the sweep summaries: in [0, 1]
         print(
             f"| mean ± std | **{_pm([r.metrics['overall_accuracy'] for r in rs])}** | "
             f"{_pm([r.metrics['average_accuracy'] for r in rs])} | {_pm([r.metrics['kappa'] for r in rs])} | | "
             f"{np.mean([r.metrics['train_seconds'] for r in rs]):.1f} |"
         )
         if not math.isnan(oa["ci_low"]):  # too few runs for an interval: none is printed
-            print(f"\n95% t-interval of the mean OA: [{100 * oa['ci_low']:.2f}, {100 * oa['ci_high']:.2f}]")
+            low, high = 100 * oa["ci_low"], 100 * oa["ci_high"]
+            print(f"\n95% t-interval of the typical OA (logit scale): [{low:.2f}, {high:.2f}]")
 
 
 def grid(folder: Path) -> None:
