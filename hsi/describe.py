@@ -22,6 +22,8 @@ def training_description(training: dict, best_epoch: int | None) -> str:
         kept = f"kept the last epoch ({best_epoch}), because {training['epoch_kept_because']}"
     else:
         kept = f"kept epoch {best_epoch}: {training.get('epoch_kept_because', 'best validation score')}"
+    if training.get("val_every", 1) > 1:
+        kept += f" (validated every {training['val_every']} epochs and after the last)"
     return (
         f"{training['epochs_run']} of {training['epochs']} epochs, batch {training['batch_size']}, "
         f"precision {training['precision']}, device {training['device']}{_then(regularisation_words(training))}; {kept}"

@@ -121,3 +121,13 @@ def test_fp16_training_scales_the_loss(monkeypatch):
         trainer.precision = precision  # fp16 is refused on the CPU by resolve_precision; the loop is what is tested
         trainer.fit(_Tiny(), sampler, labels, split, seed=0)
     assert made == [False, True]
+
+
+def test_the_report_says_when_validation_ran_only_every_few_epochs():
+    from hsi.describe import training_description
+
+    record = {"epochs": 20, "epochs_run": 20, "batch_size": 64, "precision": "fp32", "device": "cpu"}
+    record.update(epoch_kept="val_aa", epoch_kept_because="best validation AA")
+    assert "validated every 5 epochs and after the last" in training_description({**record, "val_every": 5}, 15)
+    assert "validated every" not in training_description({**record, "val_every": 1}, 15)
+    assert "validated every" not in training_description(record, 15)  # runs recorded before val_every

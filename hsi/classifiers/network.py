@@ -85,6 +85,7 @@ class NetworkClassifier:
             "device": str(t.device),
             "epoch_kept": t.selection["rule"],
             "epoch_kept_because": t.selection["reason"],
+            "val_every": t.val_every,
             "augment": t.augment,
             "tta": t.tta,
             "label_smoothing": t.loss_fn.label_smoothing,
