@@ -40,6 +40,11 @@ from hsi.train.predict import predict_logits
 WINDOW, COMPONENTS, BATCH = 25, 30, 128
 
 
+def resident_mb() -> float:
+    """The resident set size of this process now (MB), from /proc."""
+    return int(Path("/proc/self/statm").read_text().split()[1]) * 4096 / 2**20
+
+
 class PeakRSS:
     """Highest resident set size (MB) seen while the context is open, sampled from /proc."""
 
@@ -50,10 +55,8 @@ class PeakRSS:
         return self
 
     def _sample(self):
-        page = 4096 / 2**20
         while not self._stop.is_set():
-            rss = int(Path("/proc/self/statm").read_text().split()[1]) * page
-            self.peak = max(self.peak, rss)
+            self.peak = max(self.peak, resident_mb())
             time.sleep(0.02)
 
     def __exit__(self, *exc):

@@ -18,20 +18,15 @@ import argparse
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 WINDOW, COMPONENTS, TRAIN_PIXELS = 25, 30, 640
-
-
-def resident_mb() -> float:
-    return int(Path("/proc/self/statm").read_text().split()[1]) * 4096 / 2**20
 
 
 def measure(batch: int, eval_batch: int, data_root: str | None) -> dict:
     """Peak RSS (MB) after loading and preparing the scene, while training, and while validating."""
     import numpy as np
     import torch
-    from benchmark import PeakRSS, tool_trainer
+    from benchmark import PeakRSS, resident_mb, tool_trainer
 
     from hsi.data import indian_pines
     from hsi.models import HybridSN
