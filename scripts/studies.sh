@@ -3,7 +3,7 @@
 #   HSI_DATA_DIR=/path/to/data bash scripts/studies.sh STUDY [OUT]
 # STUDY: honest11 | honest15 | honest25 | svm25 | hybridsn25 | gconv11 | gconv15 | grid11 | random | random34 | recipe |
 #        default | ablation11 | honest_d4_11 | variants11 | variants11_honest | variants11_bn | honest_smooth11 |
-#        variants11_honest_more | variants11_rest | variants11_rest_honest | smooth25 | fraction30 | fraction30_seed4 | all. On the project's 2-core AVX2 CPU
+#        variants11_honest_more | variants11_rest | variants11_rest_honest | smooth25 | fraction30 | fraction30_seed4 | init11 | all. On the project's 2-core AVX2 CPU
 # (no bf16, so fp32) one HybridSN run takes about 1 minute with 11x11 windows, 3-4 minutes with 15x15
 # and 11-13 minutes with 25x25. Each sweep writes summary.md/json/csv/png and report.html into its folder.
 # No setting below was chosen on the test pixels of these seeds: the split's search settings come
@@ -141,4 +141,11 @@ fi
 # time ran out); `study_tables.py seeds outputs/study/fraction30 outputs/study/fraction30_seed4` joins them.
 if run fraction30_seed4; then
   hsi-train -m split.train_fraction=0.3 seed=4 hydra.sweep.dir=$out/fraction30_seed4
+fi
+# The weights' start (docs/recipe.md): PyTorch's default init against Glorot's (Keras's, the paper's framework)
+# and He's, 11x11 windows, the unreported seeds 100-104, judged on validation OA; it picks the candidate that
+# the 25x25 confirmation (init25) decides on.
+if run init11; then
+  hsi-train -m preprocess.window=11 seed=100,101,102,103,104 model.init=torch,glorot,kaiming \
+      hydra.sweep.dir=$out/init11
 fi

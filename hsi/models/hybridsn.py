@@ -33,6 +33,7 @@ from hsi.models.layers import (
     ShuffleV2Unit,
     SqueezeExcite,
     create_act,
+    initialise_,
 )
 
 # (out_channels, spectral kernel) of the three 3-D convolutions; spatial kernels are 3x3.
@@ -184,6 +185,8 @@ class HybridSN(nn.Module):
         block_se: with ``conv2d=resnext``, an SE module inside the unit (SE-ResNeXt).
         conv3d: the 3-D convolutions: ``standard`` (the paper), ``factorised`` ((2+1)-D) or ``separable``.
         norm3d: ``none`` (the paper) or ``batch``: BatchNorm3d after every 3-D convolution.
+        init: the weights' start: ``torch`` (PyTorch's defaults), ``glorot`` (Keras's, the paper's
+            framework) or ``kaiming`` (He et al. 2015); see :mod:`hsi.models.layers.init`.
     """
 
     def __init__(
@@ -203,6 +206,7 @@ class HybridSN(nn.Module):
         block_se: bool = False,
         conv3d: str = "standard",
         norm3d: str = "none",
+        init: str = "torch",
     ) -> None:
         super().__init__()
         _check_sizes(in_bands, window, num_classes)
@@ -234,6 +238,7 @@ class HybridSN(nn.Module):
         self.pools_in_2d = any(getattr(m, "pools_over_window", False) for m in self.spatial.modules())
         self.supports_dense = attention == "none" and not self.pools_in_2d
         self.defers_unit_pooling = _defers_pooling(unit, self.attention_3d, self.pools_in_2d)
+        initialise_(self, init)
 
     def folded(self, x: torch.Tensor) -> torch.Tensor:
         """The 3-D stack's output with the spectral axis folded into channels: ``(N, C*D, h-6, w-6)``."""

@@ -38,6 +38,7 @@ ADDED_LATER = {
     "model.block_se": False,
     "model.conv3d": "standard",
     "model.norm3d": "none",
+    "model.init": "torch",
 }
 SHOWN_DIFFERENCES = 5  # a refusal lists at most this many differing fields, one per line
 COMPARED = ("dataset", "preprocess", "split", "model", "trainer", "split_seed", "init_seed", "deterministic")

@@ -5,9 +5,11 @@ from hsi.models.layers.blocks import InvertedResidual, ResNeXtBlock, ShuffleV2Un
 from hsi.models.layers.cbam import CBAM, ChannelAttention, SpatialAttention
 from hsi.models.layers.channel_shuffle import channel_shuffle, channel_unshuffle
 from hsi.models.layers.conv2d import DepthwiseSeparableConv2d, GroupedShuffleConv2d
+from hsi.models.layers.init import INITS, initialise_
 from hsi.models.layers.squeeze_excite import SqueezeExcite
 
 __all__ = [
+    "INITS",
     "CBAM",
     "ChannelAttention",
     "DepthwiseSeparableConv2d",
@@ -21,4 +23,5 @@ __all__ = [
     "center_crop",
     "channel_unshuffle",
     "create_act",
+    "initialise_",
 ]
