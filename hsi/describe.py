@@ -34,6 +34,9 @@ def _then(words: str) -> str:
     return "; " + words if words else ""
 
 
+INIT_WORDS = {"glorot": "Glorot's rule (Keras's default)", "kaiming": "He's rule for ReLU"}
+
+
 def regularisation_words(training) -> str:
     """The augmentation and regularisation a run (or a trainer config) uses, in words; empty when none is on."""
     parts = []
@@ -47,6 +50,8 @@ def regularisation_words(training) -> str:
         parts.append(f"EMA of the weights (decay {training['ema_decay']:g}) validated and kept")
     if training.get("grad_clip") is not None:
         parts.append(f"gradient norm clipped to {training['grad_clip']:g}")
+    if training.get("init", "torch") != "torch":
+        parts.append(f"weights started by {INIT_WORDS.get(training['init'], training['init'])}")
     return ", ".join(parts)
 
 

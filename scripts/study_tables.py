@@ -19,6 +19,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import yaml
 
 from hsi.describe import variance_sentence
 from hsi.sweep.aggregate import collect_runs
@@ -163,26 +164,36 @@ def _kept_validation(run) -> dict:
     return next(h for h in run.metrics["history"] if h["epoch"] == run.metrics["best_epoch"])
 
 
-RECIPE_KEYS = ("augment", "tta", "label_smoothing", "ema_decay", "grad_clip")
+RECIPE_KEYS = ("augment", "tta", "label_smoothing", "ema_decay", "grad_clip", "init")
 
 
-def _candidates(folders: list[Path]) -> list[tuple[str, list]]:
-    """One candidate per folder, or per value of the trainer options that differ within a folder (a sweep)."""
+def _recipe_values(run) -> tuple:
+    """The run's recipe options; ``init``, recorded only since it existed, from the run's config, else PyTorch's."""
+    training = dict(run.metrics["protocol"]["training"])
+    if "init" not in training:
+        config_file = run.path / ".hydra" / "config.yaml"
+        config = yaml.safe_load(config_file.read_text()) if config_file.is_file() else {}
+        training["init"] = (config.get("model") or {}).get("init", "torch")
+    return tuple(training.get(k) for k in RECIPE_KEYS)
+
+
+def _candidates(folders: list[Path], pool: bool = False) -> list[tuple[str, list]]:
+    """One candidate per folder, or per value of the recipe options that differ within a folder (a sweep).
+    With ``pool``, the runs of all folders are grouped by those values alone (a candidate split over sweeps)."""
     out = []
-    for folder in folders:
-        runs = sorted((r for r in _finished(folder) if r.metrics["history"]), key=lambda r: r.split_seed)
+    for batch in [folders] if pool else [[f] for f in folders]:
+        runs = [r for folder in batch for r in _finished(folder) if r.metrics["history"]]
         groups: dict[tuple, list] = {}
-        for r in runs:
-            training = r.metrics["protocol"]["training"]
-            groups.setdefault(tuple(training.get(k) for k in RECIPE_KEYS), []).append(r)
+        for r in sorted(runs, key=lambda r: r.split_seed):
+            groups.setdefault(_recipe_values(r), []).append(r)
         varying = [i for i, k in enumerate(RECIPE_KEYS) if len({key[i] for key in groups}) > 1]
         for key, members in groups.items():
             label = " ".join(f"{RECIPE_KEYS[i]}={key[i]}" for i in varying)
-            out.append((f"{folder.name} {label}".strip(), members))
+            out.append((label if pool else f"{batch[0].name} {label}".strip(), members))
     return out
 
 
-def recipe(folders: list[Path]) -> None:
+def recipe(folders: list[Path], pool: bool = False) -> None:
     """The recipe choice: validation OA and AA at the epoch kept, per candidate folder (no test figures),
     and each candidate's validation OA paired by seed against the first folder (the base)."""
     print(
@@ -191,7 +202,7 @@ def recipe(folders: list[Path]) -> None:
     )
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     base = None
-    for name, runs in _candidates(folders):
+    for name, runs in _candidates(folders, pool):
         oa = {r.split_seed: _kept_validation(r)["val_oa"] for r in runs}
         base = base if base is not None else oa
         shared = sorted(set(oa) & set(base))
@@ -269,11 +280,12 @@ def main() -> None:
     parser.add_argument("table", choices=["honest", "seeds", "grid", "recipe", "variants"])
     parser.add_argument("folders", nargs="+", type=Path)
     parser.add_argument("--figure", type=Path, help="variants: also draw OA against training time here")
+    parser.add_argument("--pool", action="store_true", help="recipe: group the runs of all folders by their options")
     args = parser.parse_args()
     if args.table == "honest":
         honest(args.folders)
     elif args.table == "recipe":
-        recipe(args.folders)
+        recipe(args.folders, args.pool)
     elif args.table == "variants":
         variants(args.folders, args.figure)
     elif args.table == "seeds":

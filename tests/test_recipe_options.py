@@ -213,7 +213,7 @@ def test_the_ema_is_saved_for_a_resume_and_restored():
         assert torch.equal(a, b)
 
 
-def test_a_run_with_d4_and_tta_records_them_and_hsi_map_predicts_as_the_run_did(tmp_path):
+def test_a_run_with_d4_tta_and_glorot_records_them_and_hsi_map_predicts_as_the_run_did(tmp_path):
     run_dir = tmp_path / "run"
     overrides = [o for o in TINY if not o.startswith("maps.")]
     result = run_cli(
@@ -223,13 +223,16 @@ def test_a_run_with_d4_and_tta_records_them_and_hsi_map_predicts_as_the_run_did(
         "trainer.augment=d4",
         "trainer.tta=true",
         "trainer.label_smoothing=0.1",
+        "model.init=glorot",
         f"hydra.run.dir={run_dir}",
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     training = json.loads((run_dir / "metrics.json").read_text())["protocol"]["training"]
     assert training["augment"] == "d4" and training["tta"] is True and training["label_smoothing"] == 0.1
+    assert training["init"] == "glorot"
     report = (run_dir / "report.md").read_text()
+    assert "weights started by Glorot's rule (Keras's default)" in report
     assert "random flips and rotations of each training window" in report and "label smoothing 0.1" in report
     assert "predictions averaged over the 8 flips and rotations" in report
     again = tmp_path / "again"

@@ -91,6 +91,7 @@ class NetworkClassifier:
             "label_smoothing": t.loss_fn.label_smoothing,
             "ema_decay": t.ema_decay,
             "grad_clip": t.grad_clip,
+            "init": getattr(self.module, "init_scheme", "torch"),
         }
 
     def num_parameters(self) -> int:

@@ -238,6 +238,7 @@ class HybridSN(nn.Module):
         self.pools_in_2d = any(getattr(m, "pools_over_window", False) for m in self.spatial.modules())
         self.supports_dense = attention == "none" and not self.pools_in_2d
         self.defers_unit_pooling = _defers_pooling(unit, self.attention_3d, self.pools_in_2d)
+        self.init_scheme = init  # recorded with the run: how training started
         initialise_(self, init)
 
     def folded(self, x: torch.Tensor) -> torch.Tensor:
