@@ -26,11 +26,15 @@ def build(init, seed=0, **kwargs):
     return HybridSN(in_bands=30, window=25, num_classes=16, init=init, **kwargs)
 
 
-def test_torch_scheme_keeps_the_weights_the_layers_drew():
-    torch.manual_seed(0)
-    plain = HybridSN(in_bands=30, window=25, num_classes=16)
-    for a, b in zip(plain.state_dict().values(), build("torch").state_dict().values(), strict=True):
-        assert torch.equal(a, b)
+def test_torch_scheme_keeps_pytorchs_own_draw():
+    """PyTorch's layers draw weights and biases uniform in +-1/sqrt(fan_in)."""
+    for layer in weighted_layers(build("torch")):
+        fan_in, _ = fans(layer)
+        bound = 1 / math.sqrt(fan_in)
+        w = layer.weight.detach()
+        assert w.abs().max() <= bound and layer.bias.abs().max() <= bound and layer.bias.any()
+        if w.numel() >= 10_000:
+            assert w.var().item() == pytest.approx(bound**2 / 3, rel=0.05)
 
 
 @pytest.mark.parametrize("norm3d", ["none", "batch"])
