@@ -35,6 +35,9 @@ def test_the_table_follows_the_config_it_describes():
     regularised = protocol_table(_compose("trainer.label_smoothing=0.1", "trainer.augment=d4"))
     assert "epochs, random flips and rotations of each training window, label smoothing 0.1; " in regularised
     assert "smoothing" not in protocol_table(_compose("trainer.label_smoothing=0.0"))
+    glorot = protocol_table(_compose("model.init=glorot"))
+    assert "| HybridSN, weights started by Glorot's rule (Keras's default) |" in glorot
+    assert "| HybridSN |" in protocol_table(_compose("model.init=torch"))
     honest = protocol_table(_compose("experiment=honest"))
     assert "balanced spatially disjoint: 8x8 blocks" in honest and "the training pixels only" in honest
 
