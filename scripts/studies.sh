@@ -3,7 +3,7 @@
 #   HSI_DATA_DIR=/path/to/data bash scripts/studies.sh STUDY [OUT]
 # STUDY: honest11 | honest15 | honest25 | svm25 | hybridsn25 | gconv11 | gconv15 | grid11 | random | random34 | recipe |
 #        default | ablation11 | honest_d4_11 | variants11 | variants11_honest | variants11_bn | honest_smooth11 |
-#        variants11_honest_more | variants11_rest | variants11_rest_honest | smooth25 | fraction30 | fraction30_seed4 | init11 | init25 | all. On the project's 2-core AVX2 CPU
+#        variants11_honest_more | variants11_rest | variants11_rest_honest | smooth25 | fraction30 | fraction30_seed4 | init11 | init25 | honest_init11 | all. On the project's 2-core AVX2 CPU
 # (no bf16, so fp32) one HybridSN run takes about 1 minute with 11x11 windows, 3-4 minutes with 15x15
 # and 11-13 minutes with 25x25. Each sweep writes summary.md/json/csv/png and report.html into its folder.
 # No setting below was chosen on the test pixels of these seeds: the split's search settings come
@@ -156,4 +156,11 @@ fi
 if run init25; then
   hsi-train -m seed=100,101,102 model.init=glorot hydra.sweep.dir=$out/init25/glorot
   hsi-train -m seed=103,104 model.init=torch,glorot hydra.sweep.dir=$out/init25/seeds103_104
+fi
+# Glorot's start under the honest protocol (issue 15's question for it), 11x11 windows, seeds 100-104, judged on
+# validation OA against honest_d4_11's default runs (same seeds, same splits):
+#   python scripts/study_tables.py recipe --pool outputs/study/honest_d4_11 outputs/study/honest_init11
+if run honest_init11; then
+  hsi-train -m experiment=honest preprocess.window=11 seed=100,101,102,103,104 model.init=glorot \
+      hydra.sweep.dir=$out/honest_init11
 fi
