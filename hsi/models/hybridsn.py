@@ -224,7 +224,6 @@ class HybridSN(nn.Module):
         unit = _conv2d(conv2d, folded, groups, activation, block_se and conv2d == "resnext", gate)
         self.spatial = nn.Sequential(unit, create_act(activation))
         self.attention_2d = attend(CONV2D_CHANNELS, "after_2d")
-
         # The head: the paper flattens the whole 2-D map into Dense 256; `gap` averages it first.
         self.head_side = spatial
         self.pool = nn.Identity() if head == "flatten" else nn.AdaptiveAvgPool2d(1)
