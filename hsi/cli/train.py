@@ -15,7 +15,6 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from hsi.allocator import fix_mmap_threshold
 from hsi.cli.common import fail, remove_unfinished_run_dir
 from hsi.errors import EXIT_INTERRUPTED, RunInterrupted, UserError
 from hsi.experiment import train_and_evaluate
@@ -119,7 +118,6 @@ def _launcher_is_available(argv: list[str]) -> None:
 def main() -> None:
     """The console script: plain checks of the output folder and the launcher, then Hydra."""
     argv = sys.argv[1:]
-    fix_mmap_threshold()  # before the first tensor: keeps a run's memory from creeping up (hsi/allocator.py)
     _output_folder_is_writable(argv)
     _finished_runs_are_left_alone(argv)
     _launcher_is_available(argv)
