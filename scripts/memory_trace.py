@@ -30,7 +30,7 @@ def _status_kb(pid: int, field: str) -> int | None:
 
 def trace(overrides: list[str], folder: Path) -> tuple[list[tuple[dt.datetime, float]], float]:
     """``(time, MB)`` samples of the run's resident memory, and its high-water mark in MB."""
-    command = ["hsi-train", *overrides, f"hydra.run.dir={folder}", "maps.enabled=true"]
+    command = ["hsi-train", *overrides, f"hydra.run.dir={folder}"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     samples, high = [], 0
     while process.poll() is None:

@@ -195,7 +195,7 @@ def _candidates(folders: list[Path], pool: bool = False) -> list[tuple[str, list
 
 def recipe(folders: list[Path], pool: bool = False) -> None:
     """The recipe choice: validation OA and AA at the epoch kept, per candidate folder (no test figures),
-    and each candidate's validation OA paired by seed against the first folder (the base)."""
+    and each candidate's validation OA paired by seed against the first candidate (the base)."""
     print(
         "| candidate | seeds | validation OA (%) | validation AA (%) | epoch kept | training (s) | "
         "OA vs first (points, paired) | seeds gaining |"

@@ -1,4 +1,4 @@
-"""Weight initialisation schemes: each draws what its paper says, and `torch` changes nothing."""
+"""Weight initialisation schemes: each draws what its paper (or PyTorch) says, and why it matters."""
 
 from __future__ import annotations
 
