@@ -37,6 +37,11 @@ def _then(words: str) -> str:
 INIT_WORDS = {"glorot": "Glorot's rule (Keras's default)", "kaiming": "He's rule for ReLU"}
 
 
+def start_words(scheme: str | None) -> str:
+    """How a network's weights start, in words; empty for PyTorch's own start (the default)."""
+    return "" if scheme in (None, "torch") else f"weights started by {INIT_WORDS.get(scheme, scheme)}"
+
+
 def regularisation_words(training) -> str:
     """The augmentation and regularisation a run (or a trainer config) uses, in words; empty when none is on."""
     parts = []
@@ -50,9 +55,8 @@ def regularisation_words(training) -> str:
         parts.append(f"EMA of the weights (decay {training['ema_decay']:g}) validated and kept")
     if training.get("grad_clip") is not None:
         parts.append(f"gradient norm clipped to {training['grad_clip']:g}")
-    if training.get("init", "torch") != "torch":
-        parts.append(f"weights started by {INIT_WORDS.get(training['init'], training['init'])}")
-    return ", ".join(parts)
+    parts.append(start_words(training.get("init")))
+    return ", ".join(p for p in parts if p)
 
 
 def preprocessing_line(p: dict) -> str:

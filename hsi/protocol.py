@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from omegaconf import DictConfig
 
-from hsi.describe import INIT_WORDS, regularisation_words
+from hsi.describe import regularisation_words, start_words
 
 _SPLITS = {
     "stratified_fraction_split": lambda s: (
@@ -43,12 +43,6 @@ def _trainer(t: DictConfig) -> str:
     )
 
 
-def _start_words(model: DictConfig) -> str:
-    """How the network's weights start, when that is not PyTorch's default."""
-    scheme = model.get("init", "torch")
-    return "" if scheme == "torch" else f", weights started by {INIT_WORDS.get(scheme, scheme)}"
-
-
 def protocol_rows(cfg: DictConfig) -> list[tuple[str, str, str]]:
     """``(setting, value, config key)`` rows describing the composed ``cfg``."""
     split_name = str(cfg.split._target_).rsplit(".", 1)[-1]
@@ -71,11 +65,15 @@ def protocol_rows(cfg: DictConfig) -> list[tuple[str, str, str]]:
             "`preprocess.*`",
         ),
         ("windows", f"{pre.window}x{pre.window}, {pre.padding} padding", "`preprocess.window`, `preprocess.padding`"),
-        ("model", model + _start_words(cfg.model), "`model`, `model.init`" if "init" in cfg.model else "`model`"),
+        ("model", ", ".join(filter(None, (model, start_words(cfg.model.get("init"))))), _model_keys(cfg.model)),
         ("training", _trainer(cfg.trainer), "`trainer.*`"),
         ("precision", precision, "`trainer.precision`"),
         ("seeds", f"`seed={cfg.seed}` for the split and the initialisation", "`seed`, `split_seed`, `init_seed`"),
     ]
+
+
+def _model_keys(model: DictConfig) -> str:
+    return "`model`, `model.init`" if "init" in model else "`model`"  # the SVM has no weights to start
 
 
 def _split_choice(target: str) -> str:

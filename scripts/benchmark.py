@@ -40,9 +40,9 @@ from hsi.train.predict import predict_logits
 WINDOW, COMPONENTS, BATCH = 25, 30, 128
 
 
-def resident_mb() -> float:
-    """The resident set size of this process now (MB), from /proc."""
-    return int(Path("/proc/self/statm").read_text().split()[1]) * 4096 / 2**20
+def resident_mb(pid: int | str = "self") -> float:
+    """The resident set size of a process (this one by default) now (MB), from /proc."""
+    return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * 4096 / 2**20
 
 
 class PeakRSS:
