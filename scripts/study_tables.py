@@ -4,6 +4,7 @@
     python scripts/study_tables.py seeds outputs/study/random outputs/study/random34
     python scripts/study_tables.py grid outputs/study/grid11
     python scripts/study_tables.py recipe outputs/study/recipe/default outputs/study/recipe/epochs20
+    python scripts/study_tables.py early outputs/study/init11
     python scripts/study_tables.py variants outputs/study/variants11 --figure docs/figures/variants11.png
     python scripts/study_tables.py variants outputs/study/variants11_honest outputs/study/variants11_honest_more
 
@@ -217,6 +218,16 @@ def recipe(folders: list[Path], pool: bool = False) -> None:
         )
 
 
+def early(folders: list[Path], pool: bool = False, epoch: int = 3) -> None:
+    """How each candidate's runs start: the first epoch's mean training loss and validation OA after ``epoch``."""
+    print(f"| candidate | runs | first-epoch training loss | validation OA after epoch {epoch} (%) |")
+    print("|---|---:|---:|---:|")
+    for name, runs in _candidates(folders, pool):
+        loss = [r.metrics["history"][0]["train_loss"] for r in runs]
+        oa = [100 * h["val_oa"] for r in runs for h in r.metrics["history"] if h["epoch"] == epoch]
+        print(f"| `{name}` | {len(runs)} | {min(loss):.2f}-{max(loss):.2f} | {min(oa):.2f}-{max(oa):.2f} |")
+
+
 def variants(folders: list[Path], figure: Path | None) -> None:
     """Every model of one or more sweeps on the same splits against hybridsn on the test pixels, paired by
     seed; OA against training time. A model and seed found twice is refused rather than silently picked."""
@@ -277,15 +288,18 @@ def _pareto_figure(points: list[tuple[str, float, float]], path: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("table", choices=["honest", "seeds", "grid", "recipe", "variants"])
+    parser.add_argument("table", choices=["honest", "seeds", "grid", "recipe", "early", "variants"])
     parser.add_argument("folders", nargs="+", type=Path)
     parser.add_argument("--figure", type=Path, help="variants: also draw OA against training time here")
-    parser.add_argument("--pool", action="store_true", help="recipe: group the runs of all folders by their options")
+    parser.add_argument("--pool", action="store_true", help="recipe, early: group all folders' runs by option")
+    parser.add_argument("--epoch", type=int, default=3, help="early: the epoch whose validation OA is shown")
     args = parser.parse_args()
     if args.table == "honest":
         honest(args.folders)
     elif args.table == "recipe":
         recipe(args.folders, args.pool)
+    elif args.table == "early":
+        early(args.folders, args.pool, args.epoch)
     elif args.table == "variants":
         variants(args.folders, args.figure)
     elif args.table == "seeds":
