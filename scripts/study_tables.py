@@ -5,6 +5,7 @@
     python scripts/study_tables.py grid outputs/study/grid11
     python scripts/study_tables.py recipe outputs/study/recipe/default outputs/study/recipe/epochs20
     python scripts/study_tables.py early outputs/study/init11
+    python scripts/study_tables.py overhead outputs/study/default
     python scripts/study_tables.py variants outputs/study/variants11 --figure docs/figures/variants11.png
     python scripts/study_tables.py variants outputs/study/variants11_honest outputs/study/variants11_honest_more
 
@@ -228,6 +229,15 @@ def early(folders: list[Path], pool: bool = False, epoch: int = 3) -> None:
         print(f"| `{name}` | {len(runs)} | {min(loss):.2f}-{max(loss):.2f} | {min(oa):.2f}-{max(oa):.2f} |")
 
 
+def overhead(folders: list[Path]) -> None:
+    """Per run: training time, and the part of it spent outside the training steps (validation, snapshots)."""
+    print("| run | seed | training (s) | validation and snapshots (s) | share (%) |\n|---|---:|---:|---:|---:|")
+    for r in (r for folder in folders for r in _finished(folder) if r.metrics["history"]):
+        last = r.metrics["history"][-1]
+        total, outside = last["seconds"], last["seconds"] - last["step_seconds"]
+        print(f"| {r.path.name} | {r.split_seed} | {total:.0f} | {outside:.0f} | {100 * outside / total:.0f} |")
+
+
 def variants(folders: list[Path], figure: Path | None) -> None:
     """Every model of one or more sweeps on the same splits against hybridsn on the test pixels, paired by
     seed; OA against training time. A model and seed found twice is refused rather than silently picked."""
@@ -288,7 +298,7 @@ def _pareto_figure(points: list[tuple[str, float, float]], path: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("table", choices=["honest", "seeds", "grid", "recipe", "early", "variants"])
+    parser.add_argument("table", choices=["honest", "seeds", "grid", "recipe", "early", "overhead", "variants"])
     parser.add_argument("folders", nargs="+", type=Path)
     parser.add_argument("--figure", type=Path, help="variants: also draw OA against training time here")
     parser.add_argument("--pool", action="store_true", help="recipe, early: group all folders' runs by option")
@@ -298,6 +308,8 @@ def main() -> None:
         honest(args.folders)
     elif args.table == "recipe":
         recipe(args.folders, args.pool)
+    elif args.table == "overhead":
+        overhead(args.folders)
     elif args.table == "early":
         early(args.folders, args.pool, args.epoch)
     elif args.table == "variants":
