@@ -55,6 +55,14 @@ def regularisation_words(training) -> str:
         parts.append(f"EMA of the weights (decay {training['ema_decay']:g}) validated and kept")
     if training.get("grad_clip") is not None:
         parts.append(f"gradient norm clipped to {training['grad_clip']:g}")
+    if training.get("mixup") is not None:
+        parts.append(f"mixup of window pairs (alpha {training['mixup']:g})")
+    if training.get("cutmix") is not None:
+        parts.append(f"CutMix of window pairs (alpha {training['cutmix']:g})")
+    if training.get("spectral_scale") is not None:
+        parts.append(f"brightness of each training window scaled by up to {100 * training['spectral_scale']:g}%")
+    if training.get("spectral_noise") is not None:
+        parts.append(f"Gaussian noise (SD {training['spectral_noise']:g}) on each training window")
     parts.append(start_words(training.get("init")))
     return ", ".join(p for p in parts if p)
 

@@ -121,7 +121,8 @@ def prepare(cfg: DictConfig, scene: Scene, split: Split, resume_state: dict | No
         if resume_state is not None
         else fit_pca(scene.cube, fit_mask, pre.n_components, whiten=pre.whiten, seed=cfg.split_seed)
     )
-    inputs = SceneInputs(pca.transform(scene.cube), scene.cube, pre.window, pre.padding)
+    dark = pca.transform(np.zeros((1, 1, scene.cube.shape[2]), dtype=scene.cube.dtype)).reshape(-1)
+    inputs = SceneInputs(pca.transform(scene.cube), scene.cube, pre.window, pre.padding, dark)
     return Prepared(scene, split, pca, fit_mask, inputs, scene.gt.ravel() - 1, split_geometry(split, scene, pre.window))
 
 

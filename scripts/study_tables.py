@@ -166,7 +166,18 @@ def _kept_validation(run) -> dict:
     return next(h for h in run.metrics["history"] if h["epoch"] == run.metrics["best_epoch"])
 
 
-RECIPE_KEYS = ("augment", "tta", "label_smoothing", "ema_decay", "grad_clip", "init")
+RECIPE_KEYS = (
+    "augment",
+    "tta",
+    "label_smoothing",
+    "ema_decay",
+    "grad_clip",
+    "init",
+    "mixup",
+    "cutmix",
+    "spectral_noise",
+    "spectral_scale",
+)
 
 
 def _recipe_values(run) -> tuple:

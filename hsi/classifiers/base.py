@@ -20,13 +20,15 @@ class SceneInputs:
 
     ``reduced`` is the cube after the run's PCA ``(H, W, components)``; ``raw`` the original cube
     ``(H, W, bands)``, for classifiers with their own preprocessing; ``window`` and ``padding``
-    say how windows are cut around each pixel.
+    say how windows are cut around each pixel; ``dark`` is the PCA image ``(components,)`` of an
+    all-zero spectrum (brightness augmentation scales about it), None where no training happens.
     """
 
     reduced: np.ndarray
     raw: np.ndarray
     window: int
     padding: str
+    dark: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -58,7 +58,9 @@ class NetworkClassifier:
         self, inputs: SceneInputs, labels: np.ndarray, split: Split, seed: int, resume_state: dict | None = None
     ) -> None:
         _, sampler = self._sampler(inputs)
-        self.module = self.trainer.fit(self.module, sampler, labels, split, seed=seed, resume_state=resume_state)
+        self.module = self.trainer.fit(
+            self.module, sampler, labels, split, seed=seed, resume_state=resume_state, dark=inputs.dark
+        )
         self.history, self.best_epoch = self.trainer.history, self.trainer.best_epoch
         self.fit_seconds = self.trainer.train_seconds
 
@@ -91,6 +93,10 @@ class NetworkClassifier:
             "label_smoothing": t.loss_fn.label_smoothing,
             "ema_decay": t.ema_decay,
             "grad_clip": t.grad_clip,
+            "mixup": t.mixup,
+            "cutmix": t.cutmix,
+            "spectral_noise": t.spectral_noise,
+            "spectral_scale": t.spectral_scale,
             "init": getattr(self.module, "init_scheme", "torch"),
         }
 

@@ -31,7 +31,7 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 from hsi.errors import UserError
 from hsi.patches import PatchSampler
 from hsi.splits import Split
-from hsi.train import dihedral
+from hsi.train import dihedral, mixing, spectral_jitter
 from hsi.train.interrupt import StopRequest, TrainingInterrupted
 from hsi.train.precision import autocast, resolve_device, resolve_precision
 
@@ -109,6 +109,23 @@ def check_regularisation_values(augment, tta, label_smoothing, ema_decay, grad_c
             raise UserError("trainer.grad_clip is 0; it must be a number x > 0 (or null for no clipping).")
 
 
+def _positive(name: str, value) -> None:
+    if value is not None:
+        _fraction(name, value, 0.0, math.inf, optional=True)
+        if value == 0:
+            raise UserError(f"trainer.{name} is 0; it must be a number x > 0 (or null for none).")
+
+
+def check_augment_values(mixup, cutmix, spectral_noise, spectral_scale) -> None:
+    """Mixup, CutMix and the spectral augmentations, checked before any data is read."""
+    _positive("mixup", mixup)
+    _positive("cutmix", cutmix)
+    if mixup is not None and cutmix is not None:
+        raise UserError("trainer.mixup and trainer.cutmix are both set; set one of them and the other to null.")
+    _positive("spectral_noise", spectral_noise)
+    _fraction("spectral_scale", spectral_scale, 0.0, 1.0, high_open=True, optional=True)
+
+
 def weight_decay_groups(model: nn.Module) -> list[dict]:
     """Parameter groups with no weight decay on biases and norm scales (every tensor of one axis or none).
 
@@ -147,6 +164,11 @@ class Trainer:
         ema_decay: keep an exponential moving average of the weights, updated every step with this
             decay, and validate and keep the average (Polyak and Juditsky 1992; timm's ModelEmaV3).
         grad_clip: clip the gradients' global norm to this before each step.
+        mixup, cutmix: alpha of the Beta(alpha, alpha) blend of each training batch with a shuffled copy
+            of itself (Zhang et al. 2018; Yun et al. 2019; :mod:`hsi.train.mixing`); one of the two at most.
+        spectral_noise: Gaussian noise of this standard deviation on every value of each training window.
+        spectral_scale: each training window's spectra scaled by a factor drawn from ``[1 - s, 1 + s]``
+            (brightness, about the PCA image of a black spectrum; :mod:`hsi.train.spectral_jitter`).
 
     A weight decay given to the optimiser applies to weights of two or more axes only (biases and
     norm scales are not decayed, see :func:`weight_decay_groups`).
@@ -170,10 +192,18 @@ class Trainer:
         label_smoothing: float = 0.0,
         ema_decay: float | None = None,
         grad_clip: float | None = None,
+        mixup: float | None = None,
+        cutmix: float | None = None,
+        spectral_noise: float | None = None,
+        spectral_scale: float | None = None,
     ) -> None:
         check_trainer_values(epochs, batch_size, eval_batch_size, patience, min_val_per_class, threads, val_every)
         check_regularisation_values(augment, tta, label_smoothing, ema_decay, grad_clip)
+        check_augment_values(mixup, cutmix, spectral_noise, spectral_scale)
         self.augment, self.tta, self.ema_decay, self.grad_clip = augment, tta, ema_decay, grad_clip
+        self.mixup, self.cutmix = mixup, cutmix
+        self.spectral_noise, self.spectral_scale = spectral_noise, spectral_scale
+        self.dark: torch.Tensor | None = None  # the PCA image of a black spectrum, for spectral_scale (see fit)
         self.epochs = epochs
         self.batch_size = batch_size
         self.optimizer_factory = optimizer or (lambda params: torch.optim.Adam(params, lr=1e-3))
@@ -223,18 +253,20 @@ class Trainer:
         seed: int,
         epoch_callback: Callable[[int, nn.Module], None] | None = None,
         resume_state: dict | None = None,
+        dark: np.ndarray | None = None,
     ) -> nn.Module:
         """Train ``model`` on ``split.train``; returns it holding the weights of the chosen epoch.
 
-        ``labels`` are zero-based class indices for every flat pixel (unlabelled pixels are
-        never drawn). ``seed`` drives the batch order. ``epoch_callback(epoch, model)`` runs
-        after each epoch, outside the timed training steps (benchmarks use it).
+        ``labels`` are zero-based class indices for every flat pixel (unlabelled pixels are never drawn).
+        ``seed`` drives the batch order. ``epoch_callback(epoch, model)`` runs after each epoch, outside the
+        timed steps (benchmarks use it). ``dark``: the PCA image of a black spectrum (``spectral_scale``).
 
         Ctrl-C or SIGTERM stops at the next batch boundary with :class:`TrainingInterrupted`, whose
         ``state`` is everything as of the end of the last finished epoch; pass it back as
         ``resume_state`` to go on exactly as if nothing had happened (under deterministic algorithms).
         """
         loop = self._start(model, labels, split, seed, resume_state)
+        self.dark = None if dark is None else torch.as_tensor(dark, dtype=torch.float32)
         targets = torch.as_tensor(labels, dtype=torch.long)
         train_pixels = torch.as_tensor(split.train, dtype=torch.long)
         loop.start = time.perf_counter()
@@ -369,19 +401,34 @@ class Trainer:
         order = train_pixels[torch.randperm(len(train_pixels), generator=loop.generator)]
         total_loss, seen = 0.0, 0
         for batch in order.split(self.batch_size):
-            x = sampler(batch)
-            if self.augment == "d4":
-                x = dihedral.random_views(x, loop.generator)
+            x, partner, lam = self._training_windows(sampler(batch), loop.generator)
             x = x.to(self.device, non_blocking=True)
             y = targets[batch].to(self.device, non_blocking=True)
             with autocast(self.precision, self.device):
-                loss = self.loss_fn(loop.model(x), y)
+                out = loop.model(x)
+                loss = self.loss_fn(out, y)
+                if partner is not None:  # mixup or CutMix: the target is lam of y and 1 - lam of the partner's
+                    loss = lam * loss + (1.0 - lam) * self.loss_fn(out, y[partner.to(y.device)])
             self._step(loop, loss)
             total_loss += float(loss.detach()) * len(batch)
             seen += len(batch)
             if stop.requested:
                 raise TrainingInterrupted(last_good)
         return total_loss / seen
+
+    def _training_windows(self, x: torch.Tensor, generator: torch.Generator):
+        """A training batch under the augmentations switched on, drawn from the batch-order generator;
+        ``(windows, partner, lam)``, where ``partner`` is None unless the batch was mixed."""
+        if self.augment == "d4":
+            x = dihedral.random_views(x, generator)
+        if self.spectral_scale is not None:
+            x = spectral_jitter.scale_brightness(x, self.spectral_scale, generator, self.dark)
+        if self.spectral_noise is not None:
+            x = spectral_jitter.add_noise(x, self.spectral_noise, generator)
+        kind, alpha = ("mixup", self.mixup) if self.mixup is not None else ("cutmix", self.cutmix)
+        if alpha is None:
+            return x, None, 1.0
+        return mixing.mix_batch(x, kind, alpha, generator)
 
     def _step(self, loop: _Loop, loss: torch.Tensor) -> None:
         """Backward, (clip,) step, schedule and average: one optimisation step."""
