@@ -4,7 +4,7 @@
 # STUDY: honest11 | honest15 | honest25 | svm25 | hybridsn25 | gconv11 | gconv15 | grid11 | random | random34 | recipe |
 #        default | ablation11 | honest_d4_11 | variants11 | variants11_honest | variants11_bn | honest_smooth11 |
 #        variants11_honest_more | variants11_rest | variants11_rest_honest | smooth25 | fraction30 | fraction30_seed4 | init11 | init25 | honest_init11 |
-#        augment11 | augment11_honest | all. On the project's 2-core AVX2 CPU
+#        augment11 | augment11_honest | augment25 | all. On the project's 2-core AVX2 CPU
 # (no bf16, so fp32) one HybridSN run takes about 1 minute with 11x11 windows, 3-4 minutes with 15x15
 # and 11-13 minutes with 25x25. Each sweep writes summary.md/json/csv/png and report.html into its folder.
 # No setting below was chosen on the test pixels of these seeds: the split's search settings come
@@ -185,4 +185,11 @@ fi
 # The same four under the honest protocol (the disjoint splits of 11x11 windows), seeds 100-104, same rule.
 if run augment11_honest; then
   augment_sweep augment11_honest experiment=honest
+fi
+# The 25x25 confirmation of augment11's pick (spectral noise 0.1, the one candidate that passed the proxy):
+# the default protocol on the unreported seeds 100-104, judged on validation OA against the default runs of
+# those seeds (smooth25 and init25, as for init25):
+#   python scripts/study_tables.py recipe --pool outputs/study/smooth25 outputs/study/init25/seeds103_104 outputs/study/augment25
+if run augment25; then
+  hsi-train -m seed=100,101,102,103,104 trainer.spectral_noise=0.1 hydra.sweep.dir=$out/augment25
 fi
