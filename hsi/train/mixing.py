@@ -21,8 +21,6 @@ import math
 import numpy as np
 import torch
 
-MIXES = ("mixup", "cutmix")
-
 
 def beta_draw(alpha: float, generator: torch.Generator) -> float:
     """One draw of Beta(alpha, alpha), seeded from ``generator`` (torch's Beta takes no generator)."""
@@ -36,8 +34,9 @@ def mixup(x: torch.Tensor, lam: float, partner: torch.Tensor) -> torch.Tensor:
 
 
 def cut_box(height: int, width: int, lam: float, generator: torch.Generator) -> tuple[int, int, int, int]:
-    """CutMix's box ``(top, bottom, left, right)``: sides ``sqrt(1 - lam)`` of the window's, centred on a
-    uniformly drawn pixel and clipped to the window (so it may be smaller than asked)."""
+    """CutMix's box ``(top, bottom, left, right)``: sides of about ``sqrt(1 - lam)`` of the window's (an even
+    number of pixels), centred on a uniformly drawn pixel and clipped to the window; :func:`cutmix` weighs
+    the labels by the area actually pasted."""
     ratio = math.sqrt(1.0 - lam)
     box_h, box_w = int(height * ratio), int(width * ratio)
     centre_r = int(torch.randint(0, height, (1,), generator=generator))
