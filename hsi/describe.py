@@ -42,6 +42,17 @@ def start_words(scheme: str | None) -> str:
     return "" if scheme in (None, "torch") else f"weights started by {INIT_WORDS.get(scheme, scheme)}"
 
 
+# The trainer's numeric options that are off when null, and their words for a value x.
+OPTION_WORDS = {
+    "ema_decay": lambda x: f"EMA of the weights (decay {x:g}) validated and kept",
+    "grad_clip": lambda x: f"gradient norm clipped to {x:g}",
+    "mixup": lambda x: f"mixup of window pairs (alpha {x:g})",
+    "cutmix": lambda x: f"CutMix of window pairs (alpha {x:g})",
+    "spectral_scale": lambda x: f"brightness of each training window scaled by up to {100 * x:g}%",
+    "spectral_noise": lambda x: f"Gaussian noise (SD {x:g}) on each training window",
+}
+
+
 def regularisation_words(training) -> str:
     """The augmentation and regularisation a run (or a trainer config) uses, in words; empty when none is on."""
     parts = []
@@ -51,18 +62,7 @@ def regularisation_words(training) -> str:
         parts.append("predictions averaged over the 8 flips and rotations")
     if training.get("label_smoothing"):
         parts.append(f"label smoothing {training['label_smoothing']:g}")
-    if training.get("ema_decay") is not None:
-        parts.append(f"EMA of the weights (decay {training['ema_decay']:g}) validated and kept")
-    if training.get("grad_clip") is not None:
-        parts.append(f"gradient norm clipped to {training['grad_clip']:g}")
-    if training.get("mixup") is not None:
-        parts.append(f"mixup of window pairs (alpha {training['mixup']:g})")
-    if training.get("cutmix") is not None:
-        parts.append(f"CutMix of window pairs (alpha {training['cutmix']:g})")
-    if training.get("spectral_scale") is not None:
-        parts.append(f"brightness of each training window scaled by up to {100 * training['spectral_scale']:g}%")
-    if training.get("spectral_noise") is not None:
-        parts.append(f"Gaussian noise (SD {training['spectral_noise']:g}) on each training window")
+    parts += [words(training[key]) for key, words in OPTION_WORDS.items() if training.get(key) is not None]
     parts.append(start_words(training.get("init")))
     return ", ".join(p for p in parts if p)
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import signal
 
 import numpy as np
 import pytest
 import torch
-from cli_helpers import run_cli
-from conftest import TINY
 from omegaconf import OmegaConf
-from synthetic import make_scene, write_scene_files
+from synthetic import make_scene
+from test_recipe_options import train_tiny_run
 from test_selection import _scene, _Tiny
 
 from hsi.data.scene import Scene
@@ -201,20 +199,8 @@ def test_the_words_name_each_augmentation():
 
 
 def test_a_run_with_cutmix_and_spectral_jitter_records_them_in_metrics_and_report(tmp_path):
-    run_dir = tmp_path / "run"
-    overrides = [o for o in TINY if not o.startswith("maps.")]
-    result = run_cli(
-        "hsi-train",
-        *write_scene_files(tmp_path),
-        *overrides,
-        "trainer.cutmix=1.0",
-        "trainer.spectral_noise=0.05",
-        "trainer.spectral_scale=0.1",
-        f"hydra.run.dir={run_dir}",
-        cwd=tmp_path,
-    )
-    assert result.returncode == 0, result.stderr
-    training = json.loads((run_dir / "metrics.json").read_text())["protocol"]["training"]
+    options = ("trainer.cutmix=1.0", "trainer.spectral_noise=0.05", "trainer.spectral_scale=0.1")
+    run_dir, training = train_tiny_run(tmp_path, *options)
     assert training["cutmix"] == 1.0 and training["mixup"] is None
     assert training["spectral_noise"] == 0.05 and training["spectral_scale"] == 0.1
     report = (run_dir / "report.md").read_text()

@@ -213,22 +213,21 @@ def test_the_ema_is_saved_for_a_resume_and_restored():
         assert torch.equal(a, b)
 
 
-def test_a_run_with_d4_tta_and_glorot_records_them_and_hsi_map_predicts_as_the_run_did(tmp_path):
+def train_tiny_run(tmp_path, *options: str) -> tuple:
+    """A tiny run with maps and ``options``, through the command line; its folder and training record."""
     run_dir = tmp_path / "run"
     overrides = [o for o in TINY if not o.startswith("maps.")]
     result = run_cli(
-        "hsi-train",
-        *write_scene_files(tmp_path),
-        *overrides,
-        "trainer.augment=d4",
-        "trainer.tta=true",
-        "trainer.label_smoothing=0.1",
-        "model.init=glorot",
-        f"hydra.run.dir={run_dir}",
-        cwd=tmp_path,
+        "hsi-train", *write_scene_files(tmp_path), *overrides, *options, f"hydra.run.dir={run_dir}", cwd=tmp_path
     )
     assert result.returncode == 0, result.stderr
-    training = json.loads((run_dir / "metrics.json").read_text())["protocol"]["training"]
+    return run_dir, json.loads((run_dir / "metrics.json").read_text())["protocol"]["training"]
+
+
+def test_a_run_with_d4_tta_and_glorot_records_them_and_hsi_map_predicts_as_the_run_did(tmp_path):
+    run_dir, training = train_tiny_run(
+        tmp_path, "trainer.augment=d4", "trainer.tta=true", "trainer.label_smoothing=0.1", "model.init=glorot"
+    )
     assert training["augment"] == "d4" and training["tta"] is True and training["label_smoothing"] == 0.1
     assert training["init"] == "glorot"
     report = (run_dir / "report.md").read_text()
