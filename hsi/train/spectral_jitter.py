@@ -7,7 +7,8 @@ Image Segmentation", IEEE GRSL 17(2), 2020) train with noise injected into the s
 
 The windows hold the run's PCA components, not the bands. PCA is affine (``z = A (x - mean)``), so
 scaling a spectrum ``x`` by ``a`` moves its components to ``dark + a * (z - dark)``, where ``dark`` is
-the components of an all-zero (black) spectrum: brightness is scaled about ``dark``, exactly. The
+the components of an all-zero (black) spectrum: brightness is scaled about ``dark``, exactly (zero
+padding beyond the scene's edge stands for the mean spectrum and is scaled alike). The
 noise is added to the components themselves: whitened PCA gives every component unit variance over
 the pixels it was fitted on, so ``spectral_noise`` is a fraction of each component's spread.
 """
