@@ -12,22 +12,20 @@ its own class mean; and the spread whose median move equals the closest two clas
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import numpy as np
 
-from hsi.data.mat import load_mat_array
+from hsi.data import indian_pines
 from hsi.preprocess import fit_pca
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-root", default="data")
+    parser.add_argument("--data-root", default=None, help="default: the project's data root (HSI_DATA_DIR)")
     parser.add_argument("--spread", type=float, default=0.2)
     args = parser.parse_args()
-    folder = Path(args.data_root) / "indian_pines"
-    cube = load_mat_array(folder / "Indian_pines_corrected.mat", "indian_pines_corrected").astype(np.float64)
-    gt = load_mat_array(folder / "Indian_pines_gt.mat", "indian_pines_gt").astype(np.int64)
+    scene = indian_pines(root=args.data_root).load()
+    cube, gt = scene.cube.astype(np.float64), scene.gt
     pca = fit_pca(cube, np.ones(gt.shape, dtype=bool), 30, whiten=True)
     z = pca.transform(cube).reshape(-1, 30).astype(np.float64)
     dark = pca.transform(np.zeros((1, 1, cube.shape[2]))).reshape(-1)

@@ -103,17 +103,15 @@ def check_regularisation_values(augment, tta, label_smoothing, ema_decay, grad_c
         raise UserError(f"trainer.tta is {tta!r}; it must be true or false.")
     _fraction("label_smoothing", label_smoothing, 0.0, 1.0, high_open=True)
     _fraction("ema_decay", ema_decay, 0.0, 1.0, optional=True)
-    if grad_clip is not None:
-        _fraction("grad_clip", grad_clip, 0.0, math.inf)
-        if grad_clip == 0:
-            raise UserError("trainer.grad_clip is 0; it must be a number x > 0 (or null for no clipping).")
+    _positive("grad_clip", grad_clip)
 
 
 def _positive(name: str, value) -> None:
+    """A number above zero, or null (the option off)."""
     if value is not None:
         _fraction(name, value, 0.0, math.inf, optional=True)
         if value == 0:
-            raise UserError(f"trainer.{name} is 0; it must be a number x > 0 (or null for none).")
+            raise UserError(f"trainer.{name} is 0; it must be a number x > 0 (or null to switch it off).")
 
 
 def check_augment_values(mixup, cutmix, spectral_noise, spectral_scale) -> None:
