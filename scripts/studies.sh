@@ -4,7 +4,7 @@
 # STUDY: honest11 | honest15 | honest25 | svm25 | hybridsn25 | gconv11 | gconv15 | grid11 | random | random34 | recipe |
 #        default | ablation11 | honest_d4_11 | variants11 | variants11_honest | variants11_bn | honest_smooth11 |
 #        variants11_honest_more | variants11_rest | variants11_rest_honest | smooth25 | fraction30 | fraction30_seed4 | init11 | init25 | honest_init11 |
-#        augment11 | augment11_honest | augment25 | paper11 | all. On the project's 2-core AVX2 CPU
+#        augment11 | augment11_honest | augment25 | paper11 | paper25 | paper25_rest | all. On the project's 2-core AVX2 CPU
 # (no bf16, so fp32) one HybridSN run takes about 1 minute with 11x11 windows, 3-4 minutes with 15x15
 # and 11-13 minutes with 25x25. Each sweep writes summary.md/json/csv/png and report.html into its folder.
 # No setting below was chosen on the test pixels of these seeds: the split's search settings come
@@ -198,4 +198,14 @@ fi
 #   python scripts/study_tables.py recipe outputs/study/augment11/base outputs/study/paper11
 if run paper11; then
   hsi-train -m preprocess.window=11 seed=100,101,102,103,104 trainer=paper hydra.sweep.dir=$out/paper11
+fi
+# The 25x25 confirmation of paper11's pick: trainer=paper on the default protocol, seeds 100-104, judged on validation
+# OA against the default runs of those seeds (smooth25 and init25, as for init25). About 45 minutes a run here, so
+# it runs in two parts (paper25, then paper25_rest):
+#   python scripts/study_tables.py recipe --pool outputs/study/smooth25 outputs/study/init25/seeds103_104 outputs/study/paper25
+if run paper25; then
+  hsi-train -m seed=100,101,102 trainer=paper hydra.sweep.dir=$out/paper25/seeds100_102
+fi
+if run paper25_rest; then
+  hsi-train -m seed=103,104 trainer=paper hydra.sweep.dir=$out/paper25/seeds103_104
 fi

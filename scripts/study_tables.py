@@ -167,6 +167,8 @@ def _kept_validation(run) -> dict:
 
 
 RECIPE_KEYS = (
+    "epochs",
+    "batch_size",
     "augment",
     "tta",
     "label_smoothing",
