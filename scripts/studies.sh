@@ -4,7 +4,7 @@
 # STUDY: honest11 | honest15 | honest25 | svm25 | hybridsn25 | gconv11 | gconv15 | grid11 | random | random34 | recipe |
 #        default | ablation11 | honest_d4_11 | variants11 | variants11_honest | variants11_bn | honest_smooth11 |
 #        variants11_honest_more | variants11_rest | variants11_rest_honest | smooth25 | fraction30 | fraction30_seed4 | init11 | init25 | honest_init11 |
-#        augment11 | augment11_honest | augment25 | paper11 | paper25 | paper25_rest | all. On the project's 2-core AVX2 CPU
+#        augment11 | augment11_honest | augment25 | paper11 | paper25 | paper25_rest | schedule11 | all. On the project's 2-core AVX2 CPU
 # (no bf16, so fp32) one HybridSN run takes about 1 minute with 11x11 windows, 3-4 minutes with 15x15
 # and 11-13 minutes with 25x25. Each sweep writes summary.md/json/csv/png and report.html into its folder.
 # No setting below was chosen on the test pixels of these seeds: the split's search settings come
@@ -208,4 +208,11 @@ if run paper25; then
 fi
 if run paper25_rest; then
   hsi-train -m seed=103,104 trainer=paper hydra.sweep.dir=$out/paper25/seeds103_104
+fi
+# Gradient clipping, and the default one-cycle recipe over 50 epochs, on the 11x11 proxy, seeds 100-104, judged on
+# validation OA against augment11's base runs (docs/recipe.md):
+#   python scripts/study_tables.py recipe outputs/study/augment11/base outputs/study/schedule11/clip1 outputs/study/schedule11/epochs50
+if run schedule11; then
+  hsi-train -m preprocess.window=11 seed=100,101,102,103,104 trainer.grad_clip=1.0 hydra.sweep.dir=$out/schedule11/clip1
+  hsi-train -m preprocess.window=11 seed=100,101,102,103,104 trainer.epochs=50 hydra.sweep.dir=$out/schedule11/epochs50
 fi
