@@ -5,8 +5,8 @@
 #        default | ablation11 | honest_d4_11 | variants11 | variants11_honest | variants11_bn | honest_smooth11 |
 #        variants11_honest_more | variants11_rest | variants11_rest_honest | smooth25 | fraction30 | fraction30_seed4 | init11 | init25 | honest_init11 |
 #        augment11 | augment11_honest | augment25 | paper11 | paper25 | paper25_rest | schedule11 | all. On the project's 2-core AVX2 CPU
-# (no bf16, so fp32) one HybridSN run takes about 1 minute with 11x11 windows, 3-4 minutes with 15x15
-# and 11-13 minutes with 25x25. Each sweep writes summary.md/json/csv/png and report.html into its folder.
+# (no bf16, so fp32) one HybridSN run of the default recipe takes about 1 minute with 11x11 windows, 3-4 minutes
+# with 15x15 and 8-9 minutes with 25x25 (trainer=paper's 100 epochs: about 4 and 40 minutes). Each sweep writes summary.md/json/csv/png and report.html into its folder.
 # No setting below was chosen on the test pixels of these seeds: the split's search settings come
 # from the ground truth's geometry alone (scripts/split_geometry.py), the SVM chooses its own by
 # cross-validation on training pixels, and the CNN recipe is the shipped default.
