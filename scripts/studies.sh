@@ -200,7 +200,7 @@ if run paper11; then
   hsi-train -m preprocess.window=11 seed=100,101,102,103,104 trainer=paper hydra.sweep.dir=$out/paper11
 fi
 # The 25x25 confirmation of paper11's pick: trainer=paper on the default protocol, seeds 100-104, judged on validation
-# OA against the default runs of those seeds (smooth25 and init25, as for init25). About 45 minutes a run here, so
+# OA against the default runs of those seeds (smooth25 and init25, as for init25). About 40 minutes a run here, so
 # it was declared in two parts; the second (seeds 103 and 104) was not run, because two of the first three seeds
 # lost and the rule (a gain in 4 of 5) could no longer be met:
 #   python scripts/study_tables.py recipe --pool outputs/study/smooth25 outputs/study/init25/seeds103_104 outputs/study/paper25
