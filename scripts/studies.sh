@@ -220,7 +220,8 @@ fi
 #   python scripts/study_tables.py recipe --pool outputs/study/smooth25 outputs/study/init25/seeds103_104 outputs/study/clip25
 if run clip25; then
   hsi-train -m seed=100,101 trainer.grad_clip=1.0 hydra.sweep.dir=$out/clip25/seeds100_101
+  hsi-train -m seed=102 trainer.grad_clip=1.0 hydra.sweep.dir=$out/clip25/seed102
 fi
 if run clip25_rest; then
-  hsi-train -m seed=102,103,104 trainer.grad_clip=1.0 hydra.sweep.dir=$out/clip25/seeds102_104
+  hsi-train -m seed=103,104 trainer.grad_clip=1.0 hydra.sweep.dir=$out/clip25/seeds103_104
 fi
