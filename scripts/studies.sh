@@ -4,7 +4,7 @@
 # STUDY: honest11 | honest15 | honest25 | svm25 | hybridsn25 | gconv11 | gconv15 | grid11 | random | random34 | recipe |
 #        default | ablation11 | honest_d4_11 | variants11 | variants11_honest | variants11_bn | honest_smooth11 |
 #        variants11_honest_more | variants11_rest | variants11_rest_honest | smooth25 | fraction30 | fraction30_seed4 | init11 | init25 | honest_init11 |
-#        augment11 | augment11_honest | augment25 | paper11 | paper25 | schedule11 | clip25 | clip25_rest | all. On the project's 2-core AVX2 CPU
+#        augment11 | augment11_honest | augment25 | paper11 | paper25 | schedule11 | clip25 | clip25_rest | epochs50_25 | all. On the project's 2-core AVX2 CPU
 # (no bf16, so fp32) one HybridSN run of the default recipe takes about 1 minute with 11x11 windows, 3-4 minutes
 # with 15x15 and 8-9 minutes with 25x25 (trainer=paper's 100 epochs: about 4 and 40 minutes). Each sweep writes summary.md/json/csv/png and report.html into its folder.
 # No setting below was chosen on the test pixels of these seeds: the split's search settings come
@@ -224,4 +224,10 @@ if run clip25; then
 fi
 if run clip25_rest; then
   hsi-train -m seed=103,104 trainer.grad_clip=1.0 hydra.sweep.dir=$out/clip25/seeds103_104
+fi
+# One-cycle over 50 epochs with 25x25 windows, after it passed the 11x11 proxy (docs/recipe.md): seeds
+# 100-104 (about 20 minutes a run), stopped once two seeds lose against the default. The table:
+#   python scripts/study_tables.py recipe --pool outputs/study/smooth25 outputs/study/init25/seeds103_104 outputs/study/epochs50_25
+if run epochs50_25; then
+  hsi-train -m seed=100,101,102,103,104 trainer.epochs=50 hydra.sweep.dir=$out/epochs50_25
 fi
