@@ -20,6 +20,7 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 
 import hsi
+from hsi.allocator import allocator_settings, use_allocator
 from hsi.classifiers import Classifier, SceneInputs, ScenePrediction, as_classifier
 from hsi.config import anchor_paths, build, check_preprocess_config, check_scene_fits
 from hsi.data.scene import Scene
@@ -235,6 +236,7 @@ def evaluate(
             "cpu": cpu_name(),
             "threads": torch.get_num_threads(),
             "peak_rss_mb": peak_memory,
+            "allocator": allocator_settings(),
         },
         history=classifier.history,
         scene_prediction=scene_prediction.info() if scene_prediction is not None else None,
@@ -293,6 +295,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
     check_preprocess_config(cfg)
     anchor_paths(cfg)
     trainer = build(cfg.trainer, "trainer")  # its settings are checked before any data is read
+    use_allocator(cfg.get("allocator", "lean"))  # before the run's first tensor
     tracker = build(cfg.logger, "logger") if cfg.get("logger") else None
     scene = load_scene(cfg)
     resume_state = load_resume_state(cfg) if cfg.get("resume") else None

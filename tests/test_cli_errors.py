@@ -32,6 +32,7 @@ def _assert_refused(result, message, run_dir, code=2):
         (["trainer.batch_size=2.5"], "trainer.batch_size is 2.5; it must be a whole number of at least 1."),
         (["trainer.patience=0"], "trainer.patience is 0; it must be a whole number of at least 1 (or null)."),
         (["trainer.val_every=0"], "trainer.val_every is 0; it must be a whole number of at least 1."),
+        (["allocator=tcmalloc"], "allocator is 'tcmalloc'; choose one of lean, glibc."),
     ],
 )
 def test_bad_settings_are_refused(scene_files, tmp_path, overrides, message):

@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import matplotlib.image
@@ -18,6 +19,7 @@ from cli_helpers import run_cli
 from conftest import REPO_ROOT
 
 import hsi
+from hsi.allocator import allocator_settings
 from hsi.provenance import peak_rss_mb
 
 
@@ -291,6 +293,8 @@ def test_hsi_map_finds_the_data_of_a_run_started_with_relative_paths_from_anothe
 def test_a_run_records_the_code_and_machine_that_produced_it(finished_run):
     environment = json.loads((finished_run / "metrics.json").read_text())["environment"]
     assert environment["hsi"] == hsi.__version__ and environment["cpu"]
+    if sys.platform.startswith("linux"):  # the default allocator=lean, as this process applied it
+        assert environment["allocator"] == allocator_settings() and environment["allocator"]
     if shutil.which("git") is None or not (REPO_ROOT / ".git").exists():
         pytest.skip("not a git checkout: the run records no commit")
     head = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True).stdout
