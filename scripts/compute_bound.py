@@ -1,6 +1,6 @@
 """How far a HybridSN training step is from this CPU's arithmetic ceiling, and what that allows.
 
-    python scripts/compute_bound.py                 # batch 128, 25x25 windows of 30 components, float32
+    python scripts/compute_bound.py        # batch 128, 25x25 windows of 30 components, float32
 
 Issue 15 asks for 3x the common loop's training throughput. A step's arithmetic is fixed by the
 network (the tool and the common loop train the same layers), so no implementation can train
@@ -12,7 +12,8 @@ work). This script measures both sides of that bound:
 - the CPU's ceiling: the best float32 rate of a large square matrix product (``torch.mm``, the
   oneDNN/BLAS kernel that convolutions lower to), over a few sizes;
 - the samples/s of the common loop's network (plain layout) and of hsi's HybridSN (channels-last
-  3-D convolutions), each timed over Adam steps on random windows (costs do not depend on values).
+  3-D convolutions), each timed over Adam steps on random windows by scripts/benchmark_layouts.py's
+  ``samples_per_second`` (costs do not depend on values).
 
 It prints one JSON report: the ceiling in samples/s, each side's share of it, and the most any
 implementation of these layers could gain over the common loop at this ceiling. Convolution
@@ -28,29 +29,15 @@ import platform
 import time
 
 import torch
-from benchmark import ReferenceHybridSN  # scripts/ is on sys.path when this file runs
+from benchmark import BATCH, COMPONENTS, WINDOW, ReferenceHybridSN  # scripts/ is on sys.path when this file runs
+from benchmark_layouts import samples_per_second
 from torch.utils.flop_counter import FlopCounterMode
 
 from hsi.models.card import build_model
 
 
-def step_function(model: torch.nn.Module, batch: int, bands: int, window: int):
-    """One Adam step of ``model`` on a fixed random batch, as a closure."""
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    x = torch.randn(batch, 1, bands, window, window)
-    y = torch.randint(0, 16, (batch,))
-    loss_fn = torch.nn.CrossEntropyLoss()
-
-    def step() -> None:
-        optimizer.zero_grad(set_to_none=True)
-        loss_fn(model(x), y).backward()
-        optimizer.step()
-
-    return step
-
-
-def seconds_per_call(fn, warmup: int, repeats: int) -> float:
-    """The fastest of ``repeats`` timed calls after ``warmup`` untimed ones (oneDNN picks kernels first)."""
+def fastest_seconds(fn, warmup: int = 2, repeats: int = 5) -> float:
+    """The fastest of ``repeats`` timed calls after ``warmup`` untimed ones."""
     for _ in range(warmup):
         fn()
     best = float("inf")
@@ -66,7 +53,7 @@ def matmul_ceiling(sizes: list[int]) -> dict[str, float]:
     rates = {}
     for n in sizes:
         a, b = torch.randn(n, n), torch.randn(n, n)
-        seconds = seconds_per_call(lambda a=a, b=b: torch.mm(a, b), warmup=2, repeats=5)
+        seconds = fastest_seconds(lambda a=a, b=b: torch.mm(a, b))
         rates[str(n)] = 2 * n**3 / seconds / 1e9
     return rates
 
@@ -111,41 +98,38 @@ def hand_count(bands: int, window: int, classes: int = 16) -> tuple[float, float
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--batch", type=int, default=128, help="the benchmark's batch (128)")
-    parser.add_argument("--window", type=int, default=25)
-    parser.add_argument("--bands", type=int, default=30)
-    parser.add_argument("--steps", type=int, default=5, help="timed steps per side (the fastest counts)")
+    parser.add_argument("--steps", type=int, default=4, help="timed steps per side, after 2 untimed ones")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1024, 2048, 4096])
     args = parser.parse_args()
     torch.manual_seed(0)
-    shape = (args.batch, args.bands, args.window)
+    shape = (BATCH, COMPONENTS, WINDOW)  # the benchmark's, which samples_per_second also uses
 
-    reference = ReferenceHybridSN(args.bands).train()
-    tool = build_model("hybridsn", args.bands, args.window, 16).train()
+    reference = ReferenceHybridSN(COMPONENTS).train()
+    tool = build_model("hybridsn", COMPONENTS, WINDOW, 16).train()
     flops, per_layer = step_flops(reference, *shape)
     tool_flops, _ = step_flops(tool, *shape)
 
-    by_hand_forward, by_hand_step = hand_count(args.bands, args.window)
+    by_hand_forward, by_hand_step = hand_count(COMPONENTS, WINDOW)
     matmul = matmul_ceiling(args.sizes)
     ceiling = max(matmul.values())
     sides = {}
     for name, model in (("common loop", reference), ("hsi", tool)):
-        seconds = seconds_per_call(step_function(model, *shape), warmup=3, repeats=args.steps)
+        rate = samples_per_second(model, "fp32", args.steps)
         sides[name] = {
-            "samples_per_s": args.batch / seconds,
-            "gflop_per_s": flops / seconds / 1e9,
-            "share_of_ceiling": flops / seconds / 1e9 / ceiling,
+            "samples_per_s": rate,
+            "gflop_per_s": rate * flops / BATCH / 1e9,
+            "share_of_ceiling": rate * flops / BATCH / 1e9 / ceiling,
         }
-    ceiling_samples = ceiling * 1e9 / (flops / args.batch)
+    ceiling_samples = ceiling * 1e9 / (flops / BATCH)
     report = {
         "machine": platform.processor() or platform.machine(),
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
-        "batch": args.batch,
-        "window": args.window,
-        "components": args.bands,
-        "step_gflop_per_sample": flops / args.batch / 1e9,
-        "hsi_step_gflop_per_sample": tool_flops / args.batch / 1e9,
+        "batch": BATCH,
+        "window": WINDOW,
+        "components": COMPONENTS,
+        "step_gflop_per_sample": flops / BATCH / 1e9,
+        "hsi_step_gflop_per_sample": tool_flops / BATCH / 1e9,
         "by_hand_forward_gflop_per_sample": by_hand_forward / 1e9,
         "by_hand_step_gflop_per_sample": by_hand_step / 1e9,
         "gflop_share_per_layer": {k: round(v / flops, 4) for k, v in per_layer.items()},
