@@ -24,8 +24,12 @@ def training_description(training: dict, best_epoch: int | None) -> str:
         kept = f"kept epoch {best_epoch}: {training.get('epoch_kept_because', 'best validation score')}"
     if training.get("val_every", 1) > 1:
         kept += f" (validated every {training['val_every']} epochs and after the last)"
+    batch = f"batch {training['batch_size']}"
+    if training.get("batches") == "tiles":
+        side = training["tile_side"]
+        batch = f"batches of about {training['batch_size']} pixels in {side}x{side}-pixel tiles of the scene"
     return (
-        f"{training['epochs_run']} of {training['epochs']} epochs, batch {training['batch_size']}, "
+        f"{training['epochs_run']} of {training['epochs']} epochs, {batch}, "
         f"precision {training['precision']}, device {training['device']}{_then(regularisation_words(training))}; {kept}"
     )
 

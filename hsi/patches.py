@@ -31,6 +31,8 @@ class PatchSampler:
             raise ValueError(f"padded width {wp} does not match scene width {scene_width} + 2*{self.margin}")
         self.bands = bands
         self.padded_width = wp
+        self.padded = padded  # tile batches cut whole tiles from it (hsi.train.tiles)
+        self.scene_shape = (hp - 2 * self.margin, scene_width)
         self._flat = padded.reshape(bands, hp * wp)
         # Offsets of the window's pixels relative to its top-left corner, in the padded grid.
         rows = torch.arange(window).unsqueeze(1) * wp

@@ -36,6 +36,8 @@ class NetworkClassifier:
         device="cpu",
         tta: bool = False,
     ) -> None:
+        if trainer is not None:
+            trainer.check_model(module)  # before any data is read
         self.module = module
         self.trainer = trainer
         self.precision = trainer.precision if trainer is not None else precision
@@ -98,6 +100,8 @@ class NetworkClassifier:
             "spectral_noise": t.spectral_noise,
             "spectral_scale": t.spectral_scale,
             "init": getattr(self.module, "init_scheme", "torch"),
+            "batches": t.batches,
+            "tile_side": t.tile_side_used,
         }
 
     def num_parameters(self) -> int:

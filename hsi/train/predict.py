@@ -23,9 +23,43 @@ from tqdm import tqdm
 from hsi.patches import PatchSampler
 from hsi.train import dihedral
 from hsi.train.precision import autocast
-from hsi.train.trainer import mean_probability_logits, window_logits
 
 PATHS = ("auto", "dense", "shared", "windows")
+
+
+@torch.no_grad()
+def window_logits(
+    model: nn.Module,
+    sampler: PatchSampler,
+    pixels,
+    batch_size: int,
+    precision: str,
+    device: torch.device,
+    progress: str | None = None,
+    tta: bool = False,
+) -> torch.Tensor:
+    """Logits ``(N, K)`` (float32, CPU) of the windows around flat pixel indices, in batches.
+
+    ``progress`` names a progress bar (on a terminal only) for long passes such as a whole scene.
+    With ``tta`` the logits are the log of the mean softmax over the eight views of each window.
+    """
+    out = []
+    batches = torch.as_tensor(pixels, dtype=torch.long).split(batch_size)
+    for batch in tqdm(batches, desc=progress, unit="batch", disable=None if progress else True, leave=False):
+        windows = sampler(batch).to(device, non_blocking=True)
+        with autocast(precision, device):
+            if tta:
+                views = [model(dihedral.apply(windows, k)).float().softmax(1) for k in range(dihedral.ORDER)]
+                out.append(mean_probability_logits(views).cpu())
+            else:
+                out.append(model(windows).float().cpu())
+    return torch.cat(out) if out else torch.empty(0, 0)
+
+
+def mean_probability_logits(probabilities: list[torch.Tensor]) -> torch.Tensor:
+    """Logits whose softmax is the mean of ``probabilities``: the log of that mean."""
+    mean = torch.stack(probabilities).mean(0)
+    return mean.clamp_min(torch.finfo(mean.dtype).tiny).log()
 
 
 def choose_path(model: nn.Module, path: str = "auto") -> str:

@@ -39,6 +39,7 @@ ADDED_LATER = {
     "model.conv3d": "standard",
     "model.norm3d": "none",
     "model.init": "torch",
+    "trainer.batches": "windows",
 }
 SHOWN_DIFFERENCES = 5  # a refusal lists at most this many differing fields, one per line
 COMPARED = ("dataset", "preprocess", "split", "model", "trainer", "split_seed", "init_seed", "deterministic")

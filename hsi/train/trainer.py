@@ -31,9 +31,10 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 from hsi.errors import UserError
 from hsi.patches import PatchSampler
 from hsi.splits import Split
-from hsi.train import dihedral, mixing, spectral_jitter
+from hsi.train import dihedral, mixing, spectral_jitter, tiles
 from hsi.train.interrupt import StopRequest, TrainingInterrupted
 from hsi.train.precision import autocast, resolve_device, resolve_precision
+from hsi.train.predict import window_logits
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,23 @@ def check_trainer_values(
 
 
 AUGMENTATIONS = (None, "d4")
+BATCHES = ("windows", "tiles", "grid")
+
+
+def check_batch_values(batches, tile_side, mixup, cutmix) -> None:
+    """How training batches are made, checked before any data is read."""
+    if batches not in BATCHES:
+        raise UserError(
+            f"trainer.batches is {batches!r}; it must be windows (each window on its own), tiles (the same "
+            "batches, each computed through the tiles that hold it) or grid (whole tiles of the scene as batches)."
+        )
+    _whole("tile_side", tile_side, tiles.MIN_SIDE, optional=True)
+    mixed = [name for name, value in (("mixup", mixup), ("cutmix", cutmix)) if value is not None]
+    if batches != "windows" and mixed:
+        raise UserError(
+            f"trainer.{mixed[0]} blends whole windows, which tile batches do not hold; "
+            f"set trainer.{mixed[0]}=null or trainer.batches=windows."
+        )
 
 
 def _fraction(name: str, value, low: float, high: float, high_open: bool = False, optional: bool = False) -> None:
@@ -167,6 +185,13 @@ class Trainer:
         spectral_noise: Gaussian noise of this standard deviation on every value of each training window.
         spectral_scale: each training window's spectra scaled by a factor drawn from ``[1 - s, 1 + s]``
             (brightness, about the PCA image of a black spectrum; :mod:`hsi.train.spectral_jitter`).
+        batches: ``windows``: each training pixel's window through the whole network; ``tiles``: the
+            network's trunk once over tiles of the scene, the head per pixel (:mod:`hsi.train.tiles`;
+            the same loss and gradient, several times fewer operations). With tiles, validation and
+            :meth:`predict` go through tiles too, and ``d4`` and the spectral augmentations draw one
+            view, factor or noise image per tile, which all of its windows share.
+        tile_side: output pixels along a tile's side (null: the largest that still puts about two
+            tiles in each step of ``batch_size`` pixels, see :func:`hsi.train.tiles.auto_side`).
 
     A weight decay given to the optimiser applies to weights of two or more axes only (biases and
     norm scales are not decayed, see :func:`weight_decay_groups`).
@@ -194,23 +219,26 @@ class Trainer:
         cutmix: float | None = None,
         spectral_noise: float | None = None,
         spectral_scale: float | None = None,
+        batches: str = "windows",
+        tile_side: int | None = None,
     ) -> None:
         check_trainer_values(epochs, batch_size, eval_batch_size, patience, min_val_per_class, threads, val_every)
         check_regularisation_values(augment, tta, label_smoothing, ema_decay, grad_clip)
         check_augment_values(mixup, cutmix, spectral_noise, spectral_scale)
+        check_batch_values(batches, tile_side, mixup, cutmix)
+        self.batches, self.tile_side = batches, tile_side
+        self.tile_side_used: int | None = None  # the side the last fit() trained with
         self.augment, self.tta, self.ema_decay, self.grad_clip = augment, tta, ema_decay, grad_clip
         self.mixup, self.cutmix = mixup, cutmix
         self.spectral_noise, self.spectral_scale = spectral_noise, spectral_scale
         self.dark: torch.Tensor | None = None  # the PCA image of a black spectrum, for spectral_scale (see fit)
-        self.epochs = epochs
-        self.batch_size = batch_size
+        self.epochs, self.batch_size = epochs, batch_size
         self.optimizer_factory = optimizer or (lambda params: torch.optim.Adam(params, lr=1e-3))
         self.scheduler_factory = scheduler
         self.device = resolve_device(device)
         self.precision = resolve_precision(precision, self.device)
         self.eval_batch_size = eval_batch_size
-        self.patience = patience
-        self.val_every = val_every
+        self.patience, self.val_every = patience, val_every
         self.min_val_per_class = min_val_per_class
         self.selection: dict = {}
         self.threads = threads
@@ -219,6 +247,11 @@ class Trainer:
         self.history: list[dict] = []
         self.best_epoch = 0
         self.train_seconds = 0.0
+
+    def check_model(self, model: nn.Module) -> None:
+        """One sentence, before any data is read, if ``model`` cannot be trained with these batches."""
+        if self.batches != "windows":
+            tiles.check_model(model, self.batches)
 
     def selection_rule(self, labels: np.ndarray, split: Split) -> dict:
         """Whether the validation set can choose the epoch; ``{"rule": "val_aa" | "last", "reason": ...}``."""
@@ -255,14 +288,14 @@ class Trainer:
     ) -> nn.Module:
         """Train ``model`` on ``split.train``; returns it holding the weights of the chosen epoch.
 
-        ``labels`` are zero-based class indices for every flat pixel (unlabelled pixels are never drawn).
-        ``seed`` drives the batch order. ``epoch_callback(epoch, model)`` runs after each epoch, outside the
-        timed steps (benchmarks use it). ``dark``: the PCA image of a black spectrum (``spectral_scale``).
+        ``labels``: zero-based class of every flat pixel (-1: never drawn). ``seed``: the batch order.
+        ``epoch_callback(epoch, model)``: after each epoch, outside the timed steps. ``dark``: see ``spectral_scale``.
 
         Ctrl-C or SIGTERM stops at the next batch boundary with :class:`TrainingInterrupted`, whose
         ``state`` is everything as of the end of the last finished epoch; pass it back as
         ``resume_state`` to go on exactly as if nothing had happened (under deterministic algorithms).
         """
+        self._choose_tile_side(model, split.train, sampler)
         loop = self._start(model, labels, split, seed, resume_state)
         self.dark = None if dark is None else torch.as_tensor(dark, dtype=torch.float32)
         targets = torch.as_tensor(labels, dtype=torch.long)
@@ -396,28 +429,69 @@ class Trainer:
     ) -> float:
         """One pass over the training pixels in a fresh order; the mean training loss."""
         loop.model.train()
-        order = train_pixels[torch.randperm(len(train_pixels), generator=loop.generator)]
+        steps = self._window_steps if self.batches == "windows" else self._tile_steps
         total_loss, seen = 0.0, 0
-        for batch in order.split(self.batch_size):
-            x, partner, lam = self._training_windows(sampler(batch), loop.generator)
-            x = x.to(self.device, non_blocking=True)
-            y = targets[batch].to(self.device, non_blocking=True)
+        for forward, y, partner, lam in steps(loop.generator, sampler, train_pixels):
+            y = targets[y].to(self.device, non_blocking=True)
             with autocast(self.precision, self.device):
-                out = loop.model(x)
+                out = forward(loop.model)
                 loss = self.loss_fn(out, y)
                 if partner is not None:  # mixup or CutMix: the target is lam of y and 1 - lam of the partner's
                     loss = lam * loss + (1.0 - lam) * self.loss_fn(out, y[partner.to(y.device)])
             self._step(loop, loss)
-            total_loss += float(loss.detach()) * len(batch)
-            seen += len(batch)
+            total_loss += float(loss.detach()) * len(y)
+            seen += len(y)
             if stop.requested:
                 raise TrainingInterrupted(last_good)
         return total_loss / seen
 
-    def _training_windows(self, x: torch.Tensor, generator: torch.Generator):
+    def _window_steps(self, generator: torch.Generator, sampler: PatchSampler, train_pixels: torch.Tensor):
+        """Batches of ``batch_size`` windows in a fresh order: ``(forward, pixels, partner, lam)`` per step."""
+        order = train_pixels[torch.randperm(len(train_pixels), generator=generator)]
+        for batch in order.split(self.batch_size):
+            x, partner, lam = self._training_windows(sampler(batch), generator)
+            x = x.to(self.device, non_blocking=True)
+            yield (lambda model, x=x: model(x)), batch, partner, lam
+
+    def _tile_steps(self, generator: torch.Generator, sampler: PatchSampler, train_pixels: torch.Tensor):
+        """``tiles``: the window batches' pixels, each batch computed through the tiles that hold it;
+        ``grid``: whole tiles of a grid as batches (:mod:`hsi.train.tiles`)."""
+        side, shape = self.tile_side_used, sampler.scene_shape
+        if self.batches == "grid":
+            steps = -(-len(train_pixels) // self.batch_size)  # as many as window batches: schedules keep their length
+            batches = tiles.grid_batches(train_pixels, shape, side, steps, generator)
+        else:
+            order = train_pixels[torch.randperm(len(train_pixels), generator=generator)]
+            batches = (tiles.cover(pixels, shape, side) for pixels in order.split(self.batch_size))
+        for batch in batches:
+            x = tiles.cut_tiles(sampler.padded, batch.corners, side, sampler.margin)
+            row, col = batch.row, batch.col
+            if self.augment == "d4":
+                views = torch.randint(0, dihedral.ORDER, (len(x),), generator=generator)
+                x, row, col = tiles.turn(x, batch, views, side)
+            x, _, _ = self._training_windows(x, generator, turn=False)  # the spectral augmentations, per tile
+            x = x.to(self.device, non_blocking=True)
+            forward = lambda model, x=x, t=batch.tile, r=row, c=col: tiles.tile_logits(model, x, t, r, c)  # noqa: E731
+            yield forward, batch.pixels, None, 1.0
+
+    def _choose_tile_side(self, model: nn.Module, train_pixels, sampler: PatchSampler) -> None:
+        """With tile batches: check the model, then fix the tile side of this fit (``tile_side_used``)."""
+        self.check_model(model)
+        if self.batches != "windows":
+            self.tile_side_used = self.tile_side or self._auto_side(train_pixels, sampler)
+            tiles.check_side(self.tile_side_used, sampler.scene_shape)
+
+    def _auto_side(self, pixels, sampler: PatchSampler) -> int:
+        """The tile side chosen for ``pixels`` when ``tile_side`` is null (:mod:`hsi.train.tiles`)."""
+        if self.batches == "grid":
+            return tiles.auto_grid_side(pixels, sampler.scene_shape, -(-len(pixels) // self.batch_size))
+        return tiles.auto_side(pixels, sampler.scene_shape, self.batch_size, sampler.window)
+
+    def _training_windows(self, x: torch.Tensor, generator: torch.Generator, turn: bool = True):
         """A training batch under the augmentations switched on, drawn from the batch-order generator;
-        ``(windows, partner, lam)``, where ``partner`` is None unless the batch was mixed."""
-        if self.augment == "d4":
+        ``(windows, partner, lam)``, where ``partner`` is None unless the batch was mixed. ``turn=False``
+        leaves out D4 (tile batches turn their tiles themselves)."""
+        if self.augment == "d4" and turn:
             x = dihedral.random_views(x, generator)
         if self.spectral_scale is not None:
             x = spectral_jitter.scale_brightness(x, self.spectral_scale, generator, self.dark)
@@ -497,41 +571,15 @@ class Trainer:
         """Softmax probabilities ``(N, K)`` (float32, on the CPU) for flat pixel indices."""
         was_training = model.training
         model.eval()
-        logits = window_logits(model, sampler, pixels, self.eval_batch_size, self.precision, self.device, tta=self.tta)
+        if self.batches != "windows":
+            side = self.tile_side_used or tiles.auto_side(
+                pixels, sampler.scene_shape, self.eval_batch_size, sampler.window
+            )
+            with autocast(self.precision, self.device):
+                logits = tiles.pixel_logits(model, sampler, pixels, side, self.eval_batch_size, self.tta).float().cpu()
+        else:
+            logits = window_logits(
+                model, sampler, pixels, self.eval_batch_size, self.precision, self.device, tta=self.tta
+            )
         model.train(was_training)
         return logits.softmax(1)
-
-
-@torch.no_grad()
-def window_logits(
-    model: nn.Module,
-    sampler: PatchSampler,
-    pixels,
-    batch_size: int,
-    precision: str,
-    device: torch.device,
-    progress: str | None = None,
-    tta: bool = False,
-) -> torch.Tensor:
-    """Logits ``(N, K)`` (float32, CPU) of the windows around flat pixel indices, in batches.
-
-    ``progress`` names a progress bar (on a terminal only) for long passes such as a whole scene.
-    With ``tta`` the logits are the log of the mean softmax over the eight views of each window.
-    """
-    out = []
-    batches = torch.as_tensor(pixels, dtype=torch.long).split(batch_size)
-    for batch in tqdm(batches, desc=progress, unit="batch", disable=None if progress else True, leave=False):
-        windows = sampler(batch).to(device, non_blocking=True)
-        with autocast(precision, device):
-            if tta:
-                views = [model(dihedral.apply(windows, k)).float().softmax(1) for k in range(dihedral.ORDER)]
-                out.append(mean_probability_logits(views).cpu())
-            else:
-                out.append(model(windows).float().cpu())
-    return torch.cat(out) if out else torch.empty(0, 0)
-
-
-def mean_probability_logits(probabilities: list[torch.Tensor]) -> torch.Tensor:
-    """Logits whose softmax is the mean of ``probabilities``: the log of that mean."""
-    mean = torch.stack(probabilities).mean(0)
-    return mean.clamp_min(torch.finfo(mean.dtype).tiny).log()

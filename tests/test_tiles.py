@@ -1,0 +1,237 @@
+"""Tile batches: the same loss and gradients as window batches, every pixel once an epoch, exact resume."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import numpy as np
+import pytest
+import torch
+from hydra import compose, initialize_config_module
+from hydra.utils import instantiate
+from torch import nn
+
+from hsi.errors import UserError
+from hsi.models.card import model_config_names
+from hsi.patches import PatchSampler
+from hsi.preprocess import pad_cube
+from hsi.splits import Split
+from hsi.train import Trainer, dihedral, tiles
+from hsi.train.interrupt import TrainingInterrupted
+from hsi.train.predict import window_logits
+
+WINDOW, BANDS, CLASSES, SHAPE = 11, 15, 5, (19, 23)
+
+
+def _model(name: str, *overrides: str, dropout: float = 0.0) -> nn.Module:
+    with initialize_config_module("hsi.configs", version_base="1.3"):
+        cfg = compose("train", overrides=[f"model={name}", f"model.dropout={dropout}", *overrides])
+    torch.manual_seed(0)
+    return instantiate(cfg.model, in_bands=BANDS, window=WINDOW, num_classes=CLASSES)
+
+
+# Every model config, and the attention placements the configs do not use (only the 3-D stack is shared
+# when attention pools over the window before the 2-D convolution).
+CONFIGS = [(n, ()) for n in model_config_names() if n != "svm"] + [
+    ("hybridsn_se", ("model.attention_position=after_3d",)),
+    ("hybridsn_cbam", ("model.attention_position=both",)),
+]
+TILEABLE = [(n, o) for n, o in CONFIGS if tiles.obstacle(_model(n, *o)) is None]
+
+
+def _scene(dtype=torch.float64):
+    cube = np.random.default_rng(1).normal(size=(*SHAPE, BANDS))
+    padded = pad_cube(cube, WINDOW // 2, "zero").to(dtype)
+    return padded, PatchSampler(padded, WINDOW, SHAPE[1])
+
+
+def _loss_and_grads(model, logits, targets):
+    model.zero_grad()
+    loss = nn.functional.cross_entropy(logits, targets)
+    loss.backward()
+    return loss.detach(), {k: p.grad.clone() for k, p in model.named_parameters()}
+
+
+def test_the_models_that_train_on_tiles_are_all_but_the_batch_norm_ones():
+    refused = {n for n, o in CONFIGS if (n, o) not in TILEABLE}
+    assert refused == {"hybridsn_r21d", "hybridsn_sep3d"}  # norm3d=batch
+    assert len(TILEABLE) == len(CONFIGS) - 2
+
+
+@pytest.mark.parametrize("views", [False, True], ids=["plain", "d4"])
+@pytest.mark.parametrize("name, overrides", TILEABLE, ids=[n + "".join(o) for n, o in TILEABLE])
+def test_a_tile_step_has_the_loss_and_gradients_of_the_window_step(name, overrides, views):
+    """float64, training mode (dropout 0): the shared trunk is the same function as the windows' network."""
+    model = _model(name, *overrides).double().train()
+    padded, sampler = _scene()
+    pixels = torch.as_tensor(np.random.default_rng(2).choice(SHAPE[0] * SHAPE[1], 40, replace=False))
+    targets = torch.as_tensor(np.random.default_rng(3).integers(0, CLASSES, SHAPE[0] * SHAPE[1]))
+    generator = torch.Generator().manual_seed(4)
+    batch = tiles.cover(pixels, SHAPE, 6)
+    x = tiles.cut_tiles(padded, batch.corners, 6, WINDOW // 2)
+    row, col, windows = batch.row, batch.col, sampler(batch.pixels)
+    if views:
+        turns = torch.randint(0, dihedral.ORDER, (len(x),), generator=generator)
+        x, row, col = tiles.turn(x, batch, turns, 6)
+        windows = torch.stack([dihedral.apply(w, int(turns[t])) for w, t in zip(windows, batch.tile, strict=True)])
+    tile_loss, tile_grads = _loss_and_grads(
+        model, tiles.tile_logits(model, x, batch.tile, row, col), targets[batch.pixels]
+    )
+    window_loss, window_grads = _loss_and_grads(model, model(windows), targets[batch.pixels])
+    assert len(batch.corners) > 4  # several tiles, so pixels of different tiles share a batch
+    torch.testing.assert_close(tile_loss, window_loss, rtol=1e-12, atol=1e-12)
+    for key, grad in window_grads.items():
+        torch.testing.assert_close(tile_grads[key], grad, rtol=1e-9, atol=1e-12, msg=key)
+
+
+@pytest.mark.parametrize("name", ["hybridsn_r21d", "hybridsn_sep3d"])
+def test_batch_norm_models_are_refused_in_one_sentence(name):
+    with pytest.raises(UserError, match="batch norm .* use trainer.batches=windows"):
+        Trainer(epochs=1, batches="tiles").check_model(_model(name))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_tiles_of_a_batch_hold_each_of_its_pixels_in_order(seed):
+    rng = np.random.default_rng(seed)
+    shape, side = (37, 29), 7
+    pixels = torch.as_tensor(rng.choice(shape[0] * shape[1], 60, replace=False))
+    batch = tiles.cover(pixels, shape, side)
+    assert torch.equal(batch.pixels, pixels) and torch.equal(batch.index, torch.arange(60))
+    assert ((batch.row >= 0) & (batch.row < side) & (batch.col >= 0) & (batch.col < side)).all()
+    top, left = batch.corners[batch.tile, 0], batch.corners[batch.tile, 1]
+    assert torch.equal(top + batch.row, pixels // shape[1]) and torch.equal(left + batch.col, pixels % shape[1])
+    assert (batch.corners >= 0).all() and (batch.corners[:, 0] <= shape[0] - side).all()
+    assert (batch.corners[:, 1] <= shape[1] - side).all()
+    assert len(batch.corners) == len(torch.unique(batch.tile))  # no tile without a pixel
+    assert len(batch.corners) <= len({(int(p) // shape[1] // side, int(p) % shape[1] // side) for p in pixels})
+
+
+def test_an_epoch_of_tiles_draws_the_same_batches_as_an_epoch_of_windows():
+    """So the two batchings train on the same pixels in the same steps, and only the arithmetic differs."""
+    padded, sampler = _scene(torch.float32)
+    train = torch.arange(0, SHAPE[0] * SHAPE[1], 5)
+    by_tiles = Trainer(epochs=1, batch_size=16, batches="tiles", tile_side=6)
+    by_tiles.tile_side_used = 6
+    by_windows = Trainer(epochs=1, batch_size=16)
+    tile_steps = by_tiles._tile_steps(torch.Generator().manual_seed(3), sampler, train)
+    window_steps = by_windows._window_steps(torch.Generator().manual_seed(3), sampler, train)
+    pairs = list(zip(tile_steps, window_steps, strict=True))
+    assert len(pairs) == -(-len(train) // 16)
+    for (_, tile_pixels, _, _), (_, window_pixels, _, _) in pairs:
+        assert torch.equal(tile_pixels, window_pixels)
+    assert sorted(torch.cat([p[0][1] for p in pairs]).tolist()) == train.tolist()  # every pixel once
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_an_epoch_of_grid_batches_holds_every_pixel_once_inside_its_tile(seed):
+    rng = np.random.default_rng(seed)
+    shape, side, steps = (37, 29), 7, 6
+    pixels = torch.as_tensor(rng.choice(shape[0] * shape[1], 150, replace=False))
+    batches = tiles.grid_batches(pixels, shape, side, steps, torch.Generator().manual_seed(seed))
+    assert 1 <= len(batches) <= steps
+    assert sorted(torch.cat([b.pixels for b in batches]).tolist()) == sorted(pixels.tolist())
+    for b in batches:
+        assert torch.equal(pixels[b.index], b.pixels)
+        assert ((b.row >= 0) & (b.row < side) & (b.col >= 0) & (b.col < side)).all()
+        top, left = b.corners[b.tile, 0], b.corners[b.tile, 1]
+        assert torch.equal(top + b.row, b.pixels // shape[1]) and torch.equal(left + b.col, b.pixels % shape[1])
+        assert (b.corners >= 0).all() and (b.corners[:, 0] <= shape[0] - side).all()
+        assert (b.corners[:, 1] <= shape[1] - side).all()
+    assert max(len(b.pixels) for b in batches) <= 3 * len(pixels) / steps  # about equal steps, not one huge one
+
+
+def test_the_grid_moves_from_epoch_to_epoch():
+    pixels = torch.arange(0, 400, 3)
+    generator = torch.Generator().manual_seed(0)
+    corners = {tuple(tiles.grid_batches(pixels, (20, 20), 6, 2, generator)[0].corners[0].tolist()) for _ in range(8)}
+    assert len(corners) > 1
+
+
+def test_auto_side_is_the_cheapest_for_the_batch_size():
+    shape, window = (145, 145), 25
+    pixels = torch.as_tensor(np.random.default_rng(0).choice(145 * 145, 1025, replace=False))
+    few, many = tiles.auto_side(pixels, shape, 8, window), tiles.auto_side(pixels, shape, 1025, window)
+    assert tiles.MIN_SIDE <= few < many <= 145  # sparse batches: small tiles; the whole set: large ones
+
+    def cost(side, batch):  # counted directly: the distinct tiles of the grid that the batch touches
+        touched = {(int(p) // 145 // side, int(p) % 145 // side) for p in batch}
+        return tiles.step_cost(len(touched), side, window)
+
+    assert cost(many, pixels) <= min(cost(s, pixels) for s in (8, 16, 36, 64, 96, 145))
+
+
+@pytest.mark.parametrize("tta", [False, True])
+@pytest.mark.parametrize("name, overrides", [TILEABLE[0], ("hybridsn_se", ("model.attention_position=after_3d",))])
+def test_prediction_through_tiles_equals_prediction_window_by_window(name, overrides, tta):
+    model = _model(name, *overrides, dropout=0.4).eval()
+    padded, sampler = _scene(torch.float32)
+    pixels = torch.as_tensor(np.random.default_rng(5).choice(SHAPE[0] * SHAPE[1], 60, replace=False))
+    expected = window_logits(model, sampler, pixels, 16, "fp32", torch.device("cpu"), tta=tta)
+    got = tiles.pixel_logits(model, sampler, pixels, 5, pixels_per_pass=16, tta=tta)
+    torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-4)
+
+
+def _fit(trainer: Trainer, seed=0, **kwargs):
+    padded, sampler = _scene(torch.float32)
+    labels = np.random.default_rng(6).integers(0, CLASSES, SHAPE[0] * SHAPE[1])
+    order = np.random.default_rng(7).permutation(SHAPE[0] * SHAPE[1])
+    split = Split(order[:90], order[90:150], order[150:])
+    model = _model("hybridsn", dropout=0.4)
+    return trainer.fit(model, sampler, labels, split, seed=seed, **kwargs), trainer
+
+
+def _tile_trainer(**kwargs) -> Trainer:
+    options = {"epochs": 4, "batch_size": 16, "batches": "tiles", "precision": "fp32", "augment": "d4"}
+    return Trainer(**{**options, **kwargs})
+
+
+@pytest.mark.parametrize("batches", ["tiles", "grid"])
+def test_an_interrupted_tile_run_resumed_ends_like_the_uninterrupted_one(batches):
+    torch.use_deterministic_algorithms(True)
+    try:
+        torch.manual_seed(0)
+        straight, _ = _fit(_tile_trainer(spectral_scale=0.1, batches=batches))
+
+        def stop_after_epoch_2(epoch, model):
+            if epoch == 2:
+                os.kill(os.getpid(), signal.SIGTERM)  # caught by the trainer: stop after this epoch
+
+        torch.manual_seed(0)
+        with pytest.raises(TrainingInterrupted) as stopped:
+            _fit(_tile_trainer(spectral_scale=0.1, batches=batches), epoch_callback=stop_after_epoch_2)
+        assert stopped.value.state["epoch"] == 2
+        torch.manual_seed(123)  # the resumed run must not depend on the process's state
+        resumed, trainer = _fit(_tile_trainer(spectral_scale=0.1, batches=batches), resume_state=stopped.value.state)
+    finally:
+        torch.use_deterministic_algorithms(False)
+    assert [h["epoch"] for h in trainer.history] == [1, 2, 3, 4]
+    for key, value in straight.state_dict().items():
+        assert torch.equal(resumed.state_dict()[key], value), key
+
+
+@pytest.mark.parametrize("batches", ["tiles", "grid"])
+def test_a_tile_run_trains_validates_and_records_its_side(batches):
+    _, trainer = _fit(_tile_trainer(epochs=3, augment=None, batches=batches))
+    assert trainer.tile_side_used is not None and tiles.MIN_SIDE <= trainer.tile_side_used <= min(SHAPE)
+    losses = [h["train_loss"] for h in trainer.history]
+    assert all(np.isfinite(losses)) and all(h["val_oa"] is not None for h in trainer.history)
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"batches": "pixels"}, "trainer.batches is 'pixels'; it must be windows"),
+        ({"batches": "tiles", "mixup": 0.2}, "trainer.mixup blends whole windows"),
+        ({"batches": "grid", "cutmix": 1.0}, "trainer.cutmix blends whole windows"),
+        ({"batches": "tiles", "tile_side": 2}, "trainer.tile_side is 2; it must be a whole number of at least 4"),
+    ],
+)
+def test_bad_batch_settings_are_one_sentence(options, message):
+    with pytest.raises(UserError, match=message.replace(".", r"\.").replace("(", r"\(")):
+        Trainer(epochs=1, **options)
+
+
+def test_a_tile_side_larger_than_the_scene_is_refused():
+    with pytest.raises(UserError, match="larger than the scene"):
+        _fit(_tile_trainer(tile_side=40))
