@@ -4,7 +4,8 @@
 # STUDY: honest11 | honest15 | honest25 | svm25 | hybridsn25 | gconv11 | gconv15 | grid11 | random | random34 | recipe |
 #        default | ablation11 | honest_d4_11 | variants11 | variants11_honest | variants11_bn | honest_smooth11 |
 #        variants11_honest_more | variants11_rest | variants11_rest_honest | smooth25 | fraction30 | fraction30_seed4 | init11 | init25 | honest_init11 |
-#        augment11 | augment11_honest | augment25 | paper11 | paper25 | schedule11 | clip25 | clip25_rest | epochs50_25 | all. On the project's 2-core AVX2 CPU
+#        augment11 | augment11_honest | augment25 | paper11 | paper25 | schedule11 | clip25 | clip25_rest | epochs50_25 |
+#        grid25 | all. On the project's 2-core AVX2 CPU
 # (no bf16, so fp32) one HybridSN run of the default recipe takes about 1 minute with 11x11 windows, 3-4 minutes
 # with 15x15 and 8-9 minutes with 25x25 (trainer=paper's 100 epochs: about 4 and 40 minutes). Each sweep writes summary.md/json/csv/png and report.html into its folder.
 # No setting below was chosen on the test pixels of these seeds: the split's search settings come
@@ -232,4 +233,12 @@ fi
 #   python scripts/study_tables.py recipe --pool outputs/study/smooth25 outputs/study/init25/seeds103_104 outputs/study/epochs50_25
 if run epochs50_25; then
   hsi-train -m seed=100,101,102,103,104 trainer.epochs=50 hydra.sweep.dir=$out/epochs50_25
+fi
+# Grid batches (docs/speed.md, "Training through tiles of the scene"): three recipes on the unreported
+# seed 100, validation pixels only; seeds 101-102 only for a recipe that passes the declared rule there.
+if run grid25; then
+  g() { hsi-train -m seed=100 trainer.batches=grid "${@:2}" hydra.sweep.dir=$out/grid25/$1; }
+  g grid_lr trainer.scheduler.max_lr=0.001
+  g grid_small trainer.tile_side=12
+  g grid_long trainer.epochs=40
 fi
