@@ -242,3 +242,9 @@ if run grid25; then
   g grid_small trainer.tile_side=12
   g grid_long trainer.epochs=40
 fi
+# Its second round, declared after the first round's figures and before its own runs.
+if run grid25_more; then
+  g() { hsi-train -m seed=100 trainer.batches=grid "${@:2}" hydra.sweep.dir=$out/grid25/$1; }
+  g grid_small8 trainer.tile_side=8
+  g grid_small_lr trainer.tile_side=12 trainer.scheduler.max_lr=0.001
+fi
