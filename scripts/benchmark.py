@@ -1,6 +1,7 @@
 """Training speed and memory: the tool's pipeline against the common HybridSN loop, same data, same process.
 
     python scripts/benchmark.py                   # throughput, peak memory, full-scene prediction
+    python scripts/benchmark.py --batches windows tiles grid   # the tool's three ways to compute a step
     python scripts/benchmark.py --to-accuracy     # + both trained to the end: time to the baseline's final OA
 
 Prints one JSON report. Protocol: Indian Pines, whitened PCA to 30 components fitted on all
@@ -9,7 +10,8 @@ pixels, 25x25 windows, stratified 10% training pixels (split seed 0), batch 128 
 The baseline is the loop most HybridSN notebooks use: every labelled pixel's window cut into
 one float32 array up front, a Dataset/DataLoader (batch 128, shuffled, no workers), the paper's
 network in plain PyTorch layout, float32, Adam lr 1e-3, 100 epochs. The tool's side runs its
-own PatchSampler, HybridSN and Trainer with the default trainer config (precision auto).
+own PatchSampler, HybridSN and Trainer with the default trainer config (precision auto), once
+for each ``trainer.batches`` asked for (``windows`` by default), in that order.
 Peak memory is the resident set size sampled every 20 ms during each phase; the tool's phase
 runs first, so the baseline's figure includes what the process already held.
 """
@@ -142,6 +144,29 @@ def tool_trainer(overrides: list[str]):
     return instantiate(cfg.trainer), cfg
 
 
+def tool_throughput(sampler, labels, split: Split, batches: str, args) -> dict:
+    """Training samples/s of the tool's trainer with ``trainer.batches=batches`` (first epoch: warm-up)."""
+    trainer, _ = tool_trainer(
+        [
+            f"trainer.epochs={args.epochs + 1}",
+            "trainer.scheduler=null",
+            f"trainer.batch_size={BATCH}",
+            f"trainer.batches={batches}",
+            *args.trainer,
+        ]
+    )
+    torch.manual_seed(args.seed)
+    with PeakRSS() as rss:
+        trainer.fit(HybridSN(COMPONENTS, WINDOW, 16), sampler, labels, split, seed=args.seed)
+    timed = trainer.history[-1]["step_seconds"] - trainer.history[0]["step_seconds"]
+    return {
+        "samples_per_s": args.epochs * len(split.train) / timed,
+        "precision": trainer.precision,
+        "tile_side": trainer.tile_side_used,
+        "peak_rss_mb": rss.peak,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-root", default=None)
@@ -150,6 +175,7 @@ def main() -> None:
     parser.add_argument("--baseline-epochs", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--trainer", nargs="*", default=[], help="overrides for the tool's trainer, e.g. trainer=paper")
+    parser.add_argument("--batches", nargs="+", default=["windows"], choices=["windows", "tiles", "grid"])
     args = parser.parse_args()
 
     scene = indian_pines(root=args.data_root).load()
@@ -165,30 +191,20 @@ def main() -> None:
     }
     timed_only = Split(split.train, np.array([], dtype=np.int64), split.test)
 
-    # The tool: windows gathered per batch from one padded tensor.
+    # The tool: windows gathered per batch from one padded tensor, or tiles cut from it. Same batch
+    # size as the baseline, so the ratio compares pipelines, not batch sizes.
+    padded = pad_cube(reduced, WINDOW // 2, "zero")
+    sampler = PatchSampler(padded, WINDOW, scene.shape[1])
+    report["tool"] = {b: tool_throughput(sampler, labels, timed_only, b, args) for b in args.batches}
+    first = report["tool"][args.batches[0]]
+    report["tool_samples_per_s"], report["tool_precision"] = first["samples_per_s"], first["precision"]
     with PeakRSS() as rss:
-        padded = pad_cube(reduced, WINDOW // 2, "zero")
-        sampler = PatchSampler(padded, WINDOW, scene.shape[1])
-        # Same batch size as the baseline, so the ratio compares pipelines, not batch sizes.
-        trainer, _ = tool_trainer(
-            [
-                f"trainer.epochs={args.epochs + 1}",
-                "trainer.scheduler=null",
-                f"trainer.batch_size={BATCH}",
-                *args.trainer,
-            ]
-        )
-        torch.manual_seed(args.seed)
-        trainer.fit(HybridSN(COMPONENTS, WINDOW, 16), sampler, labels, timed_only, seed=args.seed)
-        timed = trainer.history[-1]["step_seconds"] - trainer.history[0]["step_seconds"]  # first epoch = warm-up
-        report["tool_samples_per_s"] = args.epochs * len(split.train) / timed
-        report["tool_precision"] = trainer.precision
         model = HybridSN(COMPONENTS, WINDOW, 16).eval()
-        predict_logits(model, padded, WINDOW, precision=trainer.precision)
+        predict_logits(model, padded, WINDOW, precision=first["precision"])
         tic = time.perf_counter()
-        predict_logits(model, padded, WINDOW, precision=trainer.precision)
+        predict_logits(model, padded, WINDOW, precision=first["precision"])
         report["tool_full_scene_predict_s"] = time.perf_counter() - tic
-    report["tool_peak_rss_mb"] = rss.peak
+    report["tool_peak_rss_mb"] = max([rss.peak] + [t["peak_rss_mb"] for t in report["tool"].values()])
 
     # The common loop: every window materialised, DataLoader, float32.
     with PeakRSS() as rss:
@@ -202,6 +218,10 @@ def main() -> None:
         report["baseline_samples_per_s"] = args.epochs * len(split.train) / seconds
     report["baseline_peak_rss_mb"] = rss.peak
     report["throughput_ratio"] = report["tool_samples_per_s"] / report["baseline_samples_per_s"]
+    for tool in report["tool"].values():
+        tool["x_common_loop"] = tool["samples_per_s"] / report["baseline_samples_per_s"]
+        if "windows" in report["tool"]:
+            tool["x_windows"] = tool["samples_per_s"] / report["tool"]["windows"]["samples_per_s"]
 
     if args.to_accuracy:
         test_rows = np.array([index[int(p)] for p in split.test])

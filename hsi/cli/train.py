@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import logging
 import shutil
 import sys
 import tempfile
 import traceback
+from importlib import resources
 from pathlib import Path
 
 import hydra
@@ -115,9 +117,36 @@ def _launcher_is_available(argv: list[str]) -> None:
         )
 
 
+def config_options(group: str) -> list[str] | None:
+    """The options of a config group (``model``, ``hydra/launcher``...), or None if there is no such group."""
+    folder = resources.files("hsi.configs").joinpath(*group.split("/"))
+    if not folder.is_dir():
+        return None
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def _config_choices_exist(argv: list[str]) -> None:
+    """``GROUP=OPTION`` naming no config of that group: one sentence with the closest options, not Hydra's page."""
+    for argument in argv:
+        group, _, value = argument.lstrip("+").partition("=")
+        options = config_options(group) if value and "." not in group and not group.startswith("~") else None
+        if options is None:
+            continue
+        for choice in value.split(","):  # a sweep lists several
+            if choice in options or choice == "null":
+                continue
+            close = difflib.get_close_matches(choice, options, n=3, cutoff=0.6)
+            hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+            fail(
+                "hsi-train",
+                UserError(f"{group}={choice} names no {group} config{hint}; the options are: {', '.join(options)}."),
+            )
+
+
 def main() -> None:
-    """The console script: plain checks of the output folder and the launcher, then Hydra."""
+    """The console script: plain checks of the output folder, the config choices and the launcher, then Hydra."""
     argv = sys.argv[1:]
+    _config_choices_exist(argv)
     _output_folder_is_writable(argv)
     _finished_runs_are_left_alone(argv)
     _launcher_is_available(argv)
