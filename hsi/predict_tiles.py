@@ -24,7 +24,7 @@ from hsi.data.custom import read_array
 from hsi.data.georef import GEOTIFF_SUFFIXES, Georeference
 from hsi.errors import UserError
 from hsi.maps.from_run import load_run_classifier
-from hsi.maps.geotiff import NODATA, build_class_overviews, describe_class_map, geotiff_profile
+from hsi.maps.geotiff import NODATA, build_class_overviews, describe_class_map, geotiff_profile, pixel_grid_allowed
 from hsi.maps.palette import class_palette
 from hsi.preprocess import SpectralPCA
 
@@ -171,7 +171,7 @@ def _write_tiles(
         "nodata": np.nan,
     }
     try:
-        with rasterio.open(temporary[0], "w", **class_profile) as labels_out:
+        with pixel_grid_allowed(), rasterio.open(temporary[0], "w", **class_profile) as labels_out:
             describe_class_map(labels_out, names, colours)
             probs_out = rasterio.open(temporary[1], "w", **prob_profile) if probabilities else None
             starts = [(top, left) for top in range(0, source.height, tile) for left in range(0, source.width, tile)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -124,3 +126,20 @@ def test_a_scene_with_other_bands_is_one_sentence_and_writes_nothing(tmp_path):
     result = run_cli("hsi-predict", str(run_dir), str(tmp_path / "other.npy"), "--out", str(out), cwd=tmp_path)
     assert result.returncode == 2 and "has 25 bands but the run was trained on 20" in result.stderr
     assert "Traceback" not in result.stderr and not out.exists()
+
+
+def test_a_scene_without_georeference_is_predicted_without_rasterio_warnings(tmp_path):
+    from synthetic import make_scene
+
+    run_dir = _trained_run(tmp_path)
+    np.save(tmp_path / "plain.npy", make_scene(height=30, width=26, seed=3)[0].astype(np.float32))
+    out = tmp_path / "plain.tif"
+    with warnings.catch_warnings(record=True) as caught:  # in this process, warnings are caught, not printed
+        warnings.simplefilter("always")
+        result = run_cli("hsi-predict", str(run_dir), str(tmp_path / "plain.npy"), "--out", str(out), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert not [w for w in caught if "rasterio" in w.filename], [str(w.message) for w in caught]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
+        with rasterio.open(out) as written:
+            assert written.shape == (30, 26) and written.crs is None

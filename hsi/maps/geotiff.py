@@ -8,6 +8,7 @@ data in the input). The CRS and transform are the input scene's, or the pixel gr
 
 from __future__ import annotations
 
+import contextlib
 import json
 import warnings
 from pathlib import Path
@@ -45,16 +46,24 @@ def _overview_factors(height: int, width: int) -> list[int]:
     return factors
 
 
+@contextlib.contextmanager
+def pixel_grid_allowed():
+    """rasterio warns about a map without a geotransform; for a scene that has none, the pixel grid is meant."""
+    from rasterio.errors import NotGeoreferencedWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        yield
+
+
 def _write(path: Path, array: np.ndarray, profile: dict, describe) -> Path:
     """Write through rasterio's in-memory file, then atomically to ``path`` (never half-written).
 
     ``describe(dst)`` runs before the pixels are written (colour table, names)."""
     from rasterio.enums import Resampling
-    from rasterio.errors import NotGeoreferencedWarning
     from rasterio.io import MemoryFile
 
-    with MemoryFile() as memory, warnings.catch_warnings():
-        warnings.simplefilter("ignore", NotGeoreferencedWarning)  # the pixel grid of a scene without a CRS, on purpose
+    with MemoryFile() as memory, pixel_grid_allowed():
         with memory.open(**profile) as dst:
             describe(dst)
             dst.write(array)
