@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hydra import compose, initialize_config_module
 
 
@@ -47,3 +48,12 @@ def test_help_lists_the_groups_their_options_the_common_overrides_and_the_other_
     for other in ("hsi-map RUN_DIR", "hsi-sweep-report", "hsi-models", "hsi-data", "resume=RUN_DIR"):
         assert other in text
     assert "Powered by Hydra" not in text  # our page, not Hydra's generic one
+
+
+@pytest.mark.parametrize("command", ["hsi-models", "hsi-predict", "hsi-map", "hsi-sweep-report", "hsi-data"])
+def test_the_other_commands_help_is_plain_text(tmp_path, command):
+    from cli_helpers import run_cli
+
+    result = run_cli(command, "--help", cwd=tmp_path)
+    assert result.returncode == 0 and command in result.stdout
+    assert "``" not in result.stdout and ":mod:" not in result.stdout  # reStructuredText stays in the source

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -33,6 +34,12 @@ def fail(program: str, error: UserError) -> None:
     """Print the one-sentence message and exit with the user-error code."""
     print(f"{program}: error: {error}", file=sys.stderr)
     sys.exit(EXIT_USER_ERROR)
+
+
+def help_text(docstring: str) -> str:
+    """A module docstring as ``--help`` shows it: reStructuredText's double backticks and roles dropped."""
+    text = re.sub(r":\w+:`([^`]*)`", r"\1", docstring)
+    return text.replace("``", "")
 
 
 def add_inference_options(parser) -> None:

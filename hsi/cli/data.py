@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hsi.cli.common import fail
+from hsi.cli.common import fail, help_text
 from hsi.data.official import dataset_config_names, official_scene
 from hsi.data.root import resolve_data_root
 from hsi.errors import UserError
@@ -89,7 +89,7 @@ def cmd_info(name: str, root: Path, preview: Path | None) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="hsi-data", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="hsi-data", description=help_text(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--root", type=Path, help="data root (default: $HSI_DATA_DIR, else data/)")
     sub = parser.add_subparsers(dest="command", required=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from hsi.cli.common import fail
+from hsi.cli.common import fail, help_text
 from hsi.errors import UserError
 from hsi.files import write_atomically
 from hsi.formatting import MarkedBlockError, replace_marked_block
@@ -34,7 +34,7 @@ def write_card(path: Path, table: str, section: str = SECTION) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="hsi-models", description=__doc__)
+    parser = argparse.ArgumentParser(prog="hsi-models", description=help_text(__doc__))
     parser.add_argument("--bands", type=int, default=30, help="PCA components of the input (default 30)")
     parser.add_argument("--window", type=int, default=25, help="window side (default 25)")
     parser.add_argument("--classes", type=int, default=16, help="number of classes (default 16)")

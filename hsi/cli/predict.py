@@ -6,7 +6,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from hsi.cli.common import add_inference_options, fail
+from hsi.cli.common import add_inference_options, fail, help_text
 from hsi.errors import UserError
 from hsi.predict_tiles import predict_unlabelled
 
@@ -14,7 +14,7 @@ from hsi.predict_tiles import predict_unlabelled
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="hsi-predict",
-        description=__doc__,
+        description=help_text(__doc__),
         epilog="Example: hsi-predict outputs/2026-11-28/10-00-00 flight_2.tif --out flight_2_classes.tif",
     )
     parser.add_argument("run_dir", type=Path, help="a run folder written by hsi-train")

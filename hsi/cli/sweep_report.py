@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from hsi.cli.common import fail
+from hsi.cli.common import fail, help_text
 from hsi.errors import UserError
 from hsi.sweep import summarise_sweep
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="hsi-sweep-report", description=__doc__)
+    parser = argparse.ArgumentParser(prog="hsi-sweep-report", description=help_text(__doc__))
     parser.add_argument("sweep_dir", type=Path, help="a folder holding run folders (a Hydra sweep folder or any other)")
     args = parser.parse_args(argv)
     try:
