@@ -110,11 +110,11 @@ def materialise_patches(reduced: np.ndarray, pixels: np.ndarray) -> np.ndarray:
     return out
 
 
-def baseline_train(patches, labels, epochs, seed, on_epoch=None):
+def baseline_train(patches, labels, epochs, seed, on_epoch=None, batch_size=BATCH):
     torch.manual_seed(seed)
     model = ReferenceHybridSN()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    loader = DataLoader(PatchDataset(patches, labels), batch_size=BATCH, shuffle=True, num_workers=0)
+    loader = DataLoader(PatchDataset(patches, labels), batch_size=batch_size, shuffle=True, num_workers=0)
     loss_fn = nn.CrossEntropyLoss()
     seconds = 0.0
     for epoch in range(1, epochs + 1):
@@ -150,7 +150,7 @@ def tool_throughput(sampler, labels, split: Split, batches: str, args) -> dict:
         [
             f"trainer.epochs={args.epochs + 1}",
             "trainer.scheduler=null",
-            f"trainer.batch_size={BATCH}",
+            f"trainer.batch_size={args.batch_size}",
             f"trainer.batches={batches}",
             *args.trainer,
         ]
@@ -175,6 +175,7 @@ def main() -> None:
     parser.add_argument("--baseline-epochs", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--trainer", nargs="*", default=[], help="overrides for the tool's trainer, e.g. trainer=paper")
+    parser.add_argument("--batch-size", type=int, default=BATCH, help="both sides' batch (default 128)")
     parser.add_argument("--batches", nargs="+", default=["windows"], choices=["windows", "tiles", "grid"])
     args = parser.parse_args()
 
@@ -187,7 +188,7 @@ def main() -> None:
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
         "train_pixels": len(split.train),
-        "batch_size": BATCH,
+        "batch_size": args.batch_size,
     }
     timed_only = Split(split.train, np.array([], dtype=np.int64), split.test)
 
@@ -213,8 +214,8 @@ def main() -> None:
         index = {int(p): i for i, p in enumerate(labelled)}
         train_rows = np.array([index[int(p)] for p in split.train])
         train_patches, train_labels = patches[train_rows], labels[split.train]
-        baseline_train(train_patches, train_labels, 1, args.seed)  # warm-up
-        _, seconds = baseline_train(train_patches, train_labels, args.epochs, args.seed)
+        baseline_train(train_patches, train_labels, 1, args.seed, batch_size=args.batch_size)  # warm-up
+        _, seconds = baseline_train(train_patches, train_labels, args.epochs, args.seed, batch_size=args.batch_size)
         report["baseline_samples_per_s"] = args.epochs * len(split.train) / seconds
     report["baseline_peak_rss_mb"] = rss.peak
     report["throughput_ratio"] = report["tool_samples_per_s"] / report["baseline_samples_per_s"]
@@ -225,7 +226,9 @@ def main() -> None:
 
     if args.to_accuracy:
         test_rows = np.array([index[int(p)] for p in split.test])
-        model, seconds = baseline_train(train_patches, train_labels, args.baseline_epochs, args.seed)
+        model, seconds = baseline_train(
+            train_patches, train_labels, args.baseline_epochs, args.seed, batch_size=args.batch_size
+        )
         baseline_oa = float((baseline_predict(model, patches[test_rows]) == labels[split.test]).mean())
         report.update(baseline_epochs=args.baseline_epochs, baseline_train_s=seconds, baseline_test_oa=baseline_oa)
 

@@ -99,7 +99,9 @@ def main() -> None:
                 side = tiles.auto_side(pixels, scene.shape, batch_size, WINDOW)
             if side not in trunk_cache:
                 trunk_cache[side] = trunk_flops(model, side)
-            count = np.mean([epoch_tiles(batches, pixels, scene.shape, side, batch_size, e) for e in range(args.epochs)])
+            count = np.mean(
+                [epoch_tiles(batches, pixels, scene.shape, side, batch_size, e) for e in range(args.epochs)]
+            )
             flops = count * trunk_cache[side] + len(pixels) * per_head
             rows.append(
                 {

@@ -248,3 +248,9 @@ if run grid25_more; then
   g grid_small8 trainer.tile_side=8
   g grid_small_lr trainer.tile_side=12 trainer.scheduler.max_lr=0.001
 fi
+# Its third round, declared after the second round's figures and before its own runs.
+if run grid25_third; then
+  g() { hsi-train -m seed=100 trainer.batches=grid "${@:2}" hydra.sweep.dir=$out/grid25/$1; }
+  g grid_small8_lr trainer.tile_side=8 trainer.scheduler.max_lr=0.001
+  g grid_small10_lr trainer.tile_side=10 trainer.scheduler.max_lr=0.001
+fi

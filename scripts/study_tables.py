@@ -179,6 +179,8 @@ RECIPE_KEYS = (
     "cutmix",
     "spectral_noise",
     "spectral_scale",
+    "batches",
+    "tile_side",
 )
 
 
