@@ -254,3 +254,8 @@ if run grid25_third; then
   g grid_small8_lr trainer.tile_side=8 trainer.scheduler.max_lr=0.001
   g grid_small10_lr trainer.tile_side=10 trainer.scheduler.max_lr=0.001
 fi
+# grid_small8_lr passed on seed 100; the declared rule's next step: seeds 101 and 102.
+if run grid25_confirm; then
+  hsi-train -m seed=101,102 trainer.batches=grid trainer.tile_side=8 trainer.scheduler.max_lr=0.001 \
+      hydra.sweep.dir=$out/grid25/grid_small8_lr_101_102
+fi
