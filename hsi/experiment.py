@@ -160,7 +160,7 @@ def fit(
         )
         raise RunInterrupted(
             f"Interrupted after epoch {stop.state['epoch']} of {epochs}; the run is saved in {run_dir}. "
-            f"Continue it with: hsi-train resume={run_dir} (and the same overrides)."
+            f"Continue it with: hsi-train resume={run_dir}"
         ) from None
 
 

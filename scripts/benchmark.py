@@ -152,6 +152,7 @@ def tool_throughput(sampler, labels, split: Split, batches: str, args) -> dict:
             "trainer.scheduler=null",
             f"trainer.batch_size={args.batch_size}",
             f"trainer.batches={batches}",
+            *([f"trainer.tile_side={args.grid_side}"] if batches == "grid" else []),
             *args.trainer,
         ]
     )
@@ -176,6 +177,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--trainer", nargs="*", default=[], help="overrides for the tool's trainer, e.g. trainer=paper")
     parser.add_argument("--batch-size", type=int, default=BATCH, help="both sides' batch (default 128)")
+    parser.add_argument("--grid-side", type=int, default=8, help="tile side of trainer.batches=grid (default 8)")
     parser.add_argument("--batches", nargs="+", default=["windows"], choices=["windows", "tiles", "grid"])
     args = parser.parse_args()
 

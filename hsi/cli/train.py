@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 import hydra
+import yaml
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
@@ -99,8 +100,8 @@ def _finished_runs_are_left_alone(argv: list[str]) -> None:
         fail(
             "hsi-train",
             UserError(
-                f"{folder} holds an interrupted run; continue it with hsi-train resume={folder} "
-                "(and the overrides of its first start), or choose another hydra.run.dir."
+                f"{folder} holds an interrupted run; continue it with hsi-train resume={folder}, "
+                "or choose another hydra.run.dir."
             ),
         )
 
@@ -143,9 +144,26 @@ def _config_choices_exist(argv: list[str]) -> None:
             )
 
 
+def with_start_overrides(argv: list[str]) -> list[str]:
+    """With ``resume=RUN``, the overrides RUN was started with, then ``argv``: resuming needs only the folder.
+
+    Overrides given again come later and win; the saved settings still have to agree with the result
+    (:func:`hsi.train.resume.load_resume_state`). Hydra's own settings of the first start (its run
+    folder, above all) are left out: the session must not write into RUN's ``.hydra`` folder.
+    """
+    run = _argument(argv, "resume")
+    stored = Path(run).expanduser() / ".hydra" / "overrides.yaml" if run else None
+    if stored is None or not stored.is_file():
+        return argv
+    first = [str(o) for o in yaml.safe_load(stored.read_text()) or []]
+    kept = [o for o in first if not o.lstrip("+~").startswith(("hydra.", "hydra/", "resume="))]
+    return [*kept, *argv]
+
+
 def main() -> None:
     """The console script: plain checks of the output folder, the config choices and the launcher, then Hydra."""
-    argv = sys.argv[1:]
+    argv = with_start_overrides(sys.argv[1:])
+    sys.argv = [sys.argv[0], *argv]  # Hydra reads the overrides from sys.argv
     _config_choices_exist(argv)
     _output_folder_is_writable(argv)
     _finished_runs_are_left_alone(argv)

@@ -89,8 +89,8 @@ def load_resume_state(cfg: DictConfig) -> dict:
         shown = differences[:SHOWN_DIFFERENCES]
         more = len(differences) - len(shown)
         raise UserError(
-            f"{path} was saved with other settings; resume with the same overrides as the first start, "
-            "or start a new run. Differing (saved -> now):\n"
+            f"{path} was saved with other settings; resume with none of them changed (hsi-train resume=RUN "
+            "alone takes the overrides of the first start), or start a new run. Differing (saved -> now):\n"
             + "\n".join(f"  {line}" for line in shown)
             + (f"\n  ... and {more} more" if more else "")
         )
@@ -108,6 +108,6 @@ def save_interrupted_run(run_dir: Path, payload: dict, epoch: int, epochs: int) 
         (
             f"# INCOMPLETE: interrupted after epoch {epoch} of {epochs}\n\n"
             f"No accuracy figures yet. Continue the run with\n\n    hsi-train resume={run_dir}\n\n"
-            "(plus the same overrides as the first start); it picks up from the end of that epoch.\n"
+            "(the overrides of the first start come from the run folder); it picks up from the end of that epoch.\n"
         ),
     )
