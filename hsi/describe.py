@@ -15,9 +15,21 @@ def split_description(split: dict) -> str:
     return f"{name}({args})"
 
 
+def classifier_settings(training: dict) -> str:
+    """A classifier of spectra's chosen settings in words (the SVM): accuracies as percentages, no bare None."""
+    words = {
+        "cv_accuracy": lambda v: f"cross-validated accuracy {100 * v:.2f}% on the training pixels",
+        "components": lambda v: "all bands" if v is None else f"PCA to {v} components",
+        "C": lambda v: f"C {v:g}",
+        "gamma_scale": lambda v: f"gamma {v:g} / bands",
+        "bands": lambda v: f"{v} bands",
+    }
+    return ", ".join(words[k](v) if k in words else f"{k} {v}" for k, v in training.items())
+
+
 def training_description(training: dict, best_epoch: int | None) -> str:
     if "epochs" not in training:
-        return ", ".join(f"{k} {v}" for k, v in training.items())
+        return classifier_settings(training)
     if training.get("epoch_kept") == "last":
         kept = f"kept the last epoch ({best_epoch}), because {training['epoch_kept_because']}"
     else:
@@ -100,6 +112,8 @@ def split_lines(metrics: dict) -> list[str]:
         f"- {100 * p.get('labelled_pixels_dropped', 0.0):.1f}% of labelled pixels were dropped by the buffer "
         "around training windows",
     ]
+    if p.get("classifier_own_preprocessing"):  # one spectrum per pixel: windows play no part in what it sees
+        lines = ["- per-pixel classifier: it reads each pixel's own spectrum, no window around it", *lines[1:]]
     if metrics.get("untested_classes"):
         lines.append(
             f"- untested (no test pixel; accuracy null, left out of AA): {', '.join(metrics['untested_classes'])}"

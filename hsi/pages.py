@@ -7,9 +7,11 @@ zipped, mailed and opened anywhere.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
 import hsi
 from hsi.describe import (
@@ -38,10 +40,18 @@ RUN_FILES = (
     "split.npz",
     "checkpoint.pt",
     "train.log",
+    "maps/prediction.tif",
+    "maps/probabilities.tif",
     "maps/prediction.hdr",
     "maps/prediction.img",
     "maps/predictions.npz",
 )
+LAST_WRITTEN = "metrics.json"  # written after the page (its presence marks a finished run), so listed always
+
+
+def inline_code(text: str) -> Markup:
+    """The Markdown of the shared report sentences as HTML: `x` becomes <code>x</code>, the rest escaped."""
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(text))))
 
 
 def _environment() -> Environment:
@@ -53,6 +63,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.globals.update(pct=pct, pvalue=pvalue, version=hsi.__version__)
+    env.filters["code"] = inline_code
     return env
 
 
@@ -76,7 +87,7 @@ def write_run_page(run_dir: Path, metrics: dict) -> Path:
             split_lines=[line[2:] for line in split_lines(metrics)],
             preprocessing_line=preprocessing_line(metrics["protocol"]),
             overview="maps/overview.png" if (maps_dir / "overview.png").is_file() else None,
-            files=[name for name in RUN_FILES if (run_dir / name).is_file()],
+            files=[name for name in RUN_FILES if name == LAST_WRITTEN or (run_dir / name).is_file()],
         )
     )
     write_atomically(run_dir / "report.html", html)

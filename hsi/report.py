@@ -72,7 +72,11 @@ def write_report_md(run_dir: Path, metrics: dict) -> None:
         f"{metrics['split_sizes']['train']}/{metrics['split_sizes']['val']}/{metrics['split_sizes']['test']}",
         f"- seeds: split {p['split_seed']}, init {p['init_seed']}",
         f"- {preprocessing_line(p)}",
-        f"- window: {p['window']}x{p['window']}, padding: {p['padding']}",
+        *(
+            []
+            if p.get("classifier_own_preprocessing")
+            else [f"- window: {p['window']}x{p['window']}, padding: {p['padding']}"]
+        ),
         *split_lines(metrics),
         "- training: " + training_description(p["training"], metrics["best_epoch"]),
         "",

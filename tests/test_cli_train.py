@@ -128,6 +128,13 @@ def test_svm_baseline_runs_through_the_same_command(scene_files, tmp_path):
     assert metrics["protocol"]["training"]["classifier"] == "SpectralSVM"
     assert "C" in metrics["protocol"]["training"]
     assert (run_dir / "confusion.png").is_file() and not (run_dir / "curves.png").exists()
+    # A per-pixel classifier's report says nothing of windows, and its settings in words.
+    report = (run_dir / "report.md").read_text()
+    assert "window:" not in report and "inside some training window" not in report
+    assert "per-pixel classifier" in report and "None" not in report
+    cv = 100 * metrics["protocol"]["training"]["cv_accuracy"]
+    assert f"cross-validated accuracy {cv:.2f}% on the training pixels" in report
+    assert str(metrics["protocol"]["training"]["cv_accuracy"]) not in report  # no 16-digit float
     # The checkpoint holds the fitted SVM: the maps come back identical, with nothing refitted.
     from hsi.maps.from_run import render_run
 

@@ -68,6 +68,9 @@ def test_run_page_shows_the_numbers_classes_and_images(finished_run):
     assert {"confusion.png", "curves.png", "maps/overview.png"} <= set(refs.links)
     assert '<figure class="map"><a href="maps/errors.png">' in html
     assert '<figure class="wide"><a href="confusion.png">' in html
+    # the files a user most wants are linked, and Markdown's backticks became code, not literal text
+    assert {"metrics.json", "maps/prediction.tif"} <= set(refs.links)
+    assert "`" not in html.split("<body")[1] and "<code>all</code>" in html
 
 
 def test_sweep_page_shows_groups_failures_and_links_to_runs(sweep_folder):
