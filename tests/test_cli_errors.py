@@ -87,6 +87,24 @@ def test_missing_data_with_no_network_and_no_bundled_copy(tmp_path):
     _assert_refused(result, "and the bundled copy (package tensorly) is not installed", run_dir)
 
 
+@pytest.mark.parametrize("scene", ["pavia_university", "salinas"])
+def test_an_offline_user_asking_for_another_scene_is_told_where_to_put_its_files(tmp_path, scene):
+    run_dir, root = tmp_path / "run", tmp_path / "data"
+    root.mkdir()
+    result = run_cli(
+        "hsi-train",
+        f"dataset={scene}",
+        f"data_root={root}",
+        UNREACHABLE,
+        "dataset.timeout=2",
+        f"hydra.run.dir={run_dir}",
+        cwd=tmp_path,
+    )
+    _assert_refused(result, "the official site could not be reached", run_dir)
+    assert f"download the two .mat files by hand into {root / scene}" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 def test_missing_data_with_downloads_off(tmp_path):
     run_dir = tmp_path / "run"
     result = run_cli(
