@@ -1,7 +1,7 @@
 """Floating-point operations of one training epoch, window by window against shared tiles.
 
     python scripts/shared_flops.py                    # batch 64 (the default), seed 0's split
-    python scripts/shared_flops.py --batch-size 64 128 256 1025
+    python scripts/shared_flops.py --batch-size 64 128 256 --grid-side 8   # also trainer=grid's 8-pixel tiles
 
 The per-window bound of scripts/compute_bound.py assumes every window is computed on its own.
 This script counts what an epoch of HybridSN training costs under each ``trainer.batches``
@@ -79,6 +79,9 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, nargs="+", default=[64])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=3, help="epochs drawn per batching (their mean is reported)")
+    parser.add_argument(
+        "--grid-side", type=int, nargs="*", default=[], help="grid: these sides too, besides the chosen"
+    )
     args = parser.parse_args()
     scene = indian_pines(root=args.data_root).load()
     split = stratified_fraction_split(scene.gt, seed=args.seed, train_fraction=0.1, val_fraction=0.05)
@@ -92,11 +95,10 @@ def main() -> None:
     for batch_size in args.batch_size:
         windows = len(pixels) * per_window
         rows.append({"batch_size": batch_size, "batches": "windows", "tflop_per_epoch": windows / 1e12, "fewer": 1.0})
-        for batches in ("tiles", "grid"):
-            if batches == "grid":
-                side = tiles.auto_grid_side(pixels, scene.shape, -(-len(pixels) // batch_size))
-            else:
-                side = tiles.auto_side(pixels, scene.shape, batch_size, WINDOW)
+        chosen_grid = tiles.auto_grid_side(pixels, scene.shape, -(-len(pixels) // batch_size))
+        plans = [("tiles", tiles.auto_side(pixels, scene.shape, batch_size, WINDOW)), ("grid", chosen_grid)]
+        plans += [("grid", side) for side in args.grid_side if side != chosen_grid]
+        for batches, side in plans:
             if side not in trunk_cache:
                 trunk_cache[side] = trunk_flops(model, side)
             count = np.mean(

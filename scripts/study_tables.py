@@ -2,6 +2,7 @@
 
     python scripts/study_tables.py honest outputs/study/honest/w11 outputs/study/honest/w15 ...
     python scripts/study_tables.py seeds outputs/study/random outputs/study/random34
+    python scripts/study_tables.py paired outputs/study/default outputs/study/grid_default
     python scripts/study_tables.py grid outputs/study/grid11
     python scripts/study_tables.py recipe outputs/study/recipe/default outputs/study/recipe/epochs20
     python scripts/study_tables.py early outputs/study/init11
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import yaml
+from scipy import stats
 
 from hsi.describe import variance_sentence
 from hsi.sweep.aggregate import collect_runs
@@ -130,6 +132,49 @@ def seeds(folders: list[Path]) -> None:
         if not math.isnan(oa["ci_low"]):  # too few runs for an interval: none is printed
             low, high = 100 * oa["ci_low"], 100 * oa["ci_high"]
             print(f"\n95% t-interval of the typical OA (logit scale): [{low:.2f}, {high:.2f}]")
+
+
+def paired_lines(base: dict[int, dict], other: dict[int, dict], names: tuple[str, str]) -> list[str]:
+    """Per seed OA, AA and training time of two recipes on the same seeds, and the mean paired OA difference
+    with its 95% t-interval (scipy's ``ttest_rel``): ``base``/``other`` map seed -> {"oa", "aa", "seconds"}."""
+    seeds_both = sorted(set(base) & set(other))
+    lines = [
+        f"| seed | {names[0]} OA (%) | {names[1]} OA (%) | OA difference (points) | AA difference (points) | "
+        f"{names[0]} training (s) | {names[1]} training (s) |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for s in seeds_both:
+        a, b = base[s], other[s]
+        lines.append(
+            f"| {s} | {100 * a['oa']:.2f} | {100 * b['oa']:.2f} | {100 * (b['oa'] - a['oa']):+.2f} | "
+            f"{100 * (b['aa'] - a['aa']):+.2f} | {a['seconds']:.1f} | {b['seconds']:.1f} |"
+        )
+    diff = np.array([other[s]["oa"] - base[s]["oa"] for s in seeds_both])
+    test = stats.ttest_rel([other[s]["oa"] for s in seeds_both], [base[s]["oa"] for s in seeds_both])
+    low, high = test.confidence_interval(0.95)
+    ratio = np.mean([base[s]["seconds"] for s in seeds_both]) / np.mean([other[s]["seconds"] for s in seeds_both])
+    lines.append(
+        f"\nMean paired OA difference ({names[1]} - {names[0]}): {100 * diff.mean():+.2f} points, 95% t-interval "
+        f"[{100 * low:+.2f}, {100 * high:+.2f}] over {len(diff)} seeds; mean training time ratio "
+        f"{ratio:.2f}x."
+    )
+    return lines
+
+
+def paired(folders: list[Path]) -> None:
+    """Two folders of runs of the same seeds (a base recipe first), compared seed by seed on test OA."""
+
+    def by_seed(folder: Path) -> dict[int, dict]:
+        return {
+            r.split_seed: {
+                "oa": r.metrics["overall_accuracy"],
+                "aa": r.metrics["average_accuracy"],
+                "seconds": r.metrics["train_seconds"],
+            }
+            for r in _finished(folder)
+        }
+
+    print("\n".join(paired_lines(by_seed(folders[0]), by_seed(folders[1]), (folders[0].name, folders[1].name))))
 
 
 def grid(folder: Path) -> None:
@@ -313,7 +358,9 @@ def _pareto_figure(points: list[tuple[str, float, float]], path: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("table", choices=["honest", "seeds", "grid", "recipe", "early", "overhead", "variants"])
+    parser.add_argument(
+        "table", choices=["honest", "seeds", "grid", "recipe", "early", "overhead", "variants", "paired"]
+    )
     parser.add_argument("folders", nargs="+", type=Path)
     parser.add_argument("--figure", type=Path, help="variants: also draw OA against training time here")
     parser.add_argument("--pool", action="store_true", help="recipe, early: group all folders' runs by option")
@@ -331,6 +378,8 @@ def main() -> None:
         variants(args.folders, args.figure)
     elif args.table == "seeds":
         seeds(args.folders)
+    elif args.table == "paired":
+        paired(args.folders)
     else:
         grid(args.folders[0])
 
