@@ -35,8 +35,12 @@ def _trainer(t: DictConfig) -> str:
     else:
         schedule = f"constant learning rate {t.optimizer.lr:g}"
     extras = regularisation_words(t)
+    batch = {
+        "grid": f"batches of about {t.batch_size} pixels made of whole {t.get('tile_side')}-pixel tiles of the scene",
+        "tiles": f"batch {t.batch_size}, computed through shared tiles of the scene",
+    }.get(t.get("batches", "windows"), f"batch {t.batch_size}")
     return (
-        f"{optimiser}, {schedule}, batch {t.batch_size}, {t.epochs} epochs{', ' + extras if extras else ''}; "
+        f"{optimiser}, {schedule}, {batch}, {t.epochs} epochs{', ' + extras if extras else ''}; "
         "the epoch with the best "
         f"validation AA is kept (the last one when validation has fewer than {t.min_val_per_class} pixels "
         "of a tested class)"

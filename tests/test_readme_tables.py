@@ -28,6 +28,9 @@ def test_readme_generated_sections_match_the_configs(name):
 
 def test_the_table_follows_the_config_it_describes():
     default, paper = protocol_table(_compose()), protocol_table(_compose("trainer=paper"))
+    grid = protocol_table(_compose("trainer=grid"))
+    assert "peaking at 0.001, batches of about 64 pixels made of whole 8-pixel tiles of the scene, 20 epochs" in grid
+    assert "tiles" not in default
     cfg = _compose()
     assert f"batch {cfg.trainer.batch_size}, {cfg.trainer.epochs} epochs" in default
     assert f"peaking at {cfg.trainer.scheduler.max_lr:g}" in default

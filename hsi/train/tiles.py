@@ -12,11 +12,15 @@ head, which stays per pixel). ``tests/test_tiles.py`` checks it in float64. The 
 the full-scene map one dense pass (:mod:`hsi.train.predict`); Long, Shelhamer and Darrell ("Fully
 Convolutional Networks for Semantic Segmentation", CVPR 2015) train patch classifiers this way.
 
-An epoch lays a grid of ``side x side`` cells over the scene at a random offset, so every pixel
-lies in exactly one cell; each cell that holds pixels becomes one tile, the ``side x side`` square
-of output pixels that contains the cell's part of the scene (moved inwards at the scene's edges,
-so every tile has one shape and a step stacks its tiles into one batch). The tiles go, in random
-order, into at most ``steps`` batches of about equal pixel counts.
+Two ways to make the batches. :func:`cover` keeps the window batches (random pixels from all over
+the scene) and computes each through the cells of a fixed grid that hold its pixels: the same
+training, but a random batch of 64 pixels touches most of a small scene, so little is shared.
+:func:`grid_batches` makes whole cells of a grid (random offset and order every epoch) the batches:
+every tile is computed once an epoch, the least arithmetic, but a batch then holds a few patches
+of neighbouring pixels, a different training (docs/speed.md measures what it does to accuracy).
+Either way a cell becomes the ``side x side`` square of output pixels that contains its part of
+the scene (moved inwards at the scene's edges, so every tile has one shape and a step stacks its
+tiles into one batch).
 """
 
 from __future__ import annotations

@@ -185,13 +185,15 @@ class Trainer:
         spectral_noise: Gaussian noise of this standard deviation on every value of each training window.
         spectral_scale: each training window's spectra scaled by a factor drawn from ``[1 - s, 1 + s]``
             (brightness, about the PCA image of a black spectrum; :mod:`hsi.train.spectral_jitter`).
-        batches: ``windows``: each training pixel's window through the whole network; ``tiles``: the
-            network's trunk once over tiles of the scene, the head per pixel (:mod:`hsi.train.tiles`;
-            the same loss and gradient, several times fewer operations). With tiles, validation and
+        batches: how a step is computed (:mod:`hsi.train.tiles`, docs/speed.md). ``windows``: each
+            training pixel's window through the whole network. ``tiles``: the same batches, each run as
+            the network's trunk once over the tiles of the scene that hold its pixels, then the head per
+            pixel (the same loss and gradient). ``grid``: whole cells of a grid over the scene as the
+            batches (the least arithmetic, but other batches). With either of the two, validation and
             :meth:`predict` go through tiles too, and ``d4`` and the spectral augmentations draw one
             view, factor or noise image per tile, which all of its windows share.
-        tile_side: output pixels along a tile's side (null: the largest that still puts about two
-            tiles in each step of ``batch_size`` pixels, see :func:`hsi.train.tiles.auto_side`).
+        tile_side: output pixels along a tile's side (null: chosen by :func:`hsi.train.tiles.auto_side`
+            for ``tiles``, :func:`hsi.train.tiles.auto_grid_side` for ``grid``).
 
     A weight decay given to the optimiser applies to weights of two or more axes only (biases and
     norm scales are not decayed, see :func:`weight_decay_groups`).
