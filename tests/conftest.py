@@ -10,16 +10,31 @@ from synthetic import make_scene, write_scene_files
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+INDIAN_PINES_CUBE = Path("indian_pines") / "Indian_pines_corrected.mat"
+
+
+def data_root_candidates() -> list[Path]:
+    """Where the real scenes may be, in order: $HSI_TEST_DATA; ../shared/data beside the repository; the
+    tool's own data root ($HSI_DATA_DIR, else ./data of the repository), where `hsi-train` or `hsi-data
+    download` put the files a user fetched."""
+    given = os.environ.get("HSI_TEST_DATA")
+    if given:
+        return [Path(given)]
+    return [REPO_ROOT.parent / "shared" / "data", Path(os.environ.get("HSI_DATA_DIR") or REPO_ROOT / "data")]
+
+
 def shared_data_dir() -> Path:
-    """The reference data: $HSI_TEST_DATA, else ../shared/data beside the repository."""
-    return Path(os.environ.get("HSI_TEST_DATA") or REPO_ROOT.parent / "shared" / "data")
+    """The first candidate that holds Indian Pines (else the first), for tests that need real files."""
+    candidates = data_root_candidates()
+    return next((c for c in candidates if (c / INDIAN_PINES_CUBE).is_file()), candidates[0])
 
 
 @pytest.fixture
 def indian_pines_root() -> Path:
     root = shared_data_dir()
-    if not (root / "indian_pines" / "Indian_pines_corrected.mat").is_file():
-        pytest.skip(f"the real Indian Pines files are not under {root} (set HSI_TEST_DATA to their data root)")
+    if not (root / INDIAN_PINES_CUBE).is_file():
+        looked = ", ".join(str(c) for c in data_root_candidates())
+        pytest.skip(f"the real Indian Pines files are under none of {looked} (set HSI_TEST_DATA to their data root)")
     return root
 
 

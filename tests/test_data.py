@@ -132,3 +132,17 @@ def test_a_v73_resave_of_indian_pines_verifies(indian_pines_root, tmp_path):
         write_mat_v73(folder / name, indian_pines().keys[part], array)
     scene = indian_pines(root=str(tmp_path), download=False).load()
     assert scene.cube.shape == (145, 145, 200)
+
+
+def test_real_scene_tests_find_the_files_that_hsi_put_into_its_data_root(tmp_path, monkeypatch):
+    """After `hsi-train` or `hsi-data download` fetched Indian Pines into the data root, the tests use it."""
+    import conftest
+
+    (tmp_path / "indian_pines").mkdir()
+    (tmp_path / conftest.INDIAN_PINES_CUBE).write_bytes(b"")
+    monkeypatch.delenv("HSI_TEST_DATA", raising=False)
+    monkeypatch.setenv("HSI_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(conftest, "REPO_ROOT", tmp_path / "clone")  # no ../shared/data beside this clone
+    assert conftest.shared_data_dir() == tmp_path
+    monkeypatch.setenv("HSI_TEST_DATA", str(tmp_path / "elsewhere"))  # an explicit choice always wins
+    assert conftest.shared_data_dir() == tmp_path / "elsewhere"
