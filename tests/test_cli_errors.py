@@ -50,6 +50,13 @@ def test_cube_and_labels_of_different_sizes(scene_files, tmp_path):
     _assert_refused(result, "is 24x24 pixels but its ground truth is 30x24", run_dir)
 
 
+def test_config_choices_of_a_users_own_config_folder_are_left_to_hydra(tmp_path):
+    from hsi.cli.train import _config_choices_exist
+
+    for extra in (["--config-dir", str(tmp_path)], [f"hydra.searchpath=[file://{tmp_path}]"]):
+        _config_choices_exist([*extra, "experiment=mine"])  # no exit: Hydra looks in the user's folder
+
+
 @pytest.mark.parametrize(
     "override, message",
     [

@@ -87,7 +87,7 @@ def test_a_tile_step_has_the_loss_and_gradients_of_the_window_step(name, overrid
 
 @pytest.mark.parametrize("name", ["hybridsn_r21d", "hybridsn_sep3d"])
 def test_batch_norm_models_are_refused_in_one_sentence(name):
-    with pytest.raises(UserError, match="batch norm .* use trainer.batches=windows"):
+    with pytest.raises(UserError, match="batch norm .* window by window with trainer.batches=windows"):
         Trainer(epochs=1, batches="tiles").check_model(_model(name))
 
 

@@ -127,7 +127,12 @@ def config_options(group: str) -> list[str] | None:
 
 
 def _config_choices_exist(argv: list[str]) -> None:
-    """``GROUP=OPTION`` naming no config of that group: one sentence with the closest options, not Hydra's page."""
+    """``GROUP=OPTION`` naming no config of that group: one sentence with the closest options, not Hydra's page.
+
+    Left to Hydra when the user adds config folders of their own (``--config-dir``, ``hydra.searchpath``),
+    whose options this check cannot see."""
+    if any(a in ("--config-dir", "-cd") or a.startswith(("--config-dir=", "hydra.searchpath")) for a in argv):
+        return
     for argument in argv:
         group, _, value = argument.lstrip("+").partition("=")
         options = config_options(group) if value and "." not in group and not group.startswith("~") else None
