@@ -77,8 +77,8 @@ def test_npz_export_keeps_labels_and_probabilities(tmp_path):
     assert data["class_names"].tolist() == ["a", "b", "c"]
 
 
-def test_default_palette_is_spectral_and_custom_palettes_are_checked():
-    colours = class_palette(3)
+def test_the_spectral_palette_is_still_there_and_custom_palettes_are_checked():
+    colours = class_palette(3, "spectral")
     np.testing.assert_array_equal(colours, np.asarray(spectral.spy_colors[:4], dtype=np.uint8))
     np.testing.assert_array_equal(class_palette(2, ["#ff0000", "blue"])[1:], [[255, 0, 0], [0, 0, 255]])
     from hsi.errors import UserError
@@ -150,3 +150,38 @@ def test_another_scene_keeps_its_own_classes_in_its_ground_truth(tmp_path):
     np.testing.assert_array_equal(drawn[0, 1], [0, 0, 255])
     prediction = (matplotlib.image.imread(tmp_path / "prediction.png")[::scale, ::scale, :3] * 255).round()
     np.testing.assert_array_equal(prediction[0, 0], model_colours[3])  # the prediction keeps the model's classes
+
+
+def _cielab(rgb: np.ndarray) -> np.ndarray:
+    """sRGB (0-255) to CIE L*a*b* under D65, written out from the standards (IEC 61966-2-1, CIE 15)."""
+    c = rgb.astype(float) / 255.0
+    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    xyz = linear @ np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]).T
+    t = xyz / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(t > (6 / 29) ** 3, np.cbrt(t), t / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.stack([116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]), 200 * (f[:, 1] - f[:, 2])], axis=1)
+
+
+def _closest_pair(colours: np.ndarray) -> float:
+    """The smallest CIE76 colour difference (Euclidean distance in L*a*b*) between two rows."""
+    lab = _cielab(colours)
+    distance = np.linalg.norm(lab[:, None] - lab[None, :], axis=-1)
+    return float(distance[np.triu_indices(len(lab), 1)].min())
+
+
+MIN_DELTA_E = 25  # CIE76; about 2.3 is a just-noticeable difference, 25 tells classes apart at a glance
+
+
+@pytest.mark.parametrize("classes", [9, 16, 20])  # Pavia University, Indian Pines and Salinas, 20 to spare
+def test_the_default_palette_keeps_every_class_and_the_background_apart(classes):
+    colours = class_palette(classes)  # row 0: black, for unlabelled pixels
+    assert len(colours) == classes + 1 and (colours[0] == 0).all()
+    assert _closest_pair(colours) >= MIN_DELTA_E  # class from class, and every class from the black background
+    assert _closest_pair(class_palette(16, "spectral")[1:]) < MIN_DELTA_E  # the old default could not say so
+
+
+def test_cielab_of_known_colours():
+    lab = _cielab(np.array([[255, 255, 255], [0, 0, 0], [255, 0, 0]]))
+    np.testing.assert_allclose(lab[0], [100, 0, 0], atol=0.05)
+    np.testing.assert_allclose(lab[1], [0, 0, 0], atol=1e-9)
+    np.testing.assert_allclose(lab[2], [53.24, 80.09, 67.20], atol=0.05)  # sRGB red, from published tables

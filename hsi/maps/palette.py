@@ -1,7 +1,16 @@
-"""Class colours: by default the palette of `spectral` (what users of the reference notebooks know)."""
+"""Class colours: by default one built for telling many categories apart, or the palette of `spectral`.
+
+``glasbey`` (the default) is colorcet's ``glasbey_bw_minc_20_minl_30``: colours chosen one by one
+to lie as far as possible from all the earlier ones in a perceptual colour space (Glasbey, Heijden,
+Toh and Gray, "Colour displays for categorical images", Color Research and Application 32(4),
+2007), leaving out greys and dark colours so that every class stands apart from the black of
+unlabelled pixels. ``spectral`` is the palette of the reference notebooks, which gives Indian
+Pines four greens and two blues that are hard to tell apart.
+"""
 
 from __future__ import annotations
 
+import colorcet
 import matplotlib.colors as mcolors
 import numpy as np
 import spectral
@@ -9,13 +18,17 @@ import spectral
 from hsi.errors import UserError
 
 
-def class_palette(num_classes: int, palette: str | list | None = "spectral") -> np.ndarray:
+def class_palette(num_classes: int, palette: str | list | None = "glasbey") -> np.ndarray:
     """``(K + 1, 3)`` uint8 colours; row 0 is for unlabelled pixels (black), row k for class k.
 
-    ``palette`` is ``spectral`` (spectral.spy_colors, cycled past its length) or a list of K
-    colours that matplotlib understands (names or ``#rrggbb``).
+    ``palette`` is ``glasbey`` (256 distinct colours, cycled past that), ``spectral``
+    (spectral.spy_colors, cycled past its length) or a list of K colours that matplotlib
+    understands (names or ``#rrggbb``).
     """
-    if palette in (None, "spectral"):
+    if palette in (None, "glasbey"):
+        base = np.round(np.asarray(colorcet.glasbey_bw_minc_20_minl_30) * 255).astype(np.uint8)
+        return np.vstack([[0, 0, 0], base[np.arange(num_classes) % len(base)]]).astype(np.uint8)
+    if palette == "spectral":
         base = np.asarray(spectral.spy_colors, dtype=np.uint8)
         rows = [base[0]] + [base[1 + (k % (len(base) - 1))] for k in range(num_classes)]
         return np.stack(rows)

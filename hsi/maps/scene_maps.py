@@ -34,7 +34,7 @@ def write_scene_maps(
     on the scene's grid; ``probabilities.tif`` the per-class probabilities, when asked for.
     """
     colours = class_palette(max(len(class_names), scene.num_classes), palette)
-    gt_classes = None if own_scene else (scene.class_names, class_palette(scene.num_classes, "spectral"))
+    gt_classes = None if own_scene else (scene.class_names, class_palette(scene.num_classes))
     predicted = labels + 1 if scene.valid is None else np.where(scene.valid, labels + 1, 0)
     written = render_maps(
         out_dir,
