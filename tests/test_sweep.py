@@ -244,3 +244,23 @@ def test_the_same_sweep_with_parallel_joblib_jobs(scene_files, tmp_path):
     for job in ("0", "1"):
         metrics = json.loads((sweep_dir / job / "metrics.json").read_text())
         assert metrics["environment"]["threads"] == 1
+
+
+def test_the_summary_legend_covers_no_bar():
+    from hsi.sweep.plot import summary_figure
+
+    classes = [f"class {k}" for k in range(16)]
+    per_class = [{"name": n, "mean": 0.05 if k % 3 == 0 else 0.97, "std": 0.02} for k, n in enumerate(classes)]
+    summary = {
+        "groups": {
+            f"model=variant_{i}": {"runs": [{"oa": 0.9 + 0.01 * s} for s in range(3)], "per_class": per_class}
+            for i in range(4)
+        }
+    }
+    fig = summary_figure(summary)
+    fig.canvas.draw()
+    ax = fig.axes[1]
+    legend = ax.get_legend().get_window_extent()
+    bars = [patch.get_window_extent() for patch in ax.patches]
+    assert len(bars) == 4 * 16
+    assert not [b for b in bars if legend.overlaps(b)]

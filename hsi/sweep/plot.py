@@ -5,11 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from hsi.files import new_figure, save_figure
 
 
 def plot_summary(path: Path, summary: dict) -> None:
+    save_figure(summary_figure(summary), path)
+
+
+def summary_figure(summary: dict) -> Figure:
+    """The two panels of summary.png; the legend sits above the per-class bars, never over them."""
     groups = [(g, s) for g, s in summary["groups"].items() if s["runs"]]
     fig = new_figure(figsize=(13, 5))
     ax_oa, ax_cls = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.6]})
@@ -39,6 +45,7 @@ def plot_summary(path: Path, summary: dict) -> None:
         ax_cls.set_xticks(range(len(names)), names, rotation=60, ha="right", fontsize=7)
     ax_cls.set_ylabel("per-class accuracy (%), mean ± std")
     ax_cls.set_title("Per-class accuracy across runs")
-    ax_cls.legend(fontsize=7, loc="lower left")
+    if groups:  # above the panel, beside its title's line: a legend inside would hide bars near 0 or 100
+        ax_cls.legend(fontsize=7, loc="lower left", bbox_to_anchor=(0, 1.08), ncols=min(len(groups), 3), frameon=False)
     ax_cls.grid(axis="y", alpha=0.3)
-    save_figure(fig, path)
+    return fig
