@@ -235,3 +235,22 @@ def test_bad_batch_settings_are_one_sentence(options, message):
 def test_a_tile_side_larger_than_the_scene_is_refused():
     with pytest.raises(UserError, match="larger than the scene"):
         _fit(_tile_trainer(tile_side=40))
+
+
+def test_the_cost_against_windows_counts_the_input_pixels_both_read():
+    block = torch.as_tensor([r * 100 + c for r in range(10) for c in range(10)])  # a 10x10 block of a 100x100 scene
+    # one lone tile of 10 + 4 pixels a side (counted twice), against 100 windows of 5 x 5
+    assert tiles.cost_against_windows(block, (100, 100), 10, 100, 5) == pytest.approx(2 * 14**2 / (100 * 25))
+    spread = torch.as_tensor([r * 100 + c for r in range(0, 100, 20) for c in range(0, 100, 20)])  # 25 pixels
+    # each pixel alone in its 20-pixel tile: 25 tiles of 24 x 24 against 25 windows of 5 x 5
+    assert tiles.cost_against_windows(spread, (100, 100), 20, 25, 5) == pytest.approx(24**2 / 25)
+
+
+def test_tiles_that_cost_more_than_windows_say_so(caplog):
+    with caplog.at_level("WARNING", logger="hsi.train.trainer"):
+        _fit(_tile_trainer(epochs=1, augment=None, batch_size=4))  # 4 pixels spread over the scene: 1.47x
+    assert "read 1.5x the input of its windows here, so expect it to be slower" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="hsi.train.trainer"):
+        _fit(_tile_trainer(epochs=1, augment=None, batch_size=16))  # 0.87x: nothing to say
+    assert "expect it to be slower" not in caplog.text

@@ -131,15 +131,27 @@ def auto_side(pixels, shape: tuple[int, int], batch_size: int, window: int, draw
 
     Judged on ``draws`` batches drawn with a fixed seed of their own (the run's generator is not touched).
     """
+    batches = _sample_batches(pixels, batch_size, draws)
+    sides = sorted({*range(MIN_SIDE, 64, 4), *range(64, min(shape) + 1, 16), min(shape)})
+    return min((s for s in sides if s <= min(shape)), key=lambda side: _batch_cost(batches, shape, side, window))
+
+
+def _sample_batches(pixels, batch_size: int, draws: int) -> list[torch.Tensor]:
+    """Random batches of ``pixels`` drawn with a fixed seed of their own (a run's generator is not touched)."""
     pixels = torch.as_tensor(pixels, dtype=torch.long)
     generator = torch.Generator().manual_seed(0)
-    batches = [pixels[torch.randperm(len(pixels), generator=generator)[:batch_size]] for _ in range(draws)]
-    sides = sorted({*range(MIN_SIDE, 64, 4), *range(64, min(shape) + 1, 16), min(shape)})
+    return [pixels[torch.randperm(len(pixels), generator=generator)[:batch_size]] for _ in range(draws)]
 
-    def cost(side: int) -> float:
-        return sum(step_cost(len(torch.unique(_cells(b, shape, side))), side, window) for b in batches)
 
-    return min((s for s in sides if s <= min(shape)), key=cost)
+def _batch_cost(batches: list[torch.Tensor], shape, side: int, window: int) -> int:
+    return sum(step_cost(len(torch.unique(_cells(b, shape, side))), side, window) for b in batches)
+
+
+def cost_against_windows(pixels, shape: tuple[int, int], side: int, batch_size: int, window: int) -> float:
+    """Input pixels the tiles of random batches read, over those of the same batches' windows (``> 1``:
+    :func:`cover` does more work than windows would; random pixels spread over a large scene do that)."""
+    batches = _sample_batches(pixels, batch_size, 8)
+    return _batch_cost(batches, shape, side, window) / sum(len(b) * window * window for b in batches)
 
 
 def auto_grid_side(pixels, shape: tuple[int, int], steps: int, tiles_per_step: int = 2) -> int:

@@ -482,6 +482,16 @@ class Trainer:
         if self.batches != "windows":
             self.tile_side_used = self.tile_side or self._auto_side(train_pixels, sampler)
             tiles.check_side(self.tile_side_used, sampler.scene_shape)
+        if self.batches == "tiles":
+            shape, window = sampler.scene_shape, sampler.window
+            ratio = tiles.cost_against_windows(train_pixels, shape, self.tile_side_used, self.batch_size, window)
+            if ratio > 1:
+                log.warning(
+                    "trainer.batches=tiles: the tiles that hold a random batch of %d training pixels read %.1fx "
+                    "the input of its windows here, so expect it to be slower than trainer.batches=windows",
+                    self.batch_size,
+                    ratio,
+                )
 
     def _auto_side(self, pixels, sampler: PatchSampler) -> int:
         """The tile side chosen for ``pixels`` when ``tile_side`` is null (:mod:`hsi.train.tiles`)."""
