@@ -66,11 +66,8 @@ def head_flops(model: HybridSN) -> int:
 def epoch_tiles(batches: str, pixels: torch.Tensor, shape, side: int, batch_size: int, seed: int) -> int:
     """How many tiles the trunk runs over in one epoch, drawn as the trainer draws its batches."""
     generator = torch.Generator().manual_seed(seed)
-    if batches == "grid":
-        steps = -(-len(pixels) // batch_size)
-        return sum(len(b.corners) for b in tiles.grid_batches(pixels, shape, side, steps, generator))
-    order = pixels[torch.randperm(len(pixels), generator=generator)]
-    return sum(len(tiles.cover(b, shape, side).corners) for b in order.split(batch_size))
+    drawn = tiles.epoch_batches(pixels, shape, side, batch_size, batches == "grid", generator)
+    return sum(len(b.corners) for b in drawn)
 
 
 def main() -> None:

@@ -118,6 +118,18 @@ def grid_batches(pixels, shape: tuple[int, int], side: int, steps: int, generato
     return batches
 
 
+def epoch_batches(
+    pixels: torch.Tensor, shape: tuple[int, int], side: int, batch_size: int, grid: bool, generator: torch.Generator
+):
+    """One epoch's batches, drawn from ``generator``: whole grid cells (``grid``) in as many steps as window
+    batches of ``batch_size`` would take (so schedules keep their length), or the window batches' pixels
+    in a fresh order, each covered by its tiles."""
+    if grid:
+        return grid_batches(pixels, shape, side, -(-len(pixels) // batch_size), generator)
+    order = pixels[torch.randperm(len(pixels), generator=generator)]
+    return (cover(batch, shape, side) for batch in order.split(batch_size))
+
+
 def step_cost(tile_count: int, side: int, window: int) -> int:
     """Input pixels a step's trunk reads: the tiles with their halo; a lone tile counts twice, because a
     batch of one item ran far slower per pixel (2 cores, float32: the trunk of one 56x56-input tile,

@@ -459,13 +459,8 @@ class Trainer:
         """``tiles``: the window batches' pixels, each batch computed through the tiles that hold it;
         ``grid``: whole tiles of a grid as batches (:mod:`hsi.train.tiles`)."""
         side, shape = self.tile_side_used, sampler.scene_shape
-        if self.batches == "grid":
-            steps = -(-len(train_pixels) // self.batch_size)  # as many as window batches: schedules keep their length
-            batches = tiles.grid_batches(train_pixels, shape, side, steps, generator)
-        else:
-            order = train_pixels[torch.randperm(len(train_pixels), generator=generator)]
-            batches = (tiles.cover(pixels, shape, side) for pixels in order.split(self.batch_size))
-        for batch in batches:
+        grid = self.batches == "grid"
+        for batch in tiles.epoch_batches(train_pixels, shape, side, self.batch_size, grid, generator):
             x = tiles.cut_tiles(sampler.padded, batch.corners, side, sampler.margin)
             row, col = batch.row, batch.col
             if self.augment == "d4":
