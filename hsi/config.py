@@ -64,3 +64,13 @@ def anchor_paths(cfg: DictConfig) -> None:
                 value = node[key] if not OmegaConf.is_missing(node, key) else None
                 if isinstance(value, str) and value and (key.endswith(("_path", "_mask")) or key == "root"):
                     node[key] = str(Path(value).expanduser().absolute())
+
+
+def dotted(node, prefix: str = "") -> dict:
+    """``{"trainer.epochs": 30, ...}``: a nested dict's leaves under dotted keys (lists are leaves)."""
+    if not isinstance(node, dict):
+        return {prefix[:-1]: node}
+    out = {}
+    for key, value in node.items():
+        out.update(dotted(value, f"{prefix}{key}."))
+    return out

@@ -8,7 +8,6 @@ setting costs the user seconds, not a training run. The run holds its model thro
 
 from __future__ import annotations
 
-import io
 import logging
 import platform
 import time
@@ -26,18 +25,15 @@ from hsi.config import anchor_paths, build, check_preprocess_config, check_scene
 from hsi.data.scene import Scene
 from hsi.errors import RunInterrupted
 from hsi.evaluate import classification_metrics
-from hsi.files import write_atomically
 from hsi.maps.scene_maps import write_scene_maps
 from hsi.pages import write_run_page
 from hsi.preprocess import SpectralPCA, fit_pca, fit_pixels_mask
 from hsi.provenance import cpu_name, peak_rss_mb, source_commit
-from hsi.report import write_metrics_json, write_run_report
+from hsi.report import write_run_report
+from hsi.run_dir import RunDir
 from hsi.splits import Split, leakage_share, window_overlap_share
-from hsi.splits.base import PARTS
-from hsi.train import Trainer, save_checkpoint
-from hsi.train.checkpoint import CHECKPOINT_NAME
+from hsi.train import Trainer
 from hsi.train.interrupt import TrainingInterrupted
-from hsi.train.resume import INCOMPLETE_NAME, RESUME_NAME, load_resume_state, save_interrupted_run
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +51,6 @@ class Prepared:
     geometry: dict  # leakage, window overlap, dropped share
 
 
-def save_split(path: Path, masks: dict[str, np.ndarray]) -> None:
-    """The split as boolean masks, reusable with ``split=masks``."""
-    buffer = io.BytesIO()
-    np.savez_compressed(buffer, **masks)
-    write_atomically(path, buffer.getvalue())
-
-
 def load_scene(cfg: DictConfig) -> Scene:
     scene = build(cfg.dataset, "dataset").load()
     log.info(
@@ -74,13 +63,7 @@ def load_scene(cfg: DictConfig) -> Scene:
 def make_split(cfg: DictConfig, scene: Scene, resume_state: dict | None) -> Split:
     """The configured split, or, when resuming, the interrupted run's own split to the pixel."""
     if resume_state is not None:
-        saved = resume_state["split"]
-        return Split(
-            saved["train"].numpy(),
-            saved["val"].numpy(),
-            saved["test"].numpy(),
-            dropped=saved["dropped"].numpy() if "dropped" in saved else np.empty(0, np.int64),
-        )
+        return RunDir.saved_split(resume_state)
     make = build(cfg.split, "split")
     return make(scene.gt, seed=cfg.split_seed, class_names=scene.class_names, window=cfg.preprocess.window)
 
@@ -122,17 +105,12 @@ def prepare(cfg: DictConfig, scene: Scene, split: Split, resume_state: dict | No
         if resume_state is not None
         else fit_pca(scene.cube, fit_mask, pre.n_components, whiten=pre.whiten, seed=cfg.split_seed)
     )
-    dark = pca.transform(np.zeros((1, 1, scene.cube.shape[2]), dtype=scene.cube.dtype)).reshape(-1)
-    inputs = SceneInputs(pca.transform(scene.cube), scene.cube, pre.window, pre.padding, dark)
+    inputs = SceneInputs.from_cube(scene.cube, pca, pre.window, pre.padding, training=True)
     return Prepared(scene, split, pca, fit_mask, inputs, scene.gt.ravel() - 1, split_geometry(split, scene, pre.window))
 
 
-def split_payload(split: Split) -> dict:
-    return {part: torch.from_numpy(getattr(split, part)) for part in (*PARTS, "dropped")}
-
-
 def fit(
-    classifier: Classifier, data: Prepared, cfg: DictConfig, run_dir: Path, model_name: str, resume_state: dict | None
+    classifier: Classifier, data: Prepared, cfg: DictConfig, run_dir: RunDir, model_name: str, resume_state: dict | None
 ) -> None:
     """Train; on Ctrl-C or SIGTERM save what a resume needs and stop with one sentence saying how."""
     try:
@@ -144,23 +122,10 @@ def fit(
             resume_state=resume_state["trainer"] if resume_state is not None else None,
         )
     except TrainingInterrupted as stop:
-        epochs = cfg.trainer.epochs
-        save_interrupted_run(
-            run_dir,
-            {
-                "format": "hsi-resume-1",
-                "trainer": stop.state,
-                "config": OmegaConf.to_container(cfg, resolve=True),
-                "model_name": model_name,
-                "pca": data.pca.state_dict(),
-                "split": split_payload(data.split),
-            },
-            stop.state["epoch"],
-            epochs,
-        )
+        run_dir.save_interrupted(stop.state, cfg, model_name, data.pca.state_dict(), data.split)
         raise RunInterrupted(
-            f"Interrupted after epoch {stop.state['epoch']} of {epochs}; the run is saved in {run_dir}. "
-            f"Continue it with: hsi-train resume={run_dir}"
+            f"Interrupted after epoch {stop.state['epoch']} of {cfg.trainer.epochs}; the run is saved in "
+            f"{run_dir.path}. Continue it with: hsi-train resume={run_dir.path}"
         ) from None
 
 
@@ -245,7 +210,7 @@ def evaluate(
 
 
 def write_run(
-    run_dir: Path,
+    run_dir: RunDir,
     cfg: DictConfig,
     data: Prepared,
     classifier: Classifier,
@@ -255,50 +220,35 @@ def write_run(
 ) -> None:
     """Checkpoint, split, maps, report files and page; metrics.json last (its presence marks a finished run)."""
     scene = data.scene
-    save_checkpoint(
-        run_dir / CHECKPOINT_NAME,
-        {
-            "format": "hsi-checkpoint-1",
-            "model_state": classifier.state_dict(),
-            "model_name": model_name,
-            "config": OmegaConf.to_container(cfg, resolve=True),
-            "pca": data.pca.state_dict(),
-            "class_names": list(scene.class_names),
-            "split": split_payload(data.split),
-            "scene_shape": list(scene.shape),
-        },
-    )
-    masks = {part: data.split.mask(part, scene.shape) for part in ("train", "val", "test")}
-    save_split(run_dir / "split.npz", masks)
-    for leftover in (RESUME_NAME, INCOMPLETE_NAME):  # a resumed run is complete now
-        (run_dir / leftover).unlink(missing_ok=True)
+    run_dir.save_checkpoint(classifier.state_dict(), model_name, cfg, data.pca.state_dict(), scene, data.split)
+    run_dir.clear_interrupted()  # a resumed run is complete now
     if scene_prediction is not None:
         write_scene_maps(
-            run_dir / "maps",
+            run_dir.maps,
             scene,
             scene_prediction.labels,
             scene_prediction.probabilities,
-            masks,
+            data.split.masks(scene.shape),
             scene.class_names,
             palette=cfg.maps.palette,
             probabilities_geotiff=bool(cfg.maps.get("probabilities_geotiff", False)),
             title=f"{model_name} on {scene.name}: OA {100 * metrics['overall_accuracy']:.2f}%",
         )
-    write_run_report(run_dir, metrics, metrics["history"])
-    write_run_page(run_dir, metrics)
-    write_metrics_json(run_dir, metrics)
+    write_run_report(run_dir.path, metrics, metrics["history"])
+    write_run_page(run_dir.path, metrics)
+    run_dir.write_metrics(metrics)
 
 
 def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model") -> dict:
     """Run the whole protocol of ``cfg`` and write its report into ``run_dir``; returns the metrics."""
-    run_dir, started = Path(run_dir), time.perf_counter()
+    run_dir, started = RunDir(run_dir), time.perf_counter()
     check_preprocess_config(cfg)
     anchor_paths(cfg)
     trainer = build(cfg.trainer, "trainer")  # its settings are checked before any data is read
     use_allocator(cfg.get("allocator", "lean"))  # before the run's first tensor
     tracker = build(cfg.logger, "logger") if cfg.get("logger") else None
     scene = load_scene(cfg)
-    resume_state = load_resume_state(cfg) if cfg.get("resume") else None
+    resume_state = RunDir(cfg.resume).load_resume_state(cfg) if cfg.get("resume") else None
     split = make_split(cfg, scene, resume_state)
     classifier = make_classifier(cfg, scene, trainer)
     data = prepare(cfg, scene, split, resume_state)
@@ -316,7 +266,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
             tracker.abort()  # the tracked run ends as failed, so the next job of a sweep starts cleanly
         raise
     if tracker is not None:
-        tracker.finish(metrics, run_dir)
+        tracker.finish(metrics, run_dir.path)
     if metrics["untested_classes"]:
         log.warning("untested (no test pixel): %s", ", ".join(metrics["untested_classes"]))
     log.info(
@@ -325,6 +275,6 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model"
         100 * (metrics["average_accuracy"] or 0.0),
         metrics["average_accuracy_classes"],
         metrics["kappa"],
-        run_dir,
+        run_dir.path,
     )
     return metrics

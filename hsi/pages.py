@@ -24,6 +24,18 @@ from hsi.describe import (
 )
 from hsi.files import write_atomically
 from hsi.formatting import pct, pvalue
+from hsi.maps.scene_maps import PREDICTION_ENVI, PREDICTION_TIF, PREDICTIONS_NPZ, PROBABILITIES_TIF
+from hsi.run_dir import (
+    CHECKPOINT,
+    CURVES_PNG,
+    MAPS,
+    METRICS,
+    PER_CLASS_CSV,
+    REPORT_HTML,
+    REPORT_MD,
+    SPLIT_NPZ,
+    TRAIN_LOG,
+)
 
 MAP_CAPTIONS = (
     ("rgb.png", "False-colour composite"),
@@ -34,19 +46,15 @@ MAP_CAPTIONS = (
     ("split.png", "Training, validation and test pixels"),
 )
 RUN_FILES = (
-    "metrics.json",
-    "report.md",
-    "per_class.csv",
-    "split.npz",
-    "checkpoint.pt",
-    "train.log",
-    "maps/prediction.tif",
-    "maps/probabilities.tif",
-    "maps/prediction.hdr",
-    "maps/prediction.img",
-    "maps/predictions.npz",
+    METRICS,
+    REPORT_MD,
+    PER_CLASS_CSV,
+    SPLIT_NPZ,
+    CHECKPOINT,
+    TRAIN_LOG,
+    *(f"{MAPS}/{name}" for name in (PREDICTION_TIF, PROBABILITIES_TIF, *PREDICTION_ENVI, PREDICTIONS_NPZ)),
 )
-LAST_WRITTEN = "metrics.json"  # written after the page (its presence marks a finished run), so listed always
+LAST_WRITTEN = METRICS  # written after the page (its presence marks a finished run), so listed always
 
 
 def inline_code(text: str) -> Markup:
@@ -70,8 +78,8 @@ def _environment() -> Environment:
 def write_run_page(run_dir: Path, metrics: dict) -> Path:
     """``report.html`` in a run folder, from its metrics and the images already written there."""
     run_dir = Path(run_dir)
-    maps_dir = run_dir / "maps"
-    maps = [(f"maps/{name}", caption) for name, caption in MAP_CAPTIONS if (maps_dir / name).is_file()]
+    maps_dir = run_dir / MAPS
+    maps = [(f"{MAPS}/{name}", caption) for name, caption in MAP_CAPTIONS if (maps_dir / name).is_file()]
     html = (
         _environment()
         .get_template("run.html.j2")
@@ -81,17 +89,17 @@ def write_run_page(run_dir: Path, metrics: dict) -> Path:
             p=metrics["protocol"],
             split_line=split_description(metrics["protocol"]["split"]),
             training_line=training_description(metrics["protocol"]["training"], metrics["best_epoch"]),
-            has_curves=(run_dir / "curves.png").is_file(),
+            has_curves=(run_dir / CURVES_PNG).is_file(),
             maps=maps,
             aa_label=aa_label(metrics),
             split_lines=[line[2:] for line in split_lines(metrics)],
             preprocessing_line=preprocessing_line(metrics["protocol"]),
-            overview="maps/overview.png" if (maps_dir / "overview.png").is_file() else None,
+            overview=f"{MAPS}/overview.png" if (maps_dir / "overview.png").is_file() else None,
             files=[name for name in RUN_FILES if name == LAST_WRITTEN or (run_dir / name).is_file()],
         )
     )
-    write_atomically(run_dir / "report.html", html)
-    return run_dir / "report.html"
+    write_atomically(run_dir / REPORT_HTML, html)
+    return run_dir / REPORT_HTML
 
 
 def write_sweep_page(sweep_dir: Path, summary: dict, runs: list) -> Path:
@@ -104,7 +112,7 @@ def write_sweep_page(sweep_dir: Path, summary: dict, runs: list) -> Path:
     ]
     rows = []
     for r in runs:
-        page = r.path / "report.html"
+        page = r.path / REPORT_HTML
         rows.append(
             {
                 "name": str(r.path.relative_to(sweep_dir)),
@@ -128,5 +136,5 @@ def write_sweep_page(sweep_dir: Path, summary: dict, runs: list) -> Path:
             has_plot=(sweep_dir / "summary.png").is_file(),
         )
     )
-    write_atomically(sweep_dir / "report.html", html)
-    return sweep_dir / "report.html"
+    write_atomically(sweep_dir / REPORT_HTML, html)
+    return sweep_dir / REPORT_HTML

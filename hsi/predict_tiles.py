@@ -23,10 +23,10 @@ from hsi.classifiers import Classifier, SceneInputs
 from hsi.data.custom import read_array
 from hsi.data.georef import GEOTIFF_SUFFIXES, Georeference
 from hsi.errors import UserError
-from hsi.maps.from_run import load_run_classifier
 from hsi.maps.geotiff import NODATA, build_class_overviews, describe_class_map, geotiff_profile, pixel_grid_allowed
 from hsi.maps.palette import class_palette
 from hsi.preprocess import SpectralPCA
+from hsi.run_dir import RunDir
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def predict_tile(
     bottom, right = min(source.height, top + tile), min(source.width, left + tile)
     r0, r1, c0, c1 = max(0, top - m), min(source.height, bottom + m), max(0, left - m), min(source.width, right + m)
     cube, valid = source.read(r0, r1, c0, c1)
-    prediction = classifier.predict_scene(SceneInputs(pca.transform(cube), cube, window, padding))
+    prediction = classifier.predict_scene(SceneInputs.from_cube(cube, pca, window, padding))
     rows, cols = slice(top - r0, top - r0 + bottom - top), slice(left - c0, left - c0 + right - left)
     inside = valid[rows, cols]
     labels = np.where(inside, prediction.labels[rows, cols] + 1, NODATA)
@@ -124,15 +124,14 @@ def predict_unlabelled(
     probabilities: bool = False,
 ) -> dict:
     """Write the class map of ``scene_path`` (and its probabilities) as GeoTIFF; returns what was done."""
-    classifier, checkpoint, cfg = load_run_classifier(Path(run_dir), precision, device)
-    pca = SpectralPCA.from_state_dict(checkpoint["pca"])
-    window, padding = int(cfg.preprocess.window), str(cfg.preprocess.padding)
+    run = RunDir(run_dir).load(precision, device)
+    classifier, pca, names = run.classifier, run.pca, run.class_names
+    window, padding = run.window, str(run.config.preprocess.padding)
     if tile < window:
         raise UserError(f"--tile is {tile}; use at least the window ({window}) pixels.")
     source = RasterSource.open(scene_path, key)
     _check_source(source, pca, window, padding)
-    names = list(checkpoint["class_names"])
-    colours = class_palette(len(names), OmegaConf.select(cfg, "maps.palette") or "spectral")
+    colours = class_palette(len(names), OmegaConf.select(run.config, "maps.palette") or "spectral")
     tic = time.perf_counter()
     written = _write_tiles(
         Path(out),

@@ -10,12 +10,9 @@ import numpy as np
 from sklearn.metrics import ConfusionMatrixDisplay
 
 from hsi.describe import aa_label, preprocessing_line, split_description, split_lines, training_description
-from hsi.files import new_figure, save_figure, strict_json, write_atomically
+from hsi.files import new_figure, save_figure, write_atomically
 from hsi.formatting import pct
-
-
-def write_metrics_json(run_dir: Path, metrics: dict) -> None:
-    write_atomically(Path(run_dir) / "metrics.json", strict_json(metrics))
+from hsi.run_dir import CONFUSION_PNG, CURVES_PNG, PER_CLASS_CSV, REPORT_MD
 
 
 def write_per_class_csv(run_dir: Path, per_class: list[dict]) -> None:
@@ -25,7 +22,7 @@ def write_per_class_csv(run_dir: Path, per_class: list[dict]) -> None:
     writer.writeheader()
     for row in per_class:
         writer.writerow({k: _csv_value(row[k]) for k in fields})
-    write_atomically(Path(run_dir) / "per_class.csv", out.getvalue())
+    write_atomically(Path(run_dir) / PER_CLASS_CSV, out.getvalue())
 
 
 def _pct(x: float | None, missing: str = "untested") -> str:
@@ -95,7 +92,7 @@ def write_report_md(run_dir: Path, metrics: dict) -> None:
         ", `curves.png` (losses and validation accuracy)" if metrics["history"] else ""
     )
     lines += ["", f"Figures: {figures}.", ""]
-    write_atomically(Path(run_dir) / "report.md", "\n".join(lines))
+    write_atomically(Path(run_dir) / REPORT_MD, "\n".join(lines))
 
 
 def plot_confusion(run_dir: Path, confusion: list[list[int]], class_names: list[str]) -> None:
@@ -116,7 +113,7 @@ def plot_confusion(run_dir: Path, confusion: list[list[int]], class_names: list[
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
     ax.set_title("Confusion matrix on test pixels (each row sums to 1)")
-    save_figure(fig, Path(run_dir) / "confusion.png")
+    save_figure(fig, Path(run_dir) / CONFUSION_PNG)
 
 
 def plot_curves(run_dir: Path, history: list[dict]) -> None:
@@ -150,7 +147,7 @@ def plot_curves(run_dir: Path, history: list[dict]) -> None:
     ax_acc.set_title("Validation accuracy" if val else "No validation pixels")
     for ax in (ax_loss, ax_acc):
         ax.grid(alpha=0.3)
-    save_figure(fig, Path(run_dir) / "curves.png")
+    save_figure(fig, Path(run_dir) / CURVES_PNG)
 
 
 def write_run_report(run_dir: Path, metrics: dict, history: list[dict]) -> None:

@@ -11,21 +11,20 @@ import json
 import os
 from pathlib import Path
 
+from hsi.config import dotted
 from hsi.errors import UserError
+from hsi.run_dir import CONFUSION_PNG, CURVES_PNG, METRICS, PER_CLASS_CSV, REPORT_HTML, REPORT_MD
 
 EPOCH_KEYS = ("train_loss", "val_loss", "val_oa", "val_aa")
 FINAL_KEYS = (("overall_accuracy", "test_oa"), ("average_accuracy", "test_aa"), ("kappa", "test_kappa"))
 
 
-def flatten(config: dict, prefix: str = "") -> dict[str, str]:
+def flatten(config: dict) -> dict[str, str]:
     """``{"trainer.epochs": "30", ...}``: nested settings as dotted keys, values as text."""
-    out = {}
-    for key, value in config.items():
-        if isinstance(value, dict):
-            out.update(flatten(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = json.dumps(value) if isinstance(value, list | tuple) else str(value)
-    return out
+    return {
+        key: json.dumps(value) if isinstance(value, list | tuple) else str(value)
+        for key, value in dotted(config).items()
+    }
 
 
 class TensorBoardLogger:
@@ -51,7 +50,7 @@ class TensorBoardLogger:
         for key, name in FINAL_KEYS:
             if metrics.get(key) is not None:
                 self.writer.add_scalar(name, metrics[key], 0)
-        report = Path(run_dir) / "report.md"
+        report = Path(run_dir) / REPORT_MD
         if report.is_file():
             self.writer.add_text("report", report.read_text())
         self.writer.close()
@@ -95,7 +94,7 @@ class MLflowLogger:
         import mlflow
 
         mlflow.log_metrics({name: float(metrics[key]) for key, name in FINAL_KEYS if metrics.get(key) is not None})
-        for name in ("metrics.json", "report.md", "report.html", "per_class.csv", "confusion.png", "curves.png"):
+        for name in (METRICS, REPORT_MD, REPORT_HTML, PER_CLASS_CSV, CONFUSION_PNG, CURVES_PNG):
             if (Path(run_dir) / name).is_file():
                 mlflow.log_artifact(str(Path(run_dir) / name))
         mlflow.end_run()

@@ -21,10 +21,10 @@ import numpy as np
 import torch
 
 from hsi.config import build
-from hsi.maps.from_run import _dataset_config, load_run_classifier
 from hsi.models.layers import SqueezeExcite
 from hsi.patches import PatchSampler
-from hsi.preprocess import SpectralPCA, pad_cube
+from hsi.preprocess import pad_cube
+from hsi.run_dir import RunDir
 
 
 def spatial_maps(model, windows: torch.Tensor) -> torch.Tensor:
@@ -57,13 +57,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run_dir")
     args = parser.parse_args()
-    classifier, checkpoint, cfg = load_run_classifier(args.run_dir, precision="fp32", device="cpu")
-    model = classifier.module.eval()
-    scene = build(_dataset_config(cfg, []), "dataset").load()
-    window = int(cfg.preprocess.window)
-    pca = SpectralPCA.from_state_dict(checkpoint["pca"])
-    padded = pad_cube(pca.transform(scene.cube), window // 2, cfg.preprocess.padding)
-    test = checkpoint["split"]["test"].numpy()
+    run = RunDir(args.run_dir).load(precision="fp32", device="cpu")
+    model = run.classifier.module.eval()
+    scene = build(run.config.dataset, "dataset").load()
+    window = run.window
+    padded = pad_cube(run.pca.transform(scene.cube), window // 2, run.config.preprocess.padding)
+    test = run.split.test
     windows = PatchSampler(padded, window, scene.shape[1])(test)
     maps = spatial_maps(model, windows).numpy()  # (N, h, w)
     side = maps.shape[1]

@@ -22,7 +22,7 @@ import torch
 from hsi.data import indian_pines
 from hsi.models import HybridSN
 from hsi.preprocess import SpectralPCA, fit_pca, pad_cube
-from hsi.train import load_checkpoint
+from hsi.run_dir import RunDir
 from hsi.train.predict import predict_logits
 
 
@@ -47,7 +47,7 @@ def main() -> None:
     scene = indian_pines(root=args.data_root).load()
     window = 25
     if args.run:
-        ckpt = load_checkpoint(f"{args.run}/checkpoint.pt")
+        ckpt = RunDir(args.run).load_checkpoint()
         pca = SpectralPCA.from_state_dict(ckpt["pca"])
         window = int(ckpt["config"]["preprocess"]["window"])
         model = HybridSN(pca.num_components, window, len(ckpt["class_names"]))

@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
+
+from hsi.run_dir import RunDir
 
 
 def write_scene(path: Path, size: int, bands: int, seed: int = 0) -> None:
@@ -53,7 +54,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=4000)
     parser.add_argument("--tile", type=int, default=512)
     args = parser.parse_args()
-    checkpoint = torch.load(args.run / "checkpoint.pt", map_location="cpu", weights_only=True)
+    checkpoint = RunDir(args.run).load_checkpoint()
     bands = int(checkpoint["pca"]["mean"].shape[0])
     with tempfile.TemporaryDirectory() as tmp:
         scene, out = Path(tmp) / "scene.tif", Path(tmp) / "classes.tif"

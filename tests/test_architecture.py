@@ -32,8 +32,9 @@ LAYERS = (
         ),
     ),
     ("classifiers", ("hsi.classifiers",)),
+    ("run folder", ("hsi.run_dir",)),
     ("outputs", ("hsi.describe", "hsi.protocol", "hsi.report", "hsi.pages", "hsi.maps", "hsi.sweep", "hsi.tracking")),
-    ("run", ("hsi.experiment", "hsi.maps.from_run", "hsi.predict_tiles", "hsi.sweep.callback")),
+    ("run", ("hsi.experiment", "hsi.predict_tiles", "hsi.sweep.callback")),
     ("commands", ("hsi.cli",)),
 )
 MAX_FUNCTION_LINES = 50
@@ -152,3 +153,21 @@ def test_the_run_never_asks_which_kind_of_model_it_holds():
     for name in ("experiment.py", "maps/from_run.py"):
         source = (PACKAGE / name).read_text()
         assert "isinstance" not in source and "nn.Module" not in source, name
+
+
+def test_only_the_run_folder_module_spells_the_run_files():
+    from hsi import run_dir
+
+    names = [value for key, value in vars(run_dir).items() if key.isupper() and isinstance(value, str)]
+    names = [n for n in names if "." in n and not n.startswith("hsi-")]
+    assert {"metrics.json", "checkpoint.pt", "resume.pt", "failed.json", ".hydra/overrides.yaml"} <= set(names)
+    spelled = [
+        f"{path.relative_to(PACKAGE)}: {name}"
+        for path in PACKAGE.rglob("*.py")
+        if path.name != "run_dir.py"
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+        for name in names
+        if node.value == name or node.value.endswith("/" + name)
+    ]
+    assert not spelled, "\n".join(spelled)

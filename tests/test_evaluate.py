@@ -9,7 +9,7 @@ import pytest
 from sklearn.metrics import balanced_accuracy_score
 
 from hsi.evaluate import classification_metrics
-from hsi.report import write_metrics_json
+from hsi.run_dir import RunDir
 
 
 def test_metrics_match_an_independent_computation():
@@ -46,7 +46,10 @@ def test_an_untested_class_is_null_not_zero_and_aa_says_over_how_many_classes():
 
 
 def test_metrics_json_is_strict_json(tmp_path):
-    write_metrics_json(tmp_path, {"std": float("nan"), "nested": [np.float64("inf"), np.int64(3)], "x": None})
+    run = RunDir(tmp_path)
+    assert not run.is_finished()
+    run.write_metrics({"std": float("nan"), "nested": [np.float64("inf"), np.int64(3)], "x": None})
     text = (tmp_path / "metrics.json").read_text()
-    assert json.loads(text) == {"std": None, "nested": [None, 3], "x": None}
+    assert json.loads(text) == {"std": None, "nested": [None, 3], "x": None} == run.read_metrics()
+    assert run.is_finished()
     assert "NaN" not in text and "Infinity" not in text

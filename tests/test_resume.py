@@ -135,14 +135,14 @@ def test_a_run_saved_before_val_every_existed_resumes_unless_validation_would_ch
 def test_a_refusal_lists_a_few_differences_one_per_line(tmp_path):
     from omegaconf import OmegaConf
 
+    from hsi.run_dir import RunDir
     from hsi.train.checkpoint import save_checkpoint
-    from hsi.train.resume import load_resume_state
 
     saved = {"model": {f"k{i}": i for i in range(12)}, "trainer": {"epochs": 5}, "seed": 0}
     save_checkpoint(tmp_path / "resume.pt", {"config": saved})
     current = OmegaConf.create({**saved, "model": {f"k{i}": i + 1 for i in range(12)}, "resume": str(tmp_path)})
     with pytest.raises(UserError) as refused:
-        load_resume_state(current)
+        RunDir(tmp_path).load_resume_state(current)
     lines = str(refused.value).splitlines()
     assert lines[1:6] == [f"  model.k{i}: {i} -> {i + 1}" for i in (0, 1, 10, 11, 2)]  # sorted keys, 5 shown
     assert lines[-1] == "  ... and 7 more" and len(lines) == 7

@@ -34,6 +34,12 @@ class SceneInputs:
     def shape(self) -> tuple[int, int]:
         return self.reduced.shape[0], self.reduced.shape[1]
 
+    @classmethod
+    def from_cube(cls, cube: np.ndarray, pca, window: int, padding: str, training: bool = False) -> SceneInputs:
+        """A cube through a fitted :class:`~hsi.preprocess.SpectralPCA`; ``training`` adds the dark image."""
+        dark = pca.transform(np.zeros((1, 1, cube.shape[2]), dtype=cube.dtype)).reshape(-1) if training else None
+        return cls(pca.transform(cube), cube, int(window), str(padding), dark)
+
 
 @dataclass
 class ScenePrediction:

@@ -9,9 +9,10 @@ import sys
 from pathlib import Path
 
 from hsi.errors import EXIT_USER_ERROR, UserError
+from hsi.run_dir import START_OVERRIDES, TRAIN_LOG
 
 # What Hydra writes into a run folder before our code runs.
-_HYDRA_ONLY = {".hydra", "train.log"}
+_HYDRA_ONLY = {START_OVERRIDES.split("/")[0], TRAIN_LOG}
 
 
 def remove_unfinished_run_dir(run_dir: Path) -> None:

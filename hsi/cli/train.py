@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import json
 import logging
 import shutil
 import sys
@@ -13,7 +12,6 @@ from importlib import resources
 from pathlib import Path
 
 import hydra
-import yaml
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
@@ -21,29 +19,22 @@ from omegaconf import DictConfig
 from hsi.cli.common import fail, remove_unfinished_run_dir
 from hsi.errors import EXIT_INTERRUPTED, RunInterrupted, UserError
 from hsi.experiment import train_and_evaluate
-from hsi.files import write_atomically
-from hsi.sweep.aggregate import FAILED_NAME
-from hsi.train.resume import RESUME_NAME
+from hsi.run_dir import TRAIN_LOG, RunDir
 
 log = logging.getLogger("hsi")
 
 
 def _record_failure(run_dir: Path, error: BaseException) -> None:
-    """In a sweep, a failed job leaves failed.json so the summary lists it (with its error)."""
-    payload = {
-        "error": str(error),
-        "type": type(error).__name__,
-        "traceback": "".join(traceback.format_exception(error)) if not isinstance(error, UserError) else None,
-    }
-    run_dir.mkdir(parents=True, exist_ok=True)
-    write_atomically(run_dir / FAILED_NAME, json.dumps(payload, indent=2) + "\n")
+    """In a sweep, a failed job leaves a note so the summary lists it (with its error)."""
+    trace = "".join(traceback.format_exception(error)) if not isinstance(error, UserError) else None
+    RunDir(run_dir).write_failure(str(error), type(error).__name__, trace)
 
 
 def _keep_resume_log(hydra_dir: Path, run_dir: Path) -> None:
     """A resumed run writes into the interrupted run's folder; this session's log goes there too."""
-    log_file = hydra_dir / "train.log"
+    log_file = hydra_dir / TRAIN_LOG
     if log_file.is_file() and hydra_dir.resolve() != run_dir.resolve():
-        with open(run_dir / "train.log", "a") as out:
+        with open(run_dir / TRAIN_LOG, "a") as out:
             out.write(f"\n# resumed session, first logged in {hydra_dir}\n" + log_file.read_text())
 
 
@@ -84,10 +75,8 @@ def _finished_runs_are_left_alone(argv: list[str]) -> None:
     if run_dir is None:
         return  # the default folders carry the time of the start: always new
     folder = Path(run_dir).expanduser()
-    if multirun:
-        held = [p.parent for p in sorted(folder.glob("*/metrics.json"))]
-    else:
-        held = [folder] if (folder / "metrics.json").is_file() else []
+    candidates = sorted(p for p in folder.glob("*") if p.is_dir()) if multirun else [folder]
+    held = [p for p in candidates if RunDir(p).is_finished()]
     if held:
         names = ", ".join(p.name for p in held[:3]) + (", ..." if len(held) > 3 else "")
         what = f"finished runs ({names}), which are" if multirun else "a finished run, which is"
@@ -96,7 +85,7 @@ def _finished_runs_are_left_alone(argv: list[str]) -> None:
             "hsi-train",
             UserError(f"{folder} already holds {what} never changed; choose another folder with {option}=..."),
         )
-    if not multirun and (folder / RESUME_NAME).is_file():
+    if not multirun and RunDir(folder).is_interrupted():
         fail(
             "hsi-train",
             UserError(
@@ -157,10 +146,9 @@ def with_start_overrides(argv: list[str]) -> list[str]:
     folder, above all) are left out: the session must not write into RUN's ``.hydra`` folder.
     """
     run = _argument(argv, "resume")
-    stored = Path(run).expanduser() / ".hydra" / "overrides.yaml" if run else None
-    if stored is None or not stored.is_file():
+    first = RunDir(run).start_overrides() if run else None
+    if first is None:
         return argv
-    first = [str(o) for o in yaml.safe_load(stored.read_text()) or []]
     kept = [o for o in first if not o.lstrip("+~").startswith(("hydra.", "hydra/", "resume="))]
     return [*kept, *argv]
 
@@ -187,7 +175,7 @@ def _main(cfg: DictConfig) -> float | None:
         cfg.logger.experiment = Path(hydra_cfg.sweep.dir).name if hydra_cfg.mode == RunMode.MULTIRUN else "hsi-train"
     if hydra_cfg.mode == RunMode.MULTIRUN:
         # One failing job must not stop the others: record it and let the sweep go on.
-        if (run_dir / "metrics.json").exists():
+        if RunDir(run_dir).is_finished():
             log.error("%s already holds a finished run: left as it is", run_dir)
             return None
         try:
@@ -200,7 +188,7 @@ def _main(cfg: DictConfig) -> float | None:
             _record_failure(run_dir, error)
             return None
     try:
-        if not resuming and (run_dir / "metrics.json").exists():
+        if not resuming and RunDir(run_dir).is_finished():
             raise UserError(f"{run_dir} already holds a finished run; choose another folder with hydra.run.dir=...")
         metrics = train_and_evaluate(cfg, run_dir, model_name=model_name)
     except RunInterrupted as stop:

@@ -12,6 +12,12 @@ from hsi.maps.geotiff import export_class_geotiff, export_probability_geotiff
 from hsi.maps.palette import class_palette
 from hsi.maps.render import render_maps, rgb_composite
 
+# The files of a maps folder besides the images render_maps draws (hsi.maps.render names those).
+PREDICTION_TIF = "prediction.tif"
+PROBABILITIES_TIF = "probabilities.tif"
+PREDICTION_ENVI = ("prediction.hdr", "prediction.img")
+PREDICTIONS_NPZ = "predictions.npz"
+
 
 def write_scene_maps(
     out_dir: Path,
@@ -48,13 +54,13 @@ def write_scene_maps(
         gt_classes=gt_classes,
     )
     header = scene.georef.envi_header() if scene.georef is not None else None
-    written.append(export_envi_classification(out_dir / "prediction.hdr", predicted, class_names, colours, header))
-    written.append(export_predictions(out_dir / "predictions.npz", predicted, probabilities, class_names))
-    written.append(export_class_geotiff(out_dir / "prediction.tif", predicted, class_names, colours, scene.georef))
+    written.append(export_envi_classification(out_dir / PREDICTION_ENVI[0], predicted, class_names, colours, header))
+    written.append(export_predictions(out_dir / PREDICTIONS_NPZ, predicted, probabilities, class_names))
+    written.append(export_class_geotiff(out_dir / PREDICTION_TIF, predicted, class_names, colours, scene.georef))
     if probabilities_geotiff:
         written.append(
             export_probability_geotiff(
-                out_dir / "probabilities.tif", probabilities, class_names, scene.georef, scene.valid
+                out_dir / PROBABILITIES_TIF, probabilities, class_names, scene.georef, scene.valid
             )
         )
     return written

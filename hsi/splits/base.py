@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import torch
 from scipy import ndimage
 
 from hsi.errors import UserError
@@ -33,6 +34,19 @@ class Split:
         out = np.zeros(shape[0] * shape[1], dtype=bool)
         out[getattr(self, part)] = True
         return out.reshape(shape)
+
+    def masks(self, shape: tuple[int, int]) -> dict[str, np.ndarray]:
+        return {part: self.mask(part, shape) for part in PARTS}
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        """The saved form (tensors, loadable with ``weights_only``): the pixel indices of every part."""
+        return {part: torch.from_numpy(np.asarray(getattr(self, part), dtype=np.int64)) for part in (*PARTS, "dropped")}
+
+    @classmethod
+    def from_state_dict(cls, state: dict) -> Split:
+        """The split :meth:`state_dict` saved, to the pixel (``dropped`` is absent from the oldest runs)."""
+        dropped = state["dropped"].numpy() if "dropped" in state else np.empty(0, np.int64)
+        return cls(state["train"].numpy(), state["val"].numpy(), state["test"].numpy(), dropped=dropped)
 
     def sizes(self) -> dict[str, int]:
         return {"train": len(self.train), "val": len(self.val), "test": len(self.test)}

@@ -8,19 +8,18 @@ one setting repeated over seeds; failed and unfinished runs are listed, never av
 from __future__ import annotations
 
 import itertools
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import yaml
 
+from hsi.run_dir import METRICS as METRICS_FILE
+from hsi.run_dir import RunDir
 from hsi.sweep.stats import describe, paired_comparison, variance_components
 
 SEED_KEYS = ("seed", "split_seed", "init_seed", "replicate")
 METRICS = (("overall_accuracy", "OA"), ("average_accuracy", "AA"), ("kappa", "kappa"))
-FAILED_NAME = "failed.json"
 
 
 @dataclass
@@ -60,18 +59,15 @@ def _replicate(overrides: list[str], config: dict) -> int:
 def collect_runs(sweep_dir: Path) -> list[RunRecord]:
     """Every run folder under ``sweep_dir`` (found by its ``.hydra/overrides.yaml``), sorted by path."""
     records = []
-    for overrides_file in sorted(Path(sweep_dir).rglob(".hydra/overrides.yaml")):
-        run = overrides_file.parent.parent
-        overrides = yaml.safe_load(overrides_file.read_text()) or []
-        config_file = run / ".hydra" / "config.yaml"
-        config = yaml.safe_load(config_file.read_text()) if config_file.is_file() else {}
+    for run_dir in RunDir.find(sweep_dir):
+        run, overrides, config = run_dir.path, run_dir.start_overrides() or [], run_dir.start_config()
         group_overrides = sorted(
             o for o in overrides if _override_key(o) not in SEED_KEYS and not _override_key(o).startswith("hydra.")
         )
         group = " ".join(group_overrides) or "(defaults)"
         split_seed, init_seed = _seeds(overrides, config)
-        if (run / "metrics.json").is_file():
-            metrics = json.loads((run / "metrics.json").read_text())
+        if run_dir.is_finished():
+            metrics = run_dir.read_metrics()
             p = metrics.get("protocol", {})
             replicate = p.get("replicate", _replicate(overrides, config))
             records.append(
@@ -85,8 +81,7 @@ def collect_runs(sweep_dir: Path) -> list[RunRecord]:
                     metrics,
                 )
             )
-        elif (run / FAILED_NAME).is_file():
-            error = json.loads((run / FAILED_NAME).read_text()).get("error", "unknown error")
+        elif (error := run_dir.failure()) is not None:
             records.append(RunRecord(run, "failed", group, split_seed, init_seed, error=error))
         else:
             records.append(
@@ -96,7 +91,7 @@ def collect_runs(sweep_dir: Path) -> list[RunRecord]:
                     group,
                     split_seed,
                     init_seed,
-                    error="no metrics.json: still running, killed or interrupted",
+                    error=f"no {METRICS_FILE}: still running, killed or interrupted",
                 )
             )
     return records

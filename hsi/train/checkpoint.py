@@ -10,8 +10,6 @@ import torch
 from hsi.errors import UserError
 from hsi.files import write_atomically
 
-CHECKPOINT_NAME = "checkpoint.pt"  # in every finished run folder
-
 
 def save_checkpoint(path: Path, payload: dict) -> None:
     """Save ``payload`` (tensors, numbers, strings, lists and dicts only) atomically."""
