@@ -96,7 +96,7 @@ def protocol_table(cfg: DictConfig) -> str:
 
 
 def readme_blocks(default_cfg: DictConfig) -> dict[str, str]:
-    """Every generated section of README, by marker name: the default protocol and the model tables."""
+    """Every generated section of the docs, by marker name: the default protocol and the model tables."""
     from hsi.models.card import card_markdown, descriptions_markdown, model_card, model_descriptions
 
     return {

@@ -2,7 +2,7 @@
 
     python scripts/compute_bound.py        # batch 128, 25x25 windows of 30 components, float32
 
-Issue 15 asks for 3x the common loop's training throughput. A step's arithmetic is fixed by the
+Is 3x the common loop's training throughput within reach? A step's arithmetic is fixed by the
 network (the tool and the common loop train the same layers), so no implementation can train
 faster than (floating-point operations a step) / (the fastest rate this CPU reaches on any
 work). This script measures both sides of that bound:

@@ -1,7 +1,7 @@
-"""Write README's generated sections (default protocol, models, model card) from the configs.
+"""Write the generated sections of README (default protocol, models) and docs/models.md (model card).
 
 python scripts/readme_tables.py           # print them
-python scripts/readme_tables.py --write   # replace each block between its markers in README.md
+python scripts/readme_tables.py --write   # replace each block between its markers in its file
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from hydra import compose, initialize_config_module
 from hsi.formatting import replace_marked_block
 from hsi.protocol import readme_blocks
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+FILE_OF_SECTION = {"default-protocol": "README.md", "models": "README.md", "model-card": "docs/models.md"}
 
 
 def main() -> None:
@@ -28,10 +29,9 @@ def main() -> None:
         for name, block in blocks.items():
             print(f"<!-- {name} -->\n{block}")
         return
-    text = README.read_text()
     for name, block in blocks.items():
-        text = replace_marked_block(text, name, block)
-    README.write_text(text)
+        path = ROOT / FILE_OF_SECTION[name]
+        path.write_text(replace_marked_block(path.read_text(), name, block))
 
 
 if __name__ == "__main__":

@@ -51,8 +51,8 @@ fi
 if run random; then
   hsi-train -m model=svm,hybridsn seed=0,1,2,3,4 hydra.sweep.dir=$out/random
 fi
-# HybridSN seeds 3 and 4 of the default protocol (the sweep above was stopped after seed 2 in the session
-# that ran it; a run takes 12-19 minutes here).
+# HybridSN seeds 3 and 4 of the default protocol (the sweep above was stopped after seed 2;
+# a run takes 12-19 minutes here).
 if run random34; then
   hsi-train -m model=hybridsn seed=3,4 hydra.sweep.dir=$out/random34
 fi
@@ -67,7 +67,7 @@ fi
 if run default; then
   hsi-train -m model=hybridsn seed=0,1,2,3,4 hydra.sweep.dir=$out/default
 fi
-# The ablation of issue 15 (docs/recipe.md): each ingredient added alone to the default recipe, 11x11
+# The ablation (docs/recipe.md): each ingredient added alone to the default recipe, 11x11
 # windows, the unreported seeds 100-104; judged on validation OA only.
 if run ablation11; then
   ab() { hsi-train -m preprocess.window=11 seed=100,101,102,103,104 "${@:2}" hydra.sweep.dir=$out/ablation11/$1; }
@@ -78,13 +78,13 @@ if run ablation11; then
   ab ema0.99 trainer.ema_decay=0.99
   ab adamw0.05 trainer.optimizer._target_=torch.optim.AdamW trainer.optimizer.weight_decay=0.05
 fi
-# Does the honest protocol gain from D4 augmentation (issue 15)? The same rule as ablation11, on the
+# Does the honest protocol gain from D4 augmentation? The same rule as ablation11, on the
 # disjoint splits' validation pixels (as disjoint from training as the test pixels), seeds 100-104.
 if run honest_d4_11; then
   hsi-train -m experiment=honest preprocess.window=11 seed=100,101,102,103,104 trainer.augment=null,d4 \
       hydra.sweep.dir=$out/honest_d4_11
 fi
-# The backbone family of issue 19 against HybridSN (docs/models.md): default protocol with 11x11 windows,
+# The backbone family against HybridSN (docs/models.md): default protocol with 11x11 windows,
 # seeds 0-4 (a comparison, not a choice of setting), paired by seed.
 if run variants11; then
   hsi-train -m preprocess.window=11 seed=0,1,2,3,4 \
@@ -93,7 +93,7 @@ if run variants11; then
 fi
 # The two residual units that matched HybridSN under the random split (variants11), under the honest protocol
 # (the disjoint splits of 11x11 windows), seeds 0-4, paired by seed. The others lost already under the random
-# split, and the session's CPU time did not stretch to them.
+# split, and were not run on this split.
 if run variants11_honest; then
   hsi-train -m experiment=honest preprocess.window=11 seed=0,1,2,3,4 model=hybridsn,hybridsn_resnext,hybridsn_mbv2 \
       hydra.sweep.dir=$out/variants11_honest
@@ -105,7 +105,7 @@ if run variants11_bn; then
   hsi-train -m preprocess.window=11 seed=0,1,2,3,4 model=hybridsn,hybridsn_r21d,hybridsn_sep3d \
       hydra.sweep.dir=$out/variants11_bn
 fi
-# The rest of the family of issue 19 under the honest protocol, on the splits of variants11_honest (same seeds,
+# The rest of the family under the honest protocol, on the splits of variants11_honest (same seeds,
 # same window, so `study_tables.py variants` pairs them with its HybridSN runs); r21d and sep3d with batch norm.
 if run variants11_honest_more; then
   hsi-train -m experiment=honest preprocess.window=11 seed=0,1,2,3,4 \
@@ -134,13 +134,12 @@ fi
 if run smooth25; then
   hsi-train -m seed=100,101,102,103,104 trainer.label_smoothing=0.0,0.1 hydra.sweep.dir=$out/smooth25
 fi
-# Issue 15's second target: the default protocol and recipe with 30% of each class for training (the paper's
+# The default protocol and recipe with 30% of each class for training (the paper's
 # fraction for Indian Pines, where it reports 99.75% OA), seeds 0-4. About 22 minutes a run on this CPU.
 if run fraction30; then
   hsi-train -m split.train_fraction=0.3 seed=0,1,2,3,4 hydra.sweep.dir=$out/fraction30
 fi
-# Seed 4 of fraction30, run in a later session (the sweep above was stopped after seed 3 when that session's
-# time ran out); `study_tables.py seeds outputs/study/fraction30 outputs/study/fraction30_seed4` joins them.
+# Seed 4 of fraction30, run on its own (the sweep above was stopped after seed 3); `study_tables.py seeds outputs/study/fraction30 outputs/study/fraction30_seed4` joins them.
 if run fraction30_seed4; then
   hsi-train -m split.train_fraction=0.3 seed=4 hydra.sweep.dir=$out/fraction30_seed4
 fi
@@ -159,7 +158,7 @@ if run init25; then
   hsi-train -m seed=100,101,102 model.init=glorot hydra.sweep.dir=$out/init25/glorot
   hsi-train -m seed=103,104 model.init=torch,glorot hydra.sweep.dir=$out/init25/seeds103_104
 fi
-# Glorot's start under the honest protocol (issue 15's question for it), 11x11 windows, seeds 100-104, judged on
+# Glorot's start under the honest protocol (does it gain there too?), 11x11 windows, seeds 100-104, judged on
 # validation OA against honest_d4_11's default runs (same seeds, same splits):
 #   python scripts/study_tables.py recipe --pool outputs/study/honest_d4_11 outputs/study/honest_init11
 if run honest_init11; then

@@ -12,7 +12,9 @@ from hydra.utils import instantiate
 from hsi.formatting import marked_block, replace_marked_block
 from hsi.protocol import protocol_table, readme_blocks
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+FILE_OF_SECTION = {"default-protocol": README, "models": README, "model-card": ROOT / "docs" / "models.md"}
 
 
 def _compose(*overrides):
@@ -23,7 +25,9 @@ def _compose(*overrides):
 @pytest.mark.parametrize("name", ["default-protocol", "models", "model-card"])
 def test_readme_generated_sections_match_the_configs(name):
     expected = readme_blocks(_compose())[name]
-    assert marked_block(README.read_text(), name) == expected, "run: python scripts/readme_tables.py --write"
+    assert marked_block(FILE_OF_SECTION[name].read_text(), name) == expected, (
+        "run: python scripts/readme_tables.py --write"
+    )
 
 
 def test_the_table_follows_the_config_it_describes():
@@ -69,10 +73,10 @@ def test_a_section_given_twice_is_refused_and_the_file_kept(tmp_path):
     assert page.read_text() == twice
 
 
-def test_readme_has_one_copy_of_every_generated_section():
-    text = README.read_text()
-    for name in ("default-protocol", "models", "model-card", "model-speed"):
-        assert marked_block(text, name) is not None, name  # and marked_block refuses a second copy
+def test_the_docs_hold_one_copy_of_every_generated_section():
+    sections = {**FILE_OF_SECTION, "model-speed": ROOT / "docs" / "models.md"}
+    for name, path in sections.items():
+        assert marked_block(path.read_text(), name) is not None, name  # and marked_block refuses a second copy
 
 
 def test_hsi_models_write_keeps_the_rest_of_the_file_and_refuses_a_file_without_its_section(tmp_path):
@@ -117,13 +121,13 @@ def test_hsi_models_speed_measures_every_network_and_writes_only_its_own_section
     assert rows[0][2].strip() == "1.00" and rows[0][4].strip() == "1.00"  # hybridsn against itself
 
 
-def test_readme_speed_table_lists_every_network_config():
+def test_the_speed_table_lists_every_network_config():
     """The measured table cannot be regenerated in a test, but a new config without a measurement fails here."""
     from hsi.models.card import model_config_names
 
-    block = marked_block(README.read_text(), "model-speed")
+    block = marked_block((ROOT / "docs" / "models.md").read_text(), "model-speed")
     measured = [line.split(" | ")[0].strip("|` ") for line in block.splitlines() if line.startswith("| `")]
-    assert measured == [n for n in model_config_names() if n != "svm"], "run: hsi-models --speed --write README.md"
+    assert measured == [n for n in model_config_names() if n != "svm"], "run: hsi-models --speed --write docs/models.md"
 
 
 def test_hsi_models_speed_refuses_zero_steps_in_one_sentence(tmp_path):
