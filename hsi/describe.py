@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+from hsi.train.options import option_words
+
 
 def split_description(split: dict) -> str:
     name = str(split.get("_target_", "?")).rsplit(".", 1)[-1]
@@ -58,17 +60,6 @@ def start_words(scheme: str | None) -> str:
     return "" if scheme in (None, "torch") else f"weights started by {INIT_WORDS.get(scheme, scheme)}"
 
 
-# The trainer's numeric options that are off when null, and their words for a value x.
-OPTION_WORDS = {
-    "ema_decay": lambda x: f"EMA of the weights (decay {x:g}) validated and kept",
-    "grad_clip": lambda x: f"gradient norm clipped to {x:g}",
-    "mixup": lambda x: f"mixup of window pairs (alpha {x:g})",
-    "cutmix": lambda x: f"CutMix of window pairs (alpha {x:g})",
-    "spectral_scale": lambda x: f"brightness of each training window scaled by up to {100 * x:g}%",
-    "spectral_noise": lambda x: f"Gaussian noise (SD {x:g}) on each training window",
-}
-
-
 def regularisation_words(training) -> str:
     """The augmentation and regularisation a run (or a trainer config) uses, in words; empty when none is on."""
     parts = []
@@ -76,9 +67,7 @@ def regularisation_words(training) -> str:
         parts.append("random flips and rotations of each training window")
     if training.get("tta"):
         parts.append("predictions averaged over the 8 flips and rotations")
-    if training.get("label_smoothing"):
-        parts.append(f"label smoothing {training['label_smoothing']:g}")
-    parts += [words(training[key]) for key, words in OPTION_WORDS.items() if training.get(key) is not None]
+    parts += option_words(training)
     parts.append(start_words(training.get("init")))
     return ", ".join(p for p in parts if p)
 

@@ -82,25 +82,13 @@ class NetworkClassifier:
     def training_record(self) -> dict:
         t = self.trainer
         return {
-            "epochs": t.epochs,
+            **t.options.record(),
             "epochs_run": len(self.history),
-            "batch_size": t.batch_size,
             "precision": t.precision,
             "device": str(t.device),
             "epoch_kept": t.selection["rule"],
             "epoch_kept_because": t.selection["reason"],
-            "val_every": t.val_every,
-            "augment": t.augment,
-            "tta": t.tta,
-            "label_smoothing": t.loss_fn.label_smoothing,
-            "ema_decay": t.ema_decay,
-            "grad_clip": t.grad_clip,
-            "mixup": t.mixup,
-            "cutmix": t.cutmix,
-            "spectral_noise": t.spectral_noise,
-            "spectral_scale": t.spectral_scale,
             "init": getattr(self.module, "init_scheme", "torch"),
-            "batches": t.batches,
             "tile_side": t.tile_side_used,
         }
 

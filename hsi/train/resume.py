@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hsi.config import dotted
+from hsi.train.options import defaults
 
 # Settings a resumed run may change: where it runs, how fast, and the pointer to resume itself.
 FREE_TO_CHANGE = {
@@ -23,14 +24,11 @@ FREE_TO_CHANGE = {
 # them: a config without the key compares as if it held that value, so an older run still resumes.
 # (A setting added with a null default needs no entry: a missing key reads as None too.)
 ADDED_LATER = {
-    "trainer.val_every": 1,
-    "trainer.tta": False,
-    "trainer.label_smoothing": 0.0,
     "model.block_se": False,
     "model.conv3d": "standard",
     "model.norm3d": "none",
     "model.init": "torch",
-    "trainer.batches": "windows",
+    **{f"trainer.{name}": value for name, value in defaults().items()},  # each option's default is the old behaviour
 }
 SHOWN_DIFFERENCES = 5  # a refusal lists at most this many differing fields, one per line
 COMPARED = ("dataset", "preprocess", "split", "model", "trainer", "split_seed", "init_seed", "deterministic")

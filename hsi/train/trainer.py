@@ -28,11 +28,11 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from hsi.errors import UserError
 from hsi.patches import PatchSampler
 from hsi.splits import Split
 from hsi.train import dihedral, mixing, spectral_jitter, tiles
 from hsi.train.interrupt import StopRequest, TrainingInterrupted
+from hsi.train.options import TrainerOptions
 from hsi.train.precision import autocast, resolve_device, resolve_precision
 from hsi.train.predict import window_logits
 
@@ -62,86 +62,6 @@ class _Loop:
         return self.ema.module if self.ema is not None else self.model
 
 
-def _whole(name: str, value, minimum: int, optional: bool = False) -> None:
-    if optional and value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        allowed = f"a whole number of at least {minimum}" + (" (or null)" if optional else "")
-        raise UserError(f"trainer.{name} is {value!r}; it must be {allowed}.")
-
-
-def check_trainer_values(
-    epochs, batch_size, eval_batch_size, patience, min_val_per_class, threads, val_every=1
-) -> None:
-    """Every numeric trainer setting, checked before any data is read (one sentence for the first bad one)."""
-    _whole("epochs", epochs, 1)
-    _whole("batch_size", batch_size, 1)
-    _whole("eval_batch_size", eval_batch_size, 1)
-    _whole("patience", patience, 1, optional=True)
-    _whole("min_val_per_class", min_val_per_class, 0)
-    _whole("threads", threads, 1, optional=True)
-    _whole("val_every", val_every, 1)
-
-
-AUGMENTATIONS = (None, "d4")
-BATCHES = ("windows", "tiles", "grid")
-
-
-def check_batch_values(batches, tile_side, mixup, cutmix) -> None:
-    """How training batches are made, checked before any data is read."""
-    if batches not in BATCHES:
-        raise UserError(
-            f"trainer.batches is {batches!r}; it must be windows (each window on its own), tiles (the same "
-            "batches, each computed through the tiles that hold it) or grid (whole tiles of the scene as batches)."
-        )
-    _whole("tile_side", tile_side, tiles.MIN_SIDE, optional=True)
-    mixed = [name for name, value in (("mixup", mixup), ("cutmix", cutmix)) if value is not None]
-    if batches != "windows" and mixed:
-        raise UserError(
-            f"trainer.{mixed[0]} blends whole windows, which tile batches do not hold; "
-            f"set trainer.{mixed[0]}=null or trainer.batches=windows."
-        )
-
-
-def _fraction(name: str, value, low: float, high: float, high_open: bool = False, optional: bool = False) -> None:
-    if optional and value is None:
-        return
-    number = isinstance(value, int | float) and not isinstance(value, bool)
-    if not number or value < low or value > high or (high_open and value == high):
-        bound = f"{low} <= x {'<' if high_open else '<='} {high}" if math.isfinite(high) else f"x > {low}"
-        tail = " (or null)." if optional else "."
-        raise UserError(f"trainer.{name} is {value!r}; it must be a number {bound}{tail}")
-
-
-def check_regularisation_values(augment, tta, label_smoothing, ema_decay, grad_clip) -> None:
-    """The augmentation and regularisation settings, checked before any data is read."""
-    if augment not in AUGMENTATIONS:
-        raise UserError(f"trainer.augment is {augment!r}; it must be null or d4 (the eight flips and rotations).")
-    if not isinstance(tta, bool):
-        raise UserError(f"trainer.tta is {tta!r}; it must be true or false.")
-    _fraction("label_smoothing", label_smoothing, 0.0, 1.0, high_open=True)
-    _fraction("ema_decay", ema_decay, 0.0, 1.0, optional=True)
-    _positive("grad_clip", grad_clip)
-
-
-def _positive(name: str, value) -> None:
-    """A number above zero, or null (the option off)."""
-    if value is not None:
-        _fraction(name, value, 0.0, math.inf, optional=True)
-        if value == 0:
-            raise UserError(f"trainer.{name} is 0; it must be a number x > 0 (or null to switch it off).")
-
-
-def check_augment_values(mixup, cutmix, spectral_noise, spectral_scale) -> None:
-    """Mixup, CutMix and the spectral augmentations, checked before any data is read."""
-    _positive("mixup", mixup)
-    _positive("cutmix", cutmix)
-    if mixup is not None and cutmix is not None:
-        raise UserError("trainer.mixup and trainer.cutmix are both set; set one of them and the other to null.")
-    _positive("spectral_noise", spectral_noise)
-    _fraction("spectral_scale", spectral_scale, 0.0, 1.0, high_open=True, optional=True)
-
-
 def weight_decay_groups(model: nn.Module) -> list[dict]:
     """Parameter groups with no weight decay on biases and norm scales (every tensor of one axis or none).
 
@@ -158,93 +78,31 @@ class Trainer:
     """Trains a patch classifier and predicts with it.
 
     Args:
-        epochs: passes over the training pixels.
-        batch_size: training windows per step (128 in the reference).
-        optimizer: a partial ``torch.optim`` constructor taking the parameters.
+        optimizer: a partial ``torch.optim`` constructor taking the parameters (Adam at 1e-3 if None).
         scheduler: optional partial LR scheduler taking ``(optimizer, total_steps)`` keywords.
-        device: ``auto``, ``cpu``, ``cuda``, ``cuda:1``...
-        precision: ``auto``, ``fp32``, ``bf16`` or ``fp16`` (autocast).
-        eval_batch_size: windows per forward pass when predicting.
-        patience: stop after this many validations without a better validation AA (null: never).
-        val_every: validate every ``val_every``-th epoch and always the last one. Only a validated
-            epoch can be kept; the others are recorded without validation figures. Validation costs
-            about an eighth of a default run (docs/speed.md), and under the default protocol, where
-            the last epoch is kept anyway, it only draws the learning curves.
-        min_val_per_class: the validation set chooses the epoch only if it holds at least this many
-            pixels of every class the test set holds; otherwise the last epoch is kept.
-        threads: torch intra-op threads (null: torch's default).
-        augment: ``d4``: each training window under a random one of the eight flips and rotations.
-        tta: predict with the mean of the eight flipped and rotated views (8x the prediction time).
-        label_smoothing: cross-entropy against ``1 - e`` on the label and ``e / K`` spread over all
-            classes (Szegedy et al. 2016).
-        ema_decay: keep an exponential moving average of the weights, updated every step with this
-            decay, and validate and keep the average (Polyak and Juditsky 1992; timm's ModelEmaV3).
-        grad_clip: clip the gradients' global norm to this before each step.
-        mixup, cutmix: alpha of the Beta(alpha, alpha) blend of each training batch with a shuffled copy
-            of itself (Zhang et al. 2018; Yun et al. 2019; :mod:`hsi.train.mixing`); one of the two at most.
-        spectral_noise: Gaussian noise of this standard deviation on every value of each training window.
-        spectral_scale: each training window's spectra scaled by a factor drawn from ``[1 - s, 1 + s]``
-            (brightness, about the PCA image of a black spectrum; :mod:`hsi.train.spectral_jitter`).
-        batches: how a step is computed (:mod:`hsi.train.tiles`, docs/speed.md). ``windows``: each
-            training pixel's window through the whole network. ``tiles``: the same batches, each run as
-            the network's trunk once over the tiles of the scene that hold its pixels, then the head per
-            pixel (the same loss and gradient). ``grid``: whole cells of a grid over the scene as the
-            batches (the least arithmetic, but other batches). With either of the two, validation and
-            :meth:`predict` go through tiles too, and ``d4`` and the spectral augmentations draw one
-            view, factor or noise image per tile, which all of its windows share.
-        tile_side: output pixels along a tile's side (null: chosen by :func:`hsi.train.tiles.auto_side`
-            for ``tiles``, :func:`hsi.train.tiles.auto_grid_side` for ``grid``).
+        **options: the fields of :class:`~hsi.train.options.TrainerOptions` (epochs, batch size,
+            precision, validation, augmentation, how batches are computed...), checked there, one
+            sentence for the first bad value; each becomes an attribute of the trainer.
 
+    With ``batches`` ``tiles`` or ``grid``, validation and :meth:`predict` go through tiles too, and
+    ``d4`` and the spectral augmentations draw one view, factor or noise image per tile, which all
+    of its windows share. Validation costs about an eighth of a default run (docs/speed.md).
     A weight decay given to the optimiser applies to weights of two or more axes only (biases and
     norm scales are not decayed, see :func:`weight_decay_groups`).
     """
 
-    def __init__(
-        self,
-        epochs: int = 100,
-        batch_size: int = 128,
-        optimizer: Callable | None = None,
-        scheduler: Callable | None = None,
-        device: str = "auto",
-        precision: str = "fp32",
-        eval_batch_size: int = 256,
-        patience: int | None = None,
-        val_every: int = 1,
-        threads: int | None = None,
-        min_val_per_class: int = 5,
-        augment: str | None = None,
-        tta: bool = False,
-        label_smoothing: float = 0.0,
-        ema_decay: float | None = None,
-        grad_clip: float | None = None,
-        mixup: float | None = None,
-        cutmix: float | None = None,
-        spectral_noise: float | None = None,
-        spectral_scale: float | None = None,
-        batches: str = "windows",
-        tile_side: int | None = None,
-    ) -> None:
-        check_trainer_values(epochs, batch_size, eval_batch_size, patience, min_val_per_class, threads, val_every)
-        check_regularisation_values(augment, tta, label_smoothing, ema_decay, grad_clip)
-        check_augment_values(mixup, cutmix, spectral_noise, spectral_scale)
-        check_batch_values(batches, tile_side, mixup, cutmix)
-        self.batches, self.tile_side = batches, tile_side
+    def __init__(self, optimizer: Callable | None = None, scheduler: Callable | None = None, **options) -> None:
+        self.options = TrainerOptions(**options)
+        for name, value in vars(self.options).items():
+            setattr(self, name, value)
         self.tile_side_used: int | None = None  # the side the last fit() trained with
-        self.augment, self.tta, self.ema_decay, self.grad_clip = augment, tta, ema_decay, grad_clip
-        self.mixup, self.cutmix = mixup, cutmix
-        self.spectral_noise, self.spectral_scale = spectral_noise, spectral_scale
         self.dark: torch.Tensor | None = None  # the PCA image of a black spectrum, for spectral_scale (see fit)
-        self.epochs, self.batch_size = epochs, batch_size
         self.optimizer_factory = optimizer or (lambda params: torch.optim.Adam(params, lr=1e-3))
         self.scheduler_factory = scheduler
-        self.device = resolve_device(device)
-        self.precision = resolve_precision(precision, self.device)
-        self.eval_batch_size = eval_batch_size
-        self.patience, self.val_every = patience, val_every
-        self.min_val_per_class = min_val_per_class
+        self.device = resolve_device(self.device)
+        self.precision = resolve_precision(self.precision, self.device)
         self.selection: dict = {}
-        self.threads = threads
-        self.loss_fn = nn.CrossEntropyLoss(label_smoothing=label_smoothing)
+        self.loss_fn = nn.CrossEntropyLoss(label_smoothing=self.label_smoothing)
         self.listeners: list[Callable[[dict], None]] = []  # each gets every epoch's record (run tracking)
         self.history: list[dict] = []
         self.best_epoch = 0
