@@ -243,7 +243,7 @@ class HybridSN(nn.Module):
     def folded(self, x: torch.Tensor) -> torch.Tensor:
         """The 3-D stack's output with the spectral axis folded into channels: ``(N, C*D, h-6, w-6)``."""
         # oneDNN runs these 3-D convolutions about 1.3x faster on channels-last input,
-        # forward and backward, in bf16 and fp32 (scripts/benchmark.py measures it).
+        # forward and backward, in bf16 and fp32 (benchmarks/benchmark.py measures it).
         x = self.spectral_spatial(x.contiguous(memory_format=torch.channels_last_3d))
         n, c, d, h, w = x.shape
         return self.fold_act(x.reshape(n, c * d, h, w))

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 # How hard the training search avoids pushing a class below this share of its pixels left for
 # validation and test (or below min_val + min_test, whichever is larger). Measured on the
-# geometry of Indian Pines (scripts/split_geometry.py), not on any accuracy.
+# geometry of Indian Pines (studies/split_geometry.py), not on any accuracy.
 GUARD_SHARE = 0.3
 GUARD_WEIGHT = 5.0
 DROP_WEIGHT = 1.0

@@ -1,6 +1,6 @@
 """Can attention act on positions? SE against CBAM's spatial attention, measured on a trained run.
 
-    python scripts/attention_positions.py RUN_DIR      # a finished hsi-train run of model=hybridsn_cbam
+    python studies/attention_positions.py RUN_DIR      # a finished hsi-train run of model=hybridsn_cbam
 
 SE (Hu et al. 2018) pools each channel over the whole map and multiplies the channel by one
 gate, so every position of a window is scaled alike: it can weigh *what* (channels), not *where*.

@@ -1,9 +1,9 @@
 """Where in a whole `hsi-train` run its resident memory peaks: RSS sampled every 0.1 s, per log interval.
 
-    HSI_DATA_DIR=/path/to/data python scripts/memory_trace.py trainer.epochs=2
+    HSI_DATA_DIR=/path/to/data python -m benchmarks.memory_trace trainer.epochs=2
 
 Runs ``hsi-train`` with the given overrides in a temporary folder, reads the process's resident
-memory every 0.1 s (scripts/benchmark.py's ``resident_mb``), then prints, for each stretch of the
+memory every 0.1 s (benchmarks/benchmark.py's ``resident_mb``), then prints, for each stretch of the
 run between two lines of its log, the highest memory sampled there, and the run's own record of
 its peak (``environment.peak_rss_mb`` in metrics.json, the kernel's high-water mark). Memory does
 not depend on how busy the CPU is, so this needs no quiet machine. Linux only.
@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmark import resident_mb
+from benchmarks.benchmark import resident_mb
 
 
 def trace(overrides: list[str], folder: Path) -> list[tuple[dt.datetime, float]]:

@@ -1,6 +1,6 @@
 """How far a brightness change moves Indian Pines windows in the network's input space (docs/recipe.md).
 
-    python scripts/brightness_shift.py --data-root ../shared/data [--spread 0.2]
+    python studies/brightness_shift.py --data-root ../shared/data [--spread 0.2]
 
 The default protocol's whitened PCA (30 components, fitted on every pixel) is affine, so scaling a
 spectrum by ``1 + s`` moves its components by ``s * (z - dark)``, ``dark`` being the PCA image of a

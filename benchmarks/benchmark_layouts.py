@@ -1,6 +1,6 @@
 """Training-step throughput of HybridSN by precision, memory layout and torch.compile.
 
-    python scripts/benchmark_layouts.py [--steps 4] [--compile]
+    python -m benchmarks.benchmark_layouts [--steps 4] [--compile]
 
 Prints one JSON report: samples per second of one Adam step on a batch of 128 windows
 (30 x 25 x 25), for float32 and bf16 autocast, with the 3-D convolutions in the default

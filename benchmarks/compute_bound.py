@@ -1,6 +1,6 @@
 """How far a HybridSN training step is from this CPU's arithmetic ceiling, and what that allows.
 
-    python scripts/compute_bound.py        # batch 128, 25x25 windows of 30 components, float32
+    python -m benchmarks.compute_bound        # batch 128, 25x25 windows of 30 components, float32
 
 Is 3x the common loop's training throughput within reach? A step's arithmetic is fixed by the
 network (the tool and the common loop train the same layers), so no implementation can train
@@ -12,7 +12,7 @@ work). This script measures both sides of that bound:
 - the CPU's ceiling: the best float32 rate of a large square matrix product (``torch.mm``, the
   oneDNN/BLAS kernel that convolutions lower to), over a few sizes;
 - the samples/s of the common loop's network (plain layout) and of hsi's HybridSN (channels-last
-  3-D convolutions), each timed over Adam steps on random windows by scripts/benchmark_layouts.py's
+  3-D convolutions), each timed over Adam steps on random windows by benchmarks/benchmark_layouts.py's
   ``samples_per_second`` (costs do not depend on values).
 
 It prints one JSON report: the ceiling in samples/s, each side's share of it, and the most any
@@ -29,10 +29,10 @@ import platform
 import time
 
 import torch
-from benchmark import BATCH, COMPONENTS, WINDOW, ReferenceHybridSN  # scripts/ is on sys.path when this file runs
-from benchmark_layouts import samples_per_second
 from torch.utils.flop_counter import FlopCounterMode
 
+from benchmarks.benchmark import BATCH, COMPONENTS, WINDOW, ReferenceHybridSN
+from benchmarks.benchmark_layouts import samples_per_second
 from hsi.models.card import build_model
 
 

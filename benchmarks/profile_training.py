@@ -1,7 +1,7 @@
 """Where a training step of HybridSN spends its time on this CPU: torch.profiler over a few Adam steps.
 
-    python scripts/profile_training.py                  # the paper model, 25x25 windows, batch 64, float32
-    python scripts/profile_training.py --model hybridsn_sep3d --steps 10
+    python -m benchmarks.profile_training                  # the paper model, 25x25 windows, batch 64, float32
+    python -m benchmarks.profile_training --model hybridsn_sep3d --steps 10
 
 Prints a Markdown table of the operators with the most self CPU time (each shape of an operator
 apart, so the three 3-D convolutions show separately), their share of the profiled steps, and the

@@ -1,8 +1,8 @@
 """Where a training run's memory goes: peak resident memory of each phase, for given batch sizes.
 
-    python scripts/memory_phases.py                          # batch 64 and 128, validation at 128 and 256
-    python scripts/memory_phases.py --batch 64 --eval-batch 128
-    python scripts/memory_phases.py --map-rows 128 64 32     # then the full-scene map, rows per pass
+    python -m benchmarks.memory_phases                          # batch 64 and 128, validation at 128 and 256
+    python -m benchmarks.memory_phases --batch 64 --eval-batch 128
+    python -m benchmarks.memory_phases --map-rows 128 64 32     # then the full-scene map, rows per pass
 
 Each configuration runs in a fresh process (a process keeps what its allocator once held, so
 phases measured one after another in one process would carry each other's peaks). Protocol:
@@ -10,7 +10,7 @@ Indian Pines, whitened PCA to 30 components on all pixels, 25x25 windows, Hybrid
 default trainer without its schedule, one epoch on 640 training pixels (split seed 0), then one
 validation pass over the 512 validation pixels; with ``--map-rows``, then the full-scene map a run
 draws after training (the dense path, that many output rows per pass). Resident memory is sampled every 20 ms
-(scripts/benchmark.py's PeakRSS); it does not depend on how busy the CPU is, so these figures
+(benchmarks/benchmark.py's PeakRSS); it does not depend on how busy the CPU is, so these figures
 need no quiet machine. Prints one JSON line per configuration.
 """
 

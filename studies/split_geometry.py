@@ -1,6 +1,6 @@
 """How the spatially disjoint split cuts a real scene: classes tested, pixels dropped, part sizes.
 
-    python scripts/split_geometry.py --data-root ../shared/data --seeds 0 1 2 3 4 --windows 25 15 11
+    python studies/split_geometry.py --data-root ../shared/data --seeds 0 1 2 3 4 --windows 25 15 11
 
 Geometry only (the ground truth, no spectra, no training): it is how the split's search
 settings were chosen, without looking at any accuracy.

@@ -1,9 +1,9 @@
 """Floating-point operations of one training epoch, window by window against shared tiles.
 
-    python scripts/shared_flops.py                    # batch 64 (the default), seed 0's split
-    python scripts/shared_flops.py --batch-size 64 128 256 --grid-side 8   # also trainer=grid's 8-pixel tiles
+    python -m benchmarks.shared_flops                    # batch 64 (the default), seed 0's split
+    python -m benchmarks.shared_flops --batch-size 64 128 256 --grid-side 8   # also trainer=grid's 8-pixel tiles
 
-The per-window bound of scripts/compute_bound.py assumes every window is computed on its own.
+The per-window bound of benchmarks/compute_bound.py assumes every window is computed on its own.
 This script counts what an epoch of HybridSN training costs under each ``trainer.batches``
 (hsi/train/tiles.py), for the default protocol's training pixels (Indian Pines, 10% of each
 class, split seed 0; 25x25 windows of 30 components):
@@ -16,7 +16,7 @@ class, split seed 0; 25x25 windows of 30 components):
 The operations of one tile's trunk and of one pixel's head are counted once by
 ``torch.utils.flop_counter.FlopCounterMode`` (forward and backward, a multiply-accumulate counts
 2); an epoch's count multiplies them by the tiles and pixels of that epoch's batches, drawn as the
-trainer draws them. Dividing by a CPU's best float32 rate (scripts/compute_bound.py) gives the
+trainer draws them. Dividing by a CPU's best float32 rate (benchmarks/compute_bound.py) gives the
 least time any implementation of that batching needs. It prints one JSON report.
 """
 

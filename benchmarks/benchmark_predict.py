@@ -1,6 +1,6 @@
 """Peak memory and throughput of ``hsi-predict`` on a synthetic unlabelled GeoTIFF.
 
-    python scripts/benchmark_predict.py --run outputs/study/random/5 --size 4000 --tile 512
+    python -m benchmarks.benchmark_predict --run outputs/study/random/5 --size 4000 --tile 512
 
 The scene (SIZE x SIZE pixels, the run's band count, uint16 like AVIRIS) is written window by
 window, so this script never holds it; ``hsi-predict`` then runs in a child process, whose peak

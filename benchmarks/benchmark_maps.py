@@ -1,6 +1,6 @@
 """Full-scene prediction time on Indian Pines: dense path, batched windows, one window at a time.
 
-    python scripts/benchmark_maps.py [--run RUN_DIR] [--loop-pixels 400] [--full-loop]
+    python -m benchmarks.benchmark_maps [--run RUN_DIR] [--loop-pixels 400] [--full-loop]
 
 Prints one JSON report. With --run, the weights, PCA and window of a finished run are used;
 without it, HybridSN with random weights (the time does not depend on the weights' values).

@@ -1,7 +1,7 @@
 """Peak memory and step time of a short `hsi-train` run under several glibc malloc settings.
 
-    HSI_DATA_DIR=/path/to/data python scripts/malloc_settings.py            # 6 epochs, seed 100
-    HSI_DATA_DIR=/path/to/data python scripts/malloc_settings.py --epochs 20
+    HSI_DATA_DIR=/path/to/data python -m benchmarks.malloc_settings            # 6 epochs, seed 100
+    HSI_DATA_DIR=/path/to/data python -m benchmarks.malloc_settings --epochs 20
 
 A default run's peak resident memory passes 1 GB while it trains because glibc serves the
 batch's activations (5-53 MB each at batch 64) from its heap once its dynamic mmap threshold has

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Indian Pines studies in docs/ and README, in the order they were run.
-#   HSI_DATA_DIR=/path/to/data bash scripts/studies.sh STUDY [OUT]
+#   HSI_DATA_DIR=/path/to/data bash studies/run.sh STUDY [OUT]
 # STUDY: honest11 | honest15 | honest25 | svm25 | hybridsn25 | gconv11 | gconv15 | grid11 | random | random34 | recipe |
 #        default | ablation11 | honest_d4_11 | variants11 | variants11_honest | variants11_bn | honest_smooth11 |
 #        variants11_honest_more | variants11_rest | variants11_rest_honest | smooth25 | fraction30 | fraction30_seed4 | init11 | init25 | honest_init11 |
@@ -9,7 +9,7 @@
 # (no bf16, so fp32) one HybridSN run of the default recipe takes about 1 minute with 11x11 windows, 3-4 minutes
 # with 15x15 and 8-9 minutes with 25x25 (trainer=paper's 100 epochs: about 4 and 40 minutes). Each sweep writes summary.md/json/csv/png and report.html into its folder.
 # No setting below was chosen on the test pixels of these seeds: the split's search settings come
-# from the ground truth's geometry alone (scripts/split_geometry.py), the SVM chooses its own by
+# from the ground truth's geometry alone (studies/split_geometry.py), the SVM chooses its own by
 # cross-validation on training pixels, and the CNN recipe is the shipped default.
 set -euo pipefail
 what=${1:-all}
@@ -47,7 +47,7 @@ done
 if run grid11; then
   hsi-train -m preprocess.window=11 split_seed=0,1,2 init_seed=0,1,2 replicate=0,1 hydra.sweep.dir=$out/grid11
 fi
-# The default protocol (random 10% split, 25x25 windows), five seeds, HybridSN and the SVM (README "Results").
+# The default protocol (random 10% split, 25x25 windows), five seeds, HybridSN and the SVM (docs/results.md).
 if run random; then
   hsi-train -m model=svm,hybridsn seed=0,1,2,3,4 hydra.sweep.dir=$out/random
 fi
@@ -62,7 +62,7 @@ if run recipe; then
   hsi-train -m seed=100,101 hydra.sweep.dir=$out/recipe/default
   hsi-train -m seed=100,101 trainer.epochs=20 hydra.sweep.dir=$out/recipe/epochs20
 fi
-# The default protocol again after the recipe choice above (20 epochs): HybridSN seeds 0-4 (README "Results").
+# The default protocol again after the recipe choice above (20 epochs): HybridSN seeds 0-4 (docs/results.md).
 # The SVM's recipe did not change, so its figures come from the 'random' study.
 if run default; then
   hsi-train -m model=hybridsn seed=0,1,2,3,4 hydra.sweep.dir=$out/default
@@ -106,7 +106,7 @@ if run variants11_bn; then
       hydra.sweep.dir=$out/variants11_bn
 fi
 # The rest of the family under the honest protocol, on the splits of variants11_honest (same seeds,
-# same window, so `study_tables.py variants` pairs them with its HybridSN runs); r21d and sep3d with batch norm.
+# same window, so `studies/tables.py variants` pairs them with its HybridSN runs); r21d and sep3d with batch norm.
 if run variants11_honest_more; then
   hsi-train -m experiment=honest preprocess.window=11 seed=0,1,2,3,4 \
       model=hybridsn_shufflev2,hybridsn_r21d,hybridsn_sep3d hydra.sweep.dir=$out/variants11_honest_more
@@ -139,7 +139,7 @@ fi
 if run fraction30; then
   hsi-train -m split.train_fraction=0.3 seed=0,1,2,3,4 hydra.sweep.dir=$out/fraction30
 fi
-# Seed 4 of fraction30, run on its own (the sweep above was stopped after seed 3); `study_tables.py seeds outputs/study/fraction30 outputs/study/fraction30_seed4` joins them.
+# Seed 4 of fraction30, run on its own (the sweep above was stopped after seed 3); `studies/tables.py seeds outputs/study/fraction30 outputs/study/fraction30_seed4` joins them.
 if run fraction30_seed4; then
   hsi-train -m split.train_fraction=0.3 seed=4 hydra.sweep.dir=$out/fraction30_seed4
 fi
@@ -153,14 +153,14 @@ fi
 # The 25x25 confirmation of Glorot's start (init11's pick, docs/recipe.md): the default protocol on the unreported
 # seeds 100-104, judged on validation OA against PyTorch's start; seeds 100-102 of the baseline are smooth25's
 # label_smoothing=0.0 runs, so only 103 and 104 run here:
-#   python scripts/study_tables.py recipe --pool outputs/study/smooth25 outputs/study/init25
+#   python studies/tables.py recipe --pool outputs/study/smooth25 outputs/study/init25
 if run init25; then
   hsi-train -m seed=100,101,102 model.init=glorot hydra.sweep.dir=$out/init25/glorot
   hsi-train -m seed=103,104 model.init=torch,glorot hydra.sweep.dir=$out/init25/seeds103_104
 fi
 # Glorot's start under the honest protocol (does it gain there too?), 11x11 windows, seeds 100-104, judged on
 # validation OA against honest_d4_11's default runs (same seeds, same splits):
-#   python scripts/study_tables.py recipe --pool outputs/study/honest_d4_11 outputs/study/honest_init11
+#   python studies/tables.py recipe --pool outputs/study/honest_d4_11 outputs/study/honest_init11
 if run honest_init11; then
   hsi-train -m experiment=honest preprocess.window=11 seed=100,101,102,103,104 model.init=glorot \
       hydra.sweep.dir=$out/honest_init11
@@ -168,7 +168,7 @@ fi
 # Mixup, CutMix, spectral noise and brightness scaling (docs/recipe.md, declared before the runs): each added alone
 # to the default recipe, 11x11 windows, the unreported seeds 100-104, with the base run in the same study; judged on
 # validation OA by ablation11's rule:
-#   python scripts/study_tables.py recipe outputs/study/augment11/{base,mixup0.2,cutmix1,noise0.1,scale0.2}
+#   python studies/tables.py recipe outputs/study/augment11/{base,mixup0.2,cutmix1,noise0.1,scale0.2}
 augment_sweep() {
   local folder=$1
   shift
@@ -189,13 +189,13 @@ fi
 # The 25x25 confirmation of augment11's pick (spectral noise 0.1, the one candidate that passed the proxy):
 # the default protocol on the unreported seeds 100-104, judged on validation OA against the default runs of
 # those seeds (smooth25 and init25, as for init25):
-#   python scripts/study_tables.py recipe --pool outputs/study/smooth25 outputs/study/init25/seeds103_104 outputs/study/augment25
+#   python studies/tables.py recipe --pool outputs/study/smooth25 outputs/study/init25/seeds103_104 outputs/study/augment25
 if run augment25; then
   hsi-train -m seed=100,101,102,103,104 trainer.spectral_noise=0.1 hydra.sweep.dir=$out/augment25
 fi
 # The paper's recipe (trainer=paper: Adam 1e-3, batch 128, 100 epochs) against the default one-cycle recipe on the
 # 11x11 proxy, seeds 100-104, judged on validation OA against augment11's base runs (same splits, same code path):
-#   python scripts/study_tables.py recipe outputs/study/augment11/base outputs/study/paper11
+#   python studies/tables.py recipe outputs/study/augment11/base outputs/study/paper11
 if run paper11; then
   hsi-train -m preprocess.window=11 seed=100,101,102,103,104 trainer=paper hydra.sweep.dir=$out/paper11
 fi
@@ -203,13 +203,13 @@ fi
 # OA against the default runs of those seeds (smooth25 and init25, as for init25). About 40 minutes a run here, so
 # it was declared in two parts; the second (seeds 103 and 104) was not run, because two of the first three seeds
 # lost and the rule (a gain in 4 of 5) could no longer be met:
-#   python scripts/study_tables.py recipe --pool outputs/study/smooth25 outputs/study/init25/seeds103_104 outputs/study/paper25
+#   python studies/tables.py recipe --pool outputs/study/smooth25 outputs/study/init25/seeds103_104 outputs/study/paper25
 if run paper25; then
   hsi-train -m seed=100,101,102 trainer=paper hydra.sweep.dir=$out/paper25/seeds100_102
 fi
 # Gradient clipping, and the default one-cycle recipe over 50 epochs, on the 11x11 proxy, seeds 100-104, judged on
 # validation OA against augment11's base runs (docs/recipe.md):
-#   python scripts/study_tables.py recipe outputs/study/augment11/base outputs/study/schedule11/clip1 outputs/study/schedule11/epochs50
+#   python studies/tables.py recipe outputs/study/augment11/base outputs/study/schedule11/clip1 outputs/study/schedule11/epochs50
 if run schedule11; then
   hsi-train -m preprocess.window=11 seed=100,101,102,103,104 trainer.grad_clip=1.0 hydra.sweep.dir=$out/schedule11/clip1
   hsi-train -m preprocess.window=11 seed=100,101,102,103,104 trainer.epochs=50 hydra.sweep.dir=$out/schedule11/epochs50
@@ -218,7 +218,7 @@ fi
 # 100-104, judged on validation OA against the default runs of those seeds (smooth25 and init25, as for init25), in two
 # parts (about 9 minutes a run here). Seed 104 was stopped in its first epoch and is not counted: seeds 101 and 103 had
 # lost, so the rule (a gain in 4 of 5) could no longer be met:
-#   python scripts/study_tables.py recipe --pool outputs/study/smooth25 outputs/study/init25/seeds103_104 outputs/study/clip25
+#   python studies/tables.py recipe --pool outputs/study/smooth25 outputs/study/init25/seeds103_104 outputs/study/clip25
 if run clip25; then
   hsi-train -m seed=100,101 trainer.grad_clip=1.0 hydra.sweep.dir=$out/clip25/seeds100_101
   hsi-train -m seed=102 trainer.grad_clip=1.0 hydra.sweep.dir=$out/clip25/seed102
@@ -229,7 +229,7 @@ fi
 # One-cycle over 50 epochs with 25x25 windows, after it passed the 11x11 proxy (docs/recipe.md): seeds
 # 100-104 (about 20 minutes a run). The sweep was stopped in seed 104's first epoch, once seeds 102 and 103 had lost
 # against the default (the rule could no longer be met); seed 104 is not counted. The table:
-#   python scripts/study_tables.py recipe --pool outputs/study/smooth25 outputs/study/init25/seeds103_104 outputs/study/epochs50_25
+#   python studies/tables.py recipe --pool outputs/study/smooth25 outputs/study/init25/seeds103_104 outputs/study/epochs50_25
 if run epochs50_25; then
   hsi-train -m seed=100,101,102,103,104 trainer.epochs=50 hydra.sweep.dir=$out/epochs50_25
 fi
@@ -259,7 +259,7 @@ if run grid25_confirm; then
       hydra.sweep.dir=$out/grid25/grid_small8_lr_101_102
 fi
 # It passed over seeds 100-102 (mean paired -0.46 points of validation OA, rule: >= -0.5): the default
-# protocol's seeds 0-4 with it, paired with README's windows runs of the same seeds.
+# protocol's seeds 0-4 with it, paired with the reported windows runs of the same seeds.
 if run grid_default; then
   hsi-train -m seed=0,1,2,3,4 trainer.batches=grid trainer.tile_side=8 trainer.scheduler.max_lr=0.001 \
       hydra.sweep.dir=$out/grid_default

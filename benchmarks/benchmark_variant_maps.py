@@ -1,6 +1,6 @@
 """Full-scene prediction time of every model config on Indian Pines, by the path each one takes.
 
-    python scripts/benchmark_variant_maps.py [--windows]
+    python -m benchmarks.benchmark_variant_maps [--windows]
 
 Random weights (the time does not depend on their values), 25x25 windows of 30 PCA components,
 float32, all 21025 pixels. ``--windows`` also times the window-by-window path of each model and

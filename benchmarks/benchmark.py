@@ -1,8 +1,8 @@
 """Training speed and memory: the tool's pipeline against the common HybridSN loop, same data, same process.
 
-    python scripts/benchmark.py                   # throughput, peak memory, full-scene prediction
-    python scripts/benchmark.py --batches windows tiles grid   # the tool's three ways to compute a step
-    python scripts/benchmark.py --to-accuracy     # + both trained to the end: time to the baseline's final OA
+    python -m benchmarks.benchmark                   # throughput, peak memory, full-scene prediction
+    python -m benchmarks.benchmark --batches windows tiles grid   # the tool's three ways to compute a step
+    python -m benchmarks.benchmark --to-accuracy     # + both trained to the end: time to the baseline's final OA
 
 Prints one JSON report. Protocol: Indian Pines, whitened PCA to 30 components fitted on all
 pixels, 25x25 windows, stratified 10% training pixels (split seed 0), batch 128 for both.

@@ -1,6 +1,6 @@
 """How much HybridSN's logits depend on the input before training, under each weight initialisation.
 
-    python scripts/init_spread.py
+    python studies/init_spread.py
 
 HybridSN for 30x25x25 windows and 16 classes, built with torch.manual_seed(0) under each
 ``model.init`` scheme, in evaluation mode, on 32 windows of standard normal values (generator seed

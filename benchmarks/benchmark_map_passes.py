@@ -1,7 +1,7 @@
 """Time and peak memory of the dense map path by the height of its passes (``tile_rows``).
 
-    python scripts/benchmark_map_passes.py                    # 32, 64, 96, 128, 160, 256 rows
-    python scripts/benchmark_map_passes.py --rows 32 128
+    python -m benchmarks.benchmark_map_passes                    # 32, 64, 96, 128, 160, 256 rows
+    python -m benchmarks.benchmark_map_passes --rows 32 128
 
 Each height runs in its own process (so each peak resident memory is its own): HybridSN with random
 weights, 25x25 windows of 30 components, one 256 x 256 tile with its 12-pixel halo (what

@@ -1,14 +1,15 @@
-"""Markdown tables for docs/ and README, written from the run folders of scripts/studies.sh.
+"""Markdown tables for docs/ and README, written from the run folders of studies/run.sh.
 
-    python scripts/study_tables.py honest outputs/study/honest/w11 outputs/study/honest/w15 ...
-    python scripts/study_tables.py seeds outputs/study/random outputs/study/random34
-    python scripts/study_tables.py paired outputs/study/default outputs/study/grid_default
-    python scripts/study_tables.py grid outputs/study/grid11
-    python scripts/study_tables.py recipe outputs/study/recipe/default outputs/study/recipe/epochs20
-    python scripts/study_tables.py early outputs/study/init11
-    python scripts/study_tables.py overhead outputs/study/default
-    python scripts/study_tables.py variants outputs/study/variants11 --figure docs/figures/variants11.png
-    python scripts/study_tables.py variants outputs/study/variants11_honest outputs/study/variants11_honest_more
+    python studies/tables.py honest outputs/study/honest/w11 outputs/study/honest/w15 ...
+    python studies/tables.py seeds outputs/study/random outputs/study/random34
+    python studies/tables.py paired outputs/study/default outputs/study/grid_default
+    python studies/tables.py grid outputs/study/grid11
+    python studies/tables.py recipe outputs/study/recipe/default outputs/study/recipe/epochs20
+    python studies/tables.py early outputs/study/init11
+    python studies/tables.py overhead outputs/study/default
+    python studies/tables.py variants outputs/study/variants11 --figure docs/figures/variants11.png
+    python studies/tables.py variants outputs/study/variants11_honest outputs/study/variants11_honest_more
+    python studies/tables.py runs outputs/study/variance25 --csv studies/variance25/results.csv
 
 Every number comes from the runs' metrics.json files; untested classes are shown as such and
 left out of means, never counted as 0.
@@ -338,6 +339,31 @@ def variants(folders: list[Path], figure: Path | None) -> None:
         _pareto_figure(points, figure)
 
 
+RUN_COLUMNS = ("run", "model", "split_seed", "init_seed", "replicate", "OA", "AA", "kappa", "train_seconds")
+ENVIRONMENT_COLUMNS = ("precision", "cpu", "source_commit")
+
+
+def runs_csv(folders: list[Path], out: Path | None) -> None:
+    """One row per finished run (OA, AA, kappa in %, training seconds, precision, CPU, commit): its results."""
+    import csv
+    import sys
+
+    target = open(out, "w", newline="") if out else sys.stdout  # noqa: SIM115 - closed below when a file
+    writer = csv.writer(target, lineterminator="\n")
+    writer.writerow(RUN_COLUMNS + ENVIRONMENT_COLUMNS)
+    for folder in folders:
+        for r in _finished(folder):
+            m, env = r.metrics, r.metrics.get("environment", {})
+            scores = [f"{100 * m[k]:.2f}" for k in ("overall_accuracy", "average_accuracy", "kappa")]
+            training = m["protocol"].get("training", {})
+            where = [training.get("precision", ""), env.get("cpu", ""), env.get("source_commit", "")]
+            name = r.path.relative_to(folder.parent)
+            row = [name, _model(r), r.split_seed, r.init_seed, r.replicate, *scores, f"{m['train_seconds']:.1f}"]
+            writer.writerow(row + where)
+    if out:
+        target.close()
+
+
 def _pareto_figure(points: list[tuple[str, float, float]], path: Path) -> None:
     """Mean OA against mean training time, the models no other beats on both joined (the Pareto front)."""
     from matplotlib.figure import Figure
@@ -359,12 +385,13 @@ def _pareto_figure(points: list[tuple[str, float, float]], path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "table", choices=["honest", "seeds", "grid", "recipe", "early", "overhead", "variants", "paired"]
+        "table", choices=["honest", "seeds", "grid", "recipe", "early", "overhead", "variants", "paired", "runs"]
     )
     parser.add_argument("folders", nargs="+", type=Path)
     parser.add_argument("--figure", type=Path, help="variants: also draw OA against training time here")
     parser.add_argument("--pool", action="store_true", help="recipe, early: group all folders' runs by option")
     parser.add_argument("--epoch", type=int, default=3, help="early: the epoch whose validation OA is shown")
+    parser.add_argument("--csv", type=Path, help="runs: write the CSV here instead of printing it")
     args = parser.parse_args()
     if args.table == "honest":
         honest(args.folders)
@@ -380,6 +407,8 @@ def main() -> None:
         seeds(args.folders)
     elif args.table == "paired":
         paired(args.folders)
+    elif args.table == "runs":
+        runs_csv(args.folders, args.csv)
     else:
         grid(args.folders[0])
 

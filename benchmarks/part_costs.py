@@ -1,6 +1,6 @@
 """Weights and MACs per classified pixel of the 3-D part and the 2-D part of every network config.
 
-    python scripts/part_costs.py            # 25x25 windows of 30 components, 16 classes
+    python -m benchmarks.part_costs            # 25x25 windows of 30 components, 16 classes
 
 The numbers of docs/questions.md (question 3) and docs/models.md (the lighter 3-D part). MACs are
 counted by torch's flop counter on one window, as in the model card (``hsi-models``).
