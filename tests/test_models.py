@@ -98,3 +98,22 @@ def test_batch_norm_in_the_3d_part_keeps_the_dense_path_exact(kind):
 def test_a_norm_that_does_not_exist_is_refused_by_name():
     with pytest.raises(ValueError, match="norm3d must be one of none, batch, got 'layer'"):
         HybridSN(30, 25, 16, norm3d="layer")
+
+
+def test_a_network_that_declares_no_sharing_is_predicted_and_trained_window_by_window():
+    from torch import nn
+
+    from hsi.errors import UserError
+    from hsi.models.sharing import Sharing, sharing
+    from hsi.train import tiles
+    from hsi.train.predict import choose_path
+
+    class Plain(nn.Module):  # has a trunk-like method, but declares nothing: nothing is guessed from it
+        def trunk(self, x):
+            return x
+
+    assert sharing(Plain()) == Sharing() and choose_path(Plain()) == "windows"
+    with pytest.raises(UserError, match="has no trunk that overlapping windows could share"):
+        tiles.check_model(Plain())
+    assert choose_path(HybridSN(20, 9, 3)) == "dense" and choose_path(HybridSN(20, 9, 3, attention="se")) == "shared"
+    assert sharing(HybridSN(20, 9, 3, norm3d="batch")).batch_statistics

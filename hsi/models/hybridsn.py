@@ -35,6 +35,7 @@ from hsi.models.layers import (
     create_act,
     initialise_,
 )
+from hsi.models.sharing import Sharing, has_batch_statistics
 
 # (out_channels, spectral kernel) of the three 3-D convolutions; spatial kernels are 3x3.
 CONV3D_STACK = ((8, 7), (16, 5), (32, 3))
@@ -274,6 +275,10 @@ class HybridSN(nn.Module):
         elif not self.shares_2d:
             x = self.spatial(self.attention_3d(x))
         return self.classify(self.attention_2d(x))
+
+    def sharing(self) -> Sharing:
+        """The dense path without attention or pooling in the 2-D part; a trunk always (see :meth:`trunk`)."""
+        return Sharing(dense=self.supports_dense, trunk=True, batch_statistics=has_batch_statistics(self))
 
     def trunk_side(self) -> int:
         """The side of one window's footprint on the :meth:`trunk` map."""

@@ -20,6 +20,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from hsi.models.sharing import sharing
 from hsi.patches import PatchSampler
 from hsi.train import dihedral
 from hsi.train.precision import autocast
@@ -65,8 +66,8 @@ def mean_probability_logits(probabilities: list[torch.Tensor]) -> torch.Tensor:
 def choose_path(model: nn.Module, path: str = "auto") -> str:
     if path not in PATHS:
         raise ValueError(f"path must be one of {', '.join(PATHS)}, got '{path}'")
-    dense_ok = bool(getattr(model, "supports_dense", False))
-    shared_ok = hasattr(model, "trunk") and hasattr(model, "head")
+    shares = sharing(model)
+    dense_ok, shared_ok = shares.dense, shares.trunk
     if path == "dense" and not dense_ok:
         raise ValueError(f"{type(model).__name__} with this configuration has no exact dense path")
     if path == "shared" and not shared_ok:

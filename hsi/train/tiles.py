@@ -31,6 +31,7 @@ import torch
 from torch import nn
 
 from hsi.errors import UserError
+from hsi.models.sharing import sharing
 from hsi.patches import PatchSampler
 from hsi.train import dihedral
 from hsi.train.predict import mean_probability_logits
@@ -239,10 +240,10 @@ def tile_logits(model: nn.Module, tiles: torch.Tensor, tile: torch.Tensor, row: 
 
 def obstacle(model: nn.Module) -> str | None:
     """Why ``model`` cannot train on tiles exactly, in words; None when it can."""
-    name = type(model).__name__
-    if not all(hasattr(model, part) for part in ("trunk", "head", "trunk_side")):
+    name, shares = type(model).__name__, sharing(model)
+    if not shares.trunk:
         return f"{name} has no trunk that overlapping windows could share"
-    if any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules()):
+    if shares.batch_statistics:
         return (
             f"this {name} has batch norm (model.norm3d=batch), whose statistics over tiles would differ "
             "from those over windows"
