@@ -9,7 +9,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from hsi.errors import UserError
-from hsi.preprocess import FIT_SCOPES
+from hsi.preprocess import check_fit_scope
 
 
 def build(node: DictConfig, what: str, **kwargs):
@@ -31,8 +31,7 @@ def check_preprocess_config(cfg: DictConfig) -> None:
             f"preprocess.window is {window}; it must be an odd whole number so each window "
             "has a centre pixel (the reference uses 25)."
         )
-    if cfg.preprocess.fit_scope not in FIT_SCOPES:
-        raise UserError(f"preprocess.fit_scope is '{cfg.preprocess.fit_scope}'; choose one of {', '.join(FIT_SCOPES)}.")
+    check_fit_scope(cfg.preprocess.fit_scope)
 
 
 def check_scene_fits(cfg: DictConfig, scene) -> None:

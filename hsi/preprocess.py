@@ -65,15 +65,19 @@ class SpectralPCA:
         )
 
 
+def check_fit_scope(fit_scope: str) -> None:
+    if fit_scope not in FIT_SCOPES:
+        raise UserError(f"preprocess.fit_scope is '{fit_scope}'; choose one of {', '.join(FIT_SCOPES)}.")
+
+
 def fit_pixels_mask(gt: np.ndarray, train_mask: np.ndarray, fit_scope: str) -> np.ndarray:
     """Which pixels the PCA may see: every pixel, the labelled ones, or the training ones."""
+    check_fit_scope(fit_scope)
     if fit_scope == "all":
         return np.ones_like(gt, dtype=bool)
     if fit_scope == "labeled":
         return gt > 0
-    if fit_scope == "train":
-        return train_mask.astype(bool)
-    raise UserError(f"preprocess.fit_scope is '{fit_scope}'; choose one of {', '.join(FIT_SCOPES)}.")
+    return train_mask.astype(bool)  # "train"
 
 
 def fit_pca(

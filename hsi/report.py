@@ -14,6 +14,8 @@ from hsi.files import new_figure, save_figure, write_atomically
 from hsi.formatting import pct
 from hsi.run_dir import CONFUSION_PNG, CURVES_PNG, PER_CLASS_CSV, REPORT_MD
 
+UNTESTED = "untested"  # what a table shows for a class without test pixels
+
 
 def write_per_class_csv(run_dir: Path, per_class: list[dict]) -> None:
     out = io.StringIO()
@@ -23,10 +25,6 @@ def write_per_class_csv(run_dir: Path, per_class: list[dict]) -> None:
     for row in per_class:
         writer.writerow({k: _csv_value(row[k]) for k in fields})
     write_atomically(Path(run_dir) / PER_CLASS_CSV, out.getvalue())
-
-
-def _pct(x: float | None, missing: str = "untested") -> str:
-    return pct(x, missing)
 
 
 def _csv_value(value) -> str | int:
@@ -60,8 +58,8 @@ def write_report_md(run_dir: Path, metrics: dict) -> None:
         "",
         f"| OA (%) | {aa_label(metrics)} | kappa (x100) | test pixels | training time (s) |",
         "|---:|---:|---:|---:|---:|",
-        f"| {_pct(metrics['overall_accuracy'])} | {_pct(metrics['average_accuracy'])} | "
-        f"{_pct(metrics['kappa'])} | {metrics['split_sizes']['test']} | {metrics['train_seconds']:.1f} |",
+        f"| {pct(metrics['overall_accuracy'], UNTESTED)} | {pct(metrics['average_accuracy'], UNTESTED)} | "
+        f"{pct(metrics['kappa'], UNTESTED)} | {metrics['split_sizes']['test']} | {metrics['train_seconds']:.1f} |",
         "",
         "## Protocol",
         "",
@@ -85,8 +83,8 @@ def write_report_md(run_dir: Path, metrics: dict) -> None:
     ]
     for row in metrics["per_class"]:
         lines.append(
-            f"| {row['label']} | {row['name']} | {_pct(row['accuracy'])} | {_pct(row['precision'], 'n/a')} | "
-            f"{_pct(row['f1'])} | {row['support']} |"
+            f"| {row['label']} | {row['name']} | {pct(row['accuracy'], UNTESTED)} | {pct(row['precision'], 'n/a')} | "
+            f"{pct(row['f1'], UNTESTED)} | {row['support']} |"
         )
     figures = "`confusion.png` (row-normalised)" + (
         ", `curves.png` (losses and validation accuracy)" if metrics["history"] else ""
