@@ -36,6 +36,7 @@ from hsi.data import indian_pines
 from hsi.models import HybridSN
 from hsi.patches import PatchSampler
 from hsi.preprocess import fit_pca, pad_cube
+from hsi.provenance import cpu_name, source_commit
 from hsi.splits import Split, stratified_fraction_split
 from hsi.train.predict import predict_logits
 
@@ -187,6 +188,8 @@ def main() -> None:
     labels = scene.gt.ravel() - 1
     report = {
         "hardware": platform.processor() or platform.machine(),
+        "cpu": cpu_name(),
+        "source_commit": source_commit(),
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
         "train_pixels": len(split.train),
