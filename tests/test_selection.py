@@ -131,3 +131,24 @@ def test_the_report_says_when_validation_ran_only_every_few_epochs():
     assert "validated every 5 epochs and after the last" in training_description({**record, "val_every": 5}, 15)
     assert "validated every" not in training_description({**record, "val_every": 1}, 15)
     assert "validated every" not in training_description(record, 15)  # runs recorded before val_every
+
+
+def test_over_the_classes_with_enough_validation_pixels_a_thin_class_is_left_out_not_the_rule(monkeypatch):
+    sampler, labels, split = _scene()
+    thin = np.r_[split.val[labels[split.val] == 0], split.val[labels[split.val] == 1][:2]]  # class 1: 2 pixels
+    split = Split(split.train, np.sort(thin), split.test)
+    seen = []
+
+    def validate(self, model, sampler, labels, pixels):
+        seen.append(np.sort(pixels))
+        return {"val_oa": 0.5, "val_aa": [0.5, 0.9, 0.7][len(seen) - 1], "val_loss": 1.0}
+
+    monkeypatch.setattr(Trainer, "validate", validate)
+    trainer = Trainer(epochs=3, batch_size=8, precision="fp32", device="cpu", select_over="classes_with_enough")
+    trainer.fit(_Tiny(), sampler, labels, split, seed=0)
+    assert trainer.selection["rule"] == "val_aa" and trainer.selection["classes"] == [0]
+    assert "over the 1 of 2 tested classes with at least 5 validation pixels (6 pixels)" in trainer.selection["reason"]
+    assert trainer.best_epoch == 2  # chosen by validation, not the last epoch
+    np.testing.assert_array_equal(seen[0], np.sort(split.val[labels[split.val] == 0]))  # class 1 left out
+    default = Trainer(epochs=3, batch_size=8, precision="fp32", device="cpu").selection_rule(labels, split)
+    assert default["rule"] == "last"  # the default rule keeps the last epoch on the same split

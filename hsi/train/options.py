@@ -19,6 +19,7 @@ from hsi.train.tiles import MIN_SIDE as MIN_TILE_SIDE
 
 AUGMENTATIONS = (None, "d4")
 BATCHES = ("windows", "tiles", "grid")
+SELECT_OVER = ("all_classes", "classes_with_enough")
 
 
 def _whole(minimum: int, optional: bool = False) -> Callable[[str, object], None]:
@@ -89,6 +90,9 @@ class TrainerOptions:
     patience: stop after this many validations without a better validation AA (null: never).
     val_every: validate every k-th epoch and the last (only a validated epoch can be kept).
     min_val_per_class: validation chooses the epoch only with this many pixels of every tested class.
+    select_over: ``all_classes`` (validation chooses only if every tested class has min_val_per_class
+    pixels, else the last epoch is kept) or ``classes_with_enough`` (validation AA over the tested
+    classes that have them, the last epoch only when none has).
     threads: torch intra-op threads (null: torch's default).
     augment: ``d4``, each training window under a random one of the eight flips and rotations.
     tta: predict with the mean of the eight flipped and rotated views.
@@ -111,6 +115,11 @@ class TrainerOptions:
     val_every: int = option(1, _whole(1))
     threads: int | None = option(None, _whole(1, optional=True), record=False)
     min_val_per_class: int = option(5, _whole(0), record=False)
+    select_over: str = option(
+        "all_classes",
+        _one_of(SELECT_OVER, "all_classes or classes_with_enough"),
+        words=lambda x: "epoch chosen on the validation pixels of the classes with enough of them",
+    )
     augment: str | None = option(None, _one_of(AUGMENTATIONS, "null or d4 (the eight flips and rotations)"))
     tta: bool = option(False, _flag)
     label_smoothing: float = option(0.0, _number(0.0, 1.0, high_open=True), words=lambda x: f"label smoothing {x:g}")

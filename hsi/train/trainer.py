@@ -120,6 +120,17 @@ class Trainer:
             return {"rule": "last", "reason": "there are no validation pixels"}
         counts = np.bincount(labels[split.val], minlength=int(needed.max()) + 1)
         thin = [int(k) for k in needed if counts[k] < self.min_val_per_class]
+        enough = [int(k) for k in needed if counts[k] >= self.min_val_per_class]
+        if thin and enough and self.select_over == "classes_with_enough":
+            pixels = int(np.isin(labels[split.val], enough).sum())
+            return {
+                "rule": "val_aa",
+                "classes": enough,
+                "reason": (
+                    f"best validation AA over the {len(enough)} of {len(needed)} tested classes with at least "
+                    f"{self.min_val_per_class} validation pixels ({pixels} pixels), ties to the later epoch"
+                ),
+            }
         if thin:
             return {
                 "rule": "last",
@@ -171,7 +182,7 @@ class Trainer:
                 train_loss = self._train_epoch(loop, sampler, targets, train_pixels, stop, last_good)
                 step_seconds += time.perf_counter() - tic
                 record = {"epoch": epoch, "train_loss": train_loss, "step_seconds": step_seconds}
-                record.update(self._validate_epoch(loop, epoch, sampler, labels, split.val))
+                record.update(self._validate_epoch(loop, epoch, sampler, labels, self._selection_pixels(labels, split)))
                 record["seconds"] = loop.elapsed + time.perf_counter() - loop.start
                 self._record(loop, bar, record)
                 if epoch_callback is not None:
@@ -197,6 +208,11 @@ class Trainer:
             yield
         finally:
             torch.set_num_threads(previous)
+
+    def _selection_pixels(self, labels: np.ndarray, split: Split) -> np.ndarray:
+        """The validation pixels the selection rule reads: all, or those of its classes."""
+        classes = self.selection.get("classes")
+        return split.val if classes is None else split.val[np.isin(labels[split.val], classes)]
 
     def _record(self, loop: _Loop, bar: tqdm, record: dict) -> None:
         """The epoch into the history, to the listeners, the selection rule and the log."""
