@@ -28,7 +28,7 @@ from scipy import stats
 
 from hsi.describe import variance_sentence
 from hsi.sweep.aggregate import collect_runs
-from hsi.sweep.stats import describe, paired_comparison, variance_components
+from hsi.sweep.stats import describe, holm, paired_comparison, variance_components
 
 
 def _finished(folder: Path):
@@ -74,19 +74,21 @@ def _honest_rows(groups: dict[tuple[int, str], list]) -> None:
 
 def _honest_pairs(groups: dict[tuple[int, str], list]) -> None:
     print("\nPaired over split seeds (the same splits for every model of a window):\n")
-    print("| window | b - a | seeds | mean OA difference (points) | p (paired t) |")
-    print("|---:|---|---:|---:|---:|")
+    print("| window | b - a | seeds | mean OA difference (points) | p (paired t) | p, Holm-adjusted over the table |")
+    print("|---:|---|---:|---:|---:|---:|")
+    rows = []
     for (wa, name_a), (wb, name_b) in itertools.combinations(sorted(groups), 2):
         if wa != wb:
             continue
         a = {r.split_seed: r.metrics["overall_accuracy"] for r in groups[(wa, name_a)]}
         b = {r.split_seed: r.metrics["overall_accuracy"] for r in groups[(wb, name_b)]}
         shared = sorted(set(a) & set(b))
-        if len(shared) < 2:
-            continue
-        t = paired_comparison([a[s] for s in shared], [b[s] for s in shared])
-        p = "n/a" if math.isnan(t["p_value"]) else f"{t['p_value']:.3g}"
-        print(f"| {wa} | {name_b} - {name_a} | {len(shared)} | {100 * t['mean_difference']:+.2f} | {p} |")
+        if len(shared) >= 2:
+            t = paired_comparison([a[s] for s in shared], [b[s] for s in shared])
+            rows.append((wa, f"{name_b} - {name_a}", len(shared), t["mean_difference"], t["p_value"]))
+    for row, adjusted in zip(rows, holm([r[4] for r in rows]), strict=True):
+        p, q = ("n/a" if math.isnan(x) else f"{x:.3g}" for x in (row[4], adjusted))
+        print(f"| {row[0]} | {row[1]} | {row[2]} | {100 * row[3]:+.2f} | {p} | {q} |")
 
 
 def honest(folders: list[Path]) -> None:

@@ -13,7 +13,7 @@ from conftest import TINY
 from scipy import stats
 
 from hsi.sweep import collect_runs, summarise_sweep
-from hsi.sweep.stats import describe, variance_components
+from hsi.sweep.stats import describe, holm, variance_components
 
 CLASSES = ["a", "b"]
 
@@ -264,3 +264,12 @@ def test_the_summary_legend_covers_no_bar():
     bars = [patch.get_window_extent() for patch in ax.patches]
     assert len(bars) == 4 * 16
     assert not [b for b in bars if legend.overlaps(b)]
+
+
+def test_holm_adjusts_several_p_values_as_computed_by_hand():
+    # six paired tests of one page: sorted 0.000189, 0.00107, 0.024, 0.0468, 0.0539, 0.216
+    # times 6, 5, 4, 3, 2, 1 -> 0.001134, 0.00535, 0.096, 0.1404, 0.1078 (raised to 0.1404), 0.216
+    got = holm([0.0539, 0.00107, 0.000189, 0.216, 0.0468, 0.024])
+    np.testing.assert_allclose(got, [0.1404, 0.00535, 0.001134, 0.216, 0.1404, 0.096])
+    assert holm([0.6, 0.9]) == [1.0, 1.0]  # capped at 1
+    assert np.isnan(holm([float("nan"), 0.01])[0]) and holm([float("nan"), 0.01])[1] == 0.01

@@ -155,3 +155,20 @@ def paired_comparison(a: list[float], b: list[float]) -> dict:
     else:
         result.update(t=math.nan, p_value=math.nan)
     return result
+
+
+def holm(p_values: list[float]) -> list[float]:
+    """Holm's step-down adjustment of several p-values (Holm 1979), in the order given.
+
+    Sorted ascending, the i-th smallest of m is multiplied by (m - i + 1), kept at least as large as
+    the one before it and at most 1. It controls the family-wise error rate for any dependence
+    between the tests, which paired tests on shared splits have. NaN p-values are left out and stay NaN.
+    """
+    values = np.asarray(p_values, dtype=float)
+    valid = np.flatnonzero(~np.isnan(values))
+    order = valid[np.argsort(values[valid], kind="stable")]
+    m, running, adjusted = len(order), 0.0, np.full(values.shape, np.nan)
+    for rank, index in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * values[index]))
+        adjusted[index] = running
+    return adjusted.tolist()
