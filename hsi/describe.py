@@ -101,6 +101,11 @@ def split_lines(metrics: dict) -> list[str]:
         f"- {100 * p.get('labelled_pixels_dropped', 0.0):.1f}% of labelled pixels were dropped by the buffer "
         "around training windows",
     ]
+    if "test_pixels_in_training_fields" in p:  # runs recorded before fields were counted lack it
+        lines.append(
+            f"- fields (8-connected regions of one class): {100 * p['test_pixels_in_training_fields']:.1f}% of "
+            "test pixels lie in a field that also has training pixels"
+        )
     if p.get("classifier_own_preprocessing"):  # one spectrum per pixel: windows play no part in what it sees
         lines = ["- per-pixel classifier: it reads each pixel's own spectrum, no window around it", *lines[1:]]
     if metrics.get("untested_classes"):

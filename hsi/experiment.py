@@ -32,6 +32,7 @@ from hsi.provenance import cpu_name, peak_rss_mb, source_commit
 from hsi.report import write_run_report
 from hsi.run_dir import RunDir
 from hsi.splits import Split, leakage_share, window_overlap_share
+from hsi.splits.fields import field_record
 from hsi.train import Trainer
 from hsi.train.interrupt import TrainingInterrupted
 
@@ -75,14 +76,16 @@ def split_geometry(split: Split, scene: Scene, window: int) -> dict:
         "test_pixels_in_training_windows": leakage_share(split, scene.shape, window),
         "test_windows_overlapping_training_windows": window_overlap_share(split, scene.shape, window),
         "labelled_pixels_dropped": len(split.dropped) / labelled if labelled else 0.0,
+        **field_record(scene.gt, split, scene.num_classes),
     }
     log.info(
         "split: %s, %d labelled pixels dropped by the buffer; %.1f%% of test pixels lie inside a training "
-        "window, %.1f%% of test windows overlap one",
+        "window, %.1f%% of test windows overlap one, %.1f%% lie in a field that also trains",
         split.sizes(),
         len(split.dropped),
         100 * geometry["test_pixels_in_training_windows"],
         100 * geometry["test_windows_overlapping_training_windows"],
+        100 * geometry["test_pixels_in_training_fields"],
     )
     return geometry
 

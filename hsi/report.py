@@ -37,17 +37,19 @@ def split_table(metrics: dict) -> list[str]:
     counts = metrics.get("split_class_counts")
     if not counts:
         return []
+    fields = metrics["protocol"].get("fields_per_class")
     lines = [
         "## Pixels per class and part",
         "",
-        "| # | class | train | val | test | dropped |",
-        "|---:|---|---:|---:|---:|---:|",
+        "| # | class | train | val | test | dropped |" + (" fields: train / val / test / all |" if fields else ""),
+        "|---:|---|---:|---:|---:|---:|" + ("---:|" if fields else ""),
     ]
     for k, name in enumerate(metrics["class_names"]):
-        lines.append(
-            f"| {k + 1} | {name} | {counts['train'][k]} | {counts['val'][k]} | {counts['test'][k]} | "
-            f"{counts['dropped'][k]} |"
-        )
+        row = f"| {k + 1} | {name} | {counts['train'][k]} | {counts['val'][k]} | {counts['test'][k]} | "
+        row += f"{counts['dropped'][k]} |"
+        if fields:
+            row += " " + " / ".join(str(fields[part][k]) for part in ("train", "val", "test", "all")) + " |"
+        lines.append(row)
     return lines + [""]
 
 

@@ -14,29 +14,19 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-from scipy import ndimage
 
 from hsi.data.mat import load_mat_array
 from hsi.splits import spatially_disjoint_split
+from hsi.splits.fields import field_index, field_record
 
 
-def field_index(gt: np.ndarray) -> np.ndarray:
-    """``(H, W)`` field number of every labelled pixel (0 unlabelled): 8-connected regions of one class."""
-    fields = np.zeros(gt.shape, dtype=np.int64)
-    for k in np.unique(gt[gt > 0]):
-        labelled, count = ndimage.label(gt == k, structure=np.ones((3, 3)))
-        fields[labelled > 0] = labelled[labelled > 0] + fields.max()
-    return fields
-
-
-def overlap(gt: np.ndarray, split, fields: np.ndarray) -> tuple[float, int, int]:
+def overlap(gt: np.ndarray, split) -> tuple[float, int, int]:
     """(share of test pixels in a training field, tested classes, tested classes trained from one field)."""
-    flat_fields, flat_gt = fields.ravel(), gt.ravel()
-    training_fields = set(flat_fields[split.train].tolist())
-    in_training_field = np.isin(flat_fields[split.test], list(training_fields))
-    tested = np.unique(flat_gt[split.test])
-    single = sum(len(set(flat_fields[split.train][flat_gt[split.train] == k].tolist())) == 1 for k in tested)
-    return float(in_training_field.mean()), len(tested), int(single)
+    record = field_record(gt, split, int(gt.max()))
+    counts = record["fields_per_class"]
+    tested = [k for k in range(int(gt.max())) if counts["test"][k] > 0]
+    single = sum(counts["train"][k] == 1 for k in tested)
+    return record["test_pixels_in_training_fields"], len(tested), int(single)
 
 
 def main() -> None:
@@ -46,13 +36,12 @@ def main() -> None:
     parser.add_argument("--windows", type=int, nargs="+", default=[11, 15, 25])
     args = parser.parse_args()
     gt = load_mat_array(Path(args.data_root) / "indian_pines" / "Indian_pines_gt.mat", "indian_pines_gt")
-    fields = field_index(gt)
-    print(f"{fields.max()} fields in the ground truth\n")
+    print(f"{field_index(gt).max()} fields in the ground truth\n")
     print("| window | seed | test pixels in a field that also trains (%) | tested classes | trained from one field |")
     print("|---:|---:|---:|---:|---:|")
     for window in args.windows:
         for seed in args.seeds:
-            share, tested, single = overlap(gt, spatially_disjoint_split(gt, seed, window=window), fields)
+            share, tested, single = overlap(gt, spatially_disjoint_split(gt, seed, window=window))
             print(f"| {window} | {seed} | {100 * share:.1f} | {tested} | {single} |")
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from hsi.errors import UserError
-from hsi.splits import per_class_count_split, stratified_fraction_split
+from hsi.splits import Split, per_class_count_split, stratified_fraction_split
 
 
 def _gt():
@@ -66,3 +66,18 @@ def test_bad_fractions_are_plain_errors(kwargs, message):
 def test_a_class_smaller_than_the_per_class_count_is_named():
     with pytest.raises(UserError, match="Class 4 .* has only 30 labelled pixels"):
         per_class_count_split(_gt(), seed=0, train_per_class=30)
+
+
+def test_fields_are_8_connected_regions_of_one_class_and_a_run_counts_them_per_part():
+    from hsi.splits.fields import field_index, field_record
+
+    gt = np.array([[1, 1, 0, 2], [0, 0, 0, 2], [1, 0, 2, 0]])
+    fields = field_index(gt)
+    assert fields[0, 0] == fields[0, 1] != fields[2, 0]  # class 1: two fields
+    assert fields[0, 3] == fields[1, 3] == fields[2, 2]  # class 2: one field, joined through a corner
+    assert len(np.unique(fields[gt > 0])) == 3
+    flat = lambda r, c: r * 4 + c  # noqa: E731
+    split = Split(np.array([flat(0, 0)]), np.array([flat(2, 2)]), np.array([flat(0, 1), flat(2, 0), flat(0, 3)]))
+    record = field_record(gt, split, num_classes=2)
+    assert record["fields_per_class"] == {"train": [1, 0], "val": [0, 1], "test": [2, 1], "all": [2, 1]}
+    assert record["test_pixels_in_training_fields"] == pytest.approx(1 / 3)  # (0, 1) shares the training field
