@@ -38,6 +38,12 @@ def test_training_learns_the_synthetic_scene(finished_run):
     assert sum(sizes.values()) == 22 * 22
     assert sum(c["support"] for c in metrics["per_class"]) == sizes["test"]
     assert np.asarray(metrics["confusion_matrix"]).sum() == sizes["test"]
+    # each class of the synthetic scene is one stripe, one field, and a random split trains in it
+    assert protocol["fields_per_class"]["all"] == [1, 1, 1, 1] == protocol["fields_per_class"]["train"]
+    assert protocol["test_pixels_in_training_fields"] == 1.0
+    report = (finished_run / "report.md").read_text()
+    assert "100.0% of test pixels lie in a field that also has training pixels" in report
+    assert "fields: train / val / test / all |" in report and "| 1 / 1 / 1 / 1 |" in report
 
 
 def test_every_report_file_is_written_and_readable(finished_run):
