@@ -25,6 +25,7 @@ from hsi.config import anchor_paths, build, check_preprocess_config, check_scene
 from hsi.data.scene import Scene
 from hsi.errors import RunInterrupted
 from hsi.evaluate import classification_metrics
+from hsi.maps.confidence import reliability_table
 from hsi.maps.scene_maps import write_scene_maps
 from hsi.pages import write_run_page
 from hsi.preprocess import SpectralPCA, fit_pca, fit_pixels_mask
@@ -168,6 +169,14 @@ def protocol_record(cfg: DictConfig, data: Prepared, classifier: Classifier) -> 
     }
 
 
+def _reliability(data: Prepared, scene_prediction: ScenePrediction | None) -> list[dict] | None:
+    """Accuracy of the test pixels by confidence, where every pixel's probabilities were predicted (maps on)."""
+    if scene_prediction is None or not len(data.split.test):
+        return None
+    probabilities = scene_prediction.probabilities.reshape(-1, scene_prediction.probabilities.shape[-1])
+    return reliability_table(probabilities[data.split.test], data.labels[data.split.test])
+
+
 def evaluate(
     cfg: DictConfig,
     data: Prepared,
@@ -183,6 +192,7 @@ def evaluate(
     peak_memory = peak_rss_mb()
     if peak_memory is not None:
         log.info("peak memory of this process so far: %.0f MB", peak_memory)
+    metrics.update(reliability=_reliability(data, scene_prediction))
     metrics.update(
         dataset=scene.name,
         model=model_name,

@@ -24,13 +24,14 @@ from hsi.describe import (
 )
 from hsi.files import write_atomically
 from hsi.formatting import pct, pvalue
-from hsi.maps.scene_maps import PREDICTION_ENVI, PREDICTION_TIF, PREDICTIONS_NPZ, PROBABILITIES_TIF
+from hsi.maps.scene_maps import CONFIDENCE_TIF, PREDICTION_ENVI, PREDICTION_TIF, PREDICTIONS_NPZ, PROBABILITIES_TIF
 from hsi.run_dir import (
     CHECKPOINT,
     CURVES_PNG,
     MAPS,
     METRICS,
     PER_CLASS_CSV,
+    RELIABILITY_PNG,
     REPORT_HTML,
     REPORT_MD,
     SPLIT_NPZ,
@@ -44,6 +45,7 @@ MAP_CAPTIONS = (
     ("prediction_labelled.png", "Prediction, labelled pixels"),
     ("errors.png", "Errors on test pixels (training pixels marked)"),
     ("split.png", "Training, validation and test pixels"),
+    ("confidence.png", "Confidence: top class probability (dark: unsure)"),
 )
 RUN_FILES = (
     METRICS,
@@ -52,7 +54,10 @@ RUN_FILES = (
     SPLIT_NPZ,
     CHECKPOINT,
     TRAIN_LOG,
-    *(f"{MAPS}/{name}" for name in (PREDICTION_TIF, PROBABILITIES_TIF, *PREDICTION_ENVI, PREDICTIONS_NPZ)),
+    *(
+        f"{MAPS}/{name}"
+        for name in (PREDICTION_TIF, CONFIDENCE_TIF, PROBABILITIES_TIF, *PREDICTION_ENVI, PREDICTIONS_NPZ)
+    ),
 )
 LAST_WRITTEN = METRICS  # written after the page (its presence marks a finished run), so listed always
 
@@ -90,6 +95,7 @@ def write_run_page(run_dir: Path, metrics: dict) -> Path:
             split_line=split_description(metrics["protocol"]["split"]),
             training_line=training_description(metrics["protocol"]["training"], metrics["best_epoch"]),
             has_curves=(run_dir / CURVES_PNG).is_file(),
+            has_reliability=(run_dir / RELIABILITY_PNG).is_file(),
             maps=maps,
             aa_label=aa_label(metrics),
             split_lines=[line[2:] for line in split_lines(metrics)],

@@ -9,6 +9,7 @@ the cube is in memory at a time when the scene is a GeoTIFF (read window by wind
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -23,6 +24,7 @@ from hsi.classifiers import Classifier, SceneInputs
 from hsi.data.custom import read_array
 from hsi.data.georef import GEOTIFF_SUFFIXES, Georeference
 from hsi.errors import UserError
+from hsi.maps.confidence import CONFIDENCE_BANDS, confidence_bands
 from hsi.maps.geotiff import NODATA, build_class_overviews, describe_class_map, geotiff_profile, pixel_grid_allowed
 from hsi.maps.palette import class_palette
 from hsi.preprocess import SpectralPCA
@@ -155,7 +157,8 @@ def _write_tiles(
     import rasterio
     from rasterio.windows import Window
 
-    targets = [out] + ([out.with_name(out.stem + "-probabilities.tif")] if probabilities else [])
+    targets = [out, out.with_name(out.stem + "-confidence.tif")]
+    targets += [out.with_name(out.stem + "-probabilities.tif")] if probabilities else []
     for target in targets:
         if target.exists():
             raise UserError(f"{target} exists; give --out a new file (nothing is overwritten).")
@@ -169,22 +172,28 @@ def _write_tiles(
         **geotiff_profile(source.height, source.width, len(names), "float32", source.georef),
         "nodata": np.nan,
     }
+    confidence_profile = {**prob_profile, "count": len(CONFIDENCE_BANDS)}
     try:
-        with pixel_grid_allowed(), rasterio.open(temporary[0], "w", **class_profile) as labels_out:
+        with contextlib.ExitStack() as stack, pixel_grid_allowed():
+            labels_out = stack.enter_context(rasterio.open(temporary[0], "w", **class_profile))
             describe_class_map(labels_out, names, colours)
-            probs_out = rasterio.open(temporary[1], "w", **prob_profile) if probabilities else None
+            confidence_out = stack.enter_context(rasterio.open(temporary[1], "w", **confidence_profile))
+            for index, name in enumerate(CONFIDENCE_BANDS, start=1):
+                confidence_out.set_band_description(index, name)
+            probs_out = stack.enter_context(rasterio.open(temporary[2], "w", **prob_profile)) if probabilities else None
             starts = [(top, left) for top in range(0, source.height, tile) for left in range(0, source.width, tile)]
             for top, left in tqdm(starts, desc="predict tiles", unit="tile", disable=None, leave=False):
                 labels, probs, inside = predict(top, left)
                 window = Window(left, top, labels.shape[1], labels.shape[0])
                 labels_out.write(labels.astype(class_profile["dtype"])[None], window=window)
+                sure = confidence_bands(probs)
+                sure[:, ~inside] = np.nan
+                confidence_out.write(sure, window=window)
                 if probs_out is not None:
                     bands = np.moveaxis(probs.astype(np.float32), -1, 0).copy()
                     bands[:, ~inside] = np.nan
                     probs_out.write(bands, window=window)
             build_class_overviews(labels_out)
-            if probs_out is not None:
-                probs_out.close()
         for part, target in zip(temporary, targets, strict=True):
             os.replace(part, target)
     finally:

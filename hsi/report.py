@@ -12,7 +12,8 @@ from sklearn.metrics import ConfusionMatrixDisplay
 from hsi.describe import aa_label, preprocessing_line, split_description, split_lines, training_description
 from hsi.files import new_figure, save_figure, write_atomically
 from hsi.formatting import pct
-from hsi.run_dir import CONFUSION_PNG, CURVES_PNG, PER_CLASS_CSV, REPORT_MD
+from hsi.maps.confidence import plot_reliability
+from hsi.run_dir import CONFUSION_PNG, CURVES_PNG, PER_CLASS_CSV, RELIABILITY_PNG, REPORT_MD
 
 UNTESTED = "untested"  # what a table shows for a class without test pixels
 
@@ -53,6 +54,23 @@ def split_table(metrics: dict) -> list[str]:
     return lines + [""]
 
 
+def reliability_lines(table: list[dict] | None) -> list[str]:
+    """The test pixels by confidence (top class probability): what a threshold on the confidence map keeps."""
+    if not table:
+        return []
+    lines = [
+        "",
+        "## Confidence and accuracy on the test pixels",
+        "",
+        "| confidence | test pixels (%) | accuracy (%) | at or above the lower bound: pixels kept (%), accuracy (%) |",
+        "|---|---:|---:|---:|",
+    ]
+    for r in table:
+        kept = f"{100 * r['share_at_or_above']:.1f}, {pct(r['accuracy_at_or_above'], '-')}"
+        lines.append(f"| {r['low']:g}-{r['high']:g} | {100 * r['share']:.1f} | {pct(r['accuracy'], '-')} | {kept} |")
+    return lines
+
+
 def write_report_md(run_dir: Path, metrics: dict) -> None:
     p = metrics["protocol"]
     lines = [
@@ -88,9 +106,12 @@ def write_report_md(run_dir: Path, metrics: dict) -> None:
             f"| {row['label']} | {row['name']} | {pct(row['accuracy'], UNTESTED)} | {pct(row['precision'], 'n/a')} | "
             f"{pct(row['f1'], UNTESTED)} | {row['support']} |"
         )
+    lines += reliability_lines(metrics.get("reliability"))
     figures = "`confusion.png` (row-normalised)" + (
         ", `curves.png` (losses and validation accuracy)" if metrics["history"] else ""
     )
+    if metrics.get("reliability"):
+        figures += ", `reliability.png` (accuracy by confidence), `maps/confidence.tif` (confidence of every pixel)"
     lines += ["", f"Figures: {figures}.", ""]
     write_atomically(Path(run_dir) / REPORT_MD, "\n".join(lines))
 
@@ -155,5 +176,7 @@ def write_run_report(run_dir: Path, metrics: dict, history: list[dict]) -> None:
     plot_confusion(run_dir, metrics["confusion_matrix"], metrics["class_names"])
     if history:  # classifiers without epochs (the SVM) have no curves
         plot_curves(run_dir, history)
+    if metrics.get("reliability"):  # every pixel was predicted: the maps were made
+        plot_reliability(Path(run_dir) / RELIABILITY_PNG, metrics["reliability"])
     write_per_class_csv(run_dir, metrics["per_class"])
     write_report_md(run_dir, metrics)

@@ -97,6 +97,20 @@ def test_the_probabilities_are_a_band_per_class(geotiff_run):
     assert np.isnan(bands[:, 0, :3]).all()
 
 
+def test_the_confidence_map_is_the_top_probability_and_the_entropy_on_the_same_grid(geotiff_run):
+    _, run_dir = geotiff_run
+    with rasterio.open(run_dir / "maps" / "confidence.tif") as src:
+        assert src.count == 2 and src.crs.to_epsg() == 32616 and src.transform == TRANSFORM
+        assert src.descriptions[0] == "top class probability"
+        top, entropy = src.read()
+    p = np.load(run_dir / "maps" / "predictions.npz")["probabilities"].astype(np.float64)
+    np.testing.assert_allclose(top[1:], p[1:].max(-1), rtol=1e-6)
+    expected = -(p * np.log(np.where(p > 0, p, 1))).sum(-1) / np.log(4)
+    np.testing.assert_allclose(entropy[1:], expected[1:], rtol=1e-5, atol=1e-6)
+    assert np.isnan(top[0, :3]).all() and np.isnan(entropy[0, :3]).all()  # no data in, no confidence out
+    assert (run_dir / "maps" / "confidence.png").is_file() and (run_dir / "reliability.png").is_file()
+
+
 @pytest.mark.skipif(shutil.which("gdalinfo") is None, reason="gdalinfo (Debian's gdal-bin) is not installed")
 def test_gdal_reads_the_crs_colour_table_and_class_names(geotiff_run):
     _, run_dir = geotiff_run

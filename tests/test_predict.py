@@ -97,6 +97,12 @@ def test_hsi_predict_writes_a_georeferenced_class_map_of_a_larger_unlabelled_sce
         tiled = src.read(1)
         assert src.colormap(1)[1][:3] != (0, 0, 0) and src.tags(1)["CLASS_1"] == "class 1"
     assert (tmp_path / "classes-probabilities.tif").is_file() and not list(tmp_path.glob("*.part"))
+    with (
+        rasterio.open(tmp_path / "classes-confidence.tif") as src,
+        rasterio.open(tmp_path / "classes-probabilities.tif") as probs,
+    ):
+        assert src.count == 2 and src.crs.to_epsg() == 32633 and src.transform == transform
+        np.testing.assert_allclose(src.read(1), probs.read().max(axis=0), rtol=1e-6)  # the top probability
     again = tmp_path / "whole.tif"
     assert (
         run_cli(

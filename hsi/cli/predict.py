@@ -19,7 +19,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("run_dir", type=Path, help="a run folder written by hsi-train")
     parser.add_argument("scene", type=Path, help="the cube: GeoTIFF (read tile by tile), ENVI .hdr, .mat, .npy or .npz")
-    parser.add_argument("--out", type=Path, help="the class map to write (default: RUN_DIR-predict/SCENE.tif)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="the class map to write (default: RUN_DIR-predict/SCENE.tif); OUT-confidence.tif beside it holds the "
+        "top class probability and the normalised entropy of every pixel",
+    )
     parser.add_argument("--key", help="the variable of the cube in a .mat or .npz file (optional if it holds one)")
     parser.add_argument("--tile", type=int, default=512, help="tile side in pixels; memory grows with it (default 512)")
     parser.add_argument("--probabilities", action="store_true", help="also OUT-probabilities.tif, a band per class")

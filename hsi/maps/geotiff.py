@@ -17,6 +17,7 @@ import numpy as np
 
 from hsi.data.georef import Georeference
 from hsi.files import write_atomically
+from hsi.maps.confidence import CONFIDENCE_BANDS, confidence_bands
 
 NODATA = 0  # classes are 1..K
 
@@ -128,5 +129,23 @@ def export_probability_geotiff(
     def describe(dst):
         for k, name in enumerate(class_names):
             dst.set_band_description(k + 1, f"probability of {name}")
+
+    return _write(path, bands, profile, describe)
+
+
+def export_confidence_geotiff(
+    path: Path, probabilities: np.ndarray, georef: Georeference | None = None, valid: np.ndarray | None = None
+) -> Path:
+    """Two float32 bands from ``(H, W, K)`` probabilities: the top class probability and the normalised
+    entropy (:func:`hsi.maps.confidence.confidence_bands`); NaN where there is no data."""
+    georef = georef or Georeference.pixel_grid()
+    bands = confidence_bands(probabilities)
+    if valid is not None:
+        bands[:, ~valid] = np.nan
+    profile = {**geotiff_profile(*probabilities.shape[:2], 2, "float32", georef), "nodata": np.nan}
+
+    def describe(dst):
+        for index, name in enumerate(CONFIDENCE_BANDS, start=1):
+            dst.set_band_description(index, name)
 
     return _write(path, bands, profile, describe)

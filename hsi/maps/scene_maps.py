@@ -7,16 +7,19 @@ from pathlib import Path
 import numpy as np
 
 from hsi.data.scene import Scene
+from hsi.maps.confidence import confidence_bands
 from hsi.maps.export import export_envi_classification, export_predictions
-from hsi.maps.geotiff import export_class_geotiff, export_probability_geotiff
+from hsi.maps.geotiff import export_class_geotiff, export_confidence_geotiff, export_probability_geotiff
 from hsi.maps.palette import class_palette
-from hsi.maps.render import render_maps, rgb_composite
+from hsi.maps.render import render_maps, rgb_composite, save_upscaled_image
 
 # The files of a maps folder besides the images render_maps draws (hsi.maps.render names those).
 PREDICTION_TIF = "prediction.tif"
 PROBABILITIES_TIF = "probabilities.tif"
 PREDICTION_ENVI = ("prediction.hdr", "prediction.img")
 PREDICTIONS_NPZ = "predictions.npz"
+CONFIDENCE_TIF = "confidence.tif"
+CONFIDENCE_PNG = "confidence.png"
 
 
 def write_scene_maps(
@@ -37,7 +40,9 @@ def write_scene_maps(
     them; another scene (``own_scene`` false) is labelled with its own classes, so its ground
     truth is drawn in its own palette with its own legend. Pixels without data in the input
     (a raster's nodata) get label 0 everywhere. ``prediction.tif`` is the class map as a GeoTIFF
-    on the scene's grid; ``probabilities.tif`` the per-class probabilities, when asked for.
+    on the scene's grid; ``confidence.tif`` the top class probability and the normalised entropy
+    (two bands) on the same grid, ``confidence.png`` the first as an image; ``probabilities.tif``
+    the per-class probabilities, when asked for.
     """
     colours = class_palette(max(len(class_names), scene.num_classes), palette)
     gt_classes = None if own_scene else (scene.class_names, class_palette(scene.num_classes))
@@ -57,6 +62,8 @@ def write_scene_maps(
     written.append(export_envi_classification(out_dir / PREDICTION_ENVI[0], predicted, class_names, colours, header))
     written.append(export_predictions(out_dir / PREDICTIONS_NPZ, predicted, probabilities, class_names))
     written.append(export_class_geotiff(out_dir / PREDICTION_TIF, predicted, class_names, colours, scene.georef))
+    written.append(export_confidence_geotiff(out_dir / CONFIDENCE_TIF, probabilities, scene.georef, scene.valid))
+    written.append(_confidence_image(out_dir / CONFIDENCE_PNG, probabilities, scene.valid))
     if probabilities_geotiff:
         written.append(
             export_probability_geotiff(
@@ -64,3 +71,15 @@ def write_scene_maps(
             )
         )
     return written
+
+
+def _confidence_image(path: Path, probabilities: np.ndarray, valid: np.ndarray | None) -> Path:
+    """The top class probability in a perceptually uniform colour map (viridis: dark is unsure), black without data."""
+    from matplotlib import colormaps
+
+    top = confidence_bands(probabilities)[0]
+    rgb = (colormaps["viridis"](top)[..., :3] * 255).astype(np.uint8)
+    if valid is not None:
+        rgb[~valid] = 0
+    save_upscaled_image(path, rgb)
+    return path
