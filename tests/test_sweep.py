@@ -200,6 +200,24 @@ def test_a_real_multirun_ends_with_a_summary(scene_files, tmp_path):
     (group,) = summary["groups"]
     assert "init_seed" not in group and summary["groups"][group]["OA"]["count"] == 2
     assert (sweep_dir / "summary.png").is_file()
+    (ensemble,) = summary["ensembles"]  # two members on one split, but no maps saved to average
+    assert ensemble["members"] == 2 and "saved no maps" in ensemble["note"]
+
+
+def test_members_sharing_a_split_are_averaged_into_an_ensemble(scene_files, tmp_path):
+    sweep_dir = tmp_path / "sweep"
+    args = [*scene_files["overrides"], *TINY, "maps.enabled=true", "init_seed=0,1,2", f"hydra.sweep.dir={sweep_dir}"]
+    assert run_cli("hsi-train", "-m", *args, cwd=tmp_path).returncode == 0
+    summary = json.loads((sweep_dir / "summary.json").read_text())
+    (ensemble,) = summary["ensembles"]
+    members = sorted(p.parent.parent for p in sweep_dir.glob("*/maps/predictions.npz"))
+    mean = np.mean([np.load(m / "maps" / "predictions.npz")["probabilities"] for m in members], axis=0)
+    test = np.load(members[0] / "split.npz")["test"]
+    truth = scene_files["gt"][test].astype(int) - 1
+    assert ensemble["members"] == 3 and ensemble["test_pixels"] == int(test.sum())
+    assert ensemble["overall_accuracy"] == pytest.approx(float((mean[test].argmax(-1) == truth).mean()))
+    assert len(ensemble["members_overall_accuracy"]) == 3
+    assert "## Ensembles" in (sweep_dir / "summary.md").read_text()
 
 
 def test_a_failing_job_does_not_stop_the_sweep_and_is_listed(scene_files, tmp_path):

@@ -16,6 +16,7 @@ import numpy as np
 
 from hsi.run_dir import METRICS as METRICS_FILE
 from hsi.run_dir import RunDir
+from hsi.sweep.ensemble import ensembles
 from hsi.sweep.stats import describe, paired_comparison, variance_components
 
 SEED_KEYS = ("seed", "split_seed", "init_seed", "replicate")
@@ -201,6 +202,7 @@ def summarise_runs(sweep_dir: Path) -> tuple[dict, list[RunRecord]]:
         "runs": {"total": len(runs), "finished": sum(r.status == "finished" for r in runs)},
         "groups": {g: _group_summary(rs) for g, rs in groups.items()},
         "comparisons": _comparisons(groups),
+        "ensembles": ensembles(groups),
         "not_finished": [
             {"path": str(r.path), "status": r.status, "group": r.group, "error": r.error}
             for r in runs

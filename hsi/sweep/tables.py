@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
+import numpy as np
+
 from hsi.describe import variance_sentence
 from hsi.formatting import pct as _pct
 from hsi.formatting import pvalue as _p
@@ -37,6 +39,32 @@ def _interval(d: dict) -> str:
     return f"[{_pct(d['ci_low'])}, {_pct(d['ci_high'])}]"
 
 
+def ensemble_lines(ensembles: list[dict]) -> list[str]:
+    """The members of each group and split averaged, against the members themselves."""
+    if not ensembles:
+        return []
+    lines = [
+        "",
+        "## Ensembles (the members' probabilities averaged, per group and split seed)",
+        "",
+        "| group | split seed | members | ensemble OA (%) | members' OA: mean, best (%) | ensemble AA (%) "
+        "| members' AA mean (%) | test pixels |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for e in ensembles:
+        if "note" in e:
+            seed = "-" if e["split_seed"] is None else e["split_seed"]
+            lines.append(f"| `{e['group']}` | {seed} | {e['members']} | {e['note']} | | | | |")
+            continue
+        oa, aa = e["members_overall_accuracy"], e["members_average_accuracy"]
+        lines.append(
+            f"| `{e['group']}` | {e['split_seed']} | {e['members']} | {_pct(e['overall_accuracy'])} | "
+            f"{_pct(float(np.mean(oa)))}, {_pct(max(oa))} | {_pct(e['average_accuracy'])} | "
+            f"{_pct(float(np.mean(aa)))} | {e['test_pixels']} |"
+        )
+    return lines
+
+
 def summary_markdown(summary: dict) -> str:
     lines = [
         f"# Sweep summary: {summary['runs']['finished']} of {summary['runs']['total']} runs finished",
@@ -59,6 +87,7 @@ def summary_markdown(summary: dict) -> str:
         for group, study in studies:
             lines.append(variance_sentence(group, study))
             lines.append("")
+    lines += ensemble_lines(summary.get("ensembles", []))
     if summary["comparisons"]:
         lines += [
             "",
