@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,15 +21,14 @@ import numpy as np
 from omegaconf import OmegaConf
 from tqdm import tqdm
 
-from hsi.classifiers import Classifier, SceneInputs
+from hsi.classifiers import ScenePrediction
 from hsi.data.custom import read_array
 from hsi.data.georef import GEOTIFF_SUFFIXES, Georeference
+from hsi.ensemble import Members, load_members
 from hsi.errors import UserError
 from hsi.maps.confidence import CONFIDENCE_BANDS, confidence_bands
 from hsi.maps.geotiff import NODATA, build_class_overviews, describe_class_map, geotiff_profile, pixel_grid_allowed
 from hsi.maps.palette import class_palette
-from hsi.preprocess import SpectralPCA
-from hsi.run_dir import RunDir
 
 log = logging.getLogger(__name__)
 
@@ -82,34 +82,34 @@ class RasterSource:
 
 
 def predict_tile(
-    classifier: Classifier,
-    pca: SpectralPCA,
+    predict_cube: Callable[[np.ndarray], ScenePrediction],
+    halo: int,
     source: RasterSource,
-    window: int,
-    padding: str,
     top: int,
     left: int,
     tile: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Labels (1..K, 0 without data), probabilities and validity of one tile, from the tile and its halo."""
-    m = window // 2
+    """Labels (1..K, 0 without data), probabilities and validity of one tile, from the tile and its ``halo``
+    (the pixels around it that the windows of its edge pixels read)."""
     bottom, right = min(source.height, top + tile), min(source.width, left + tile)
-    r0, r1, c0, c1 = max(0, top - m), min(source.height, bottom + m), max(0, left - m), min(source.width, right + m)
+    r0, r1 = max(0, top - halo), min(source.height, bottom + halo)
+    c0, c1 = max(0, left - halo), min(source.width, right + halo)
     cube, valid = source.read(r0, r1, c0, c1)
-    prediction = classifier.predict_scene(SceneInputs.from_cube(cube, pca, window, padding))
+    prediction = predict_cube(cube)
     rows, cols = slice(top - r0, top - r0 + bottom - top), slice(left - c0, left - c0 + right - left)
     inside = valid[rows, cols]
     labels = np.where(inside, prediction.labels[rows, cols] + 1, NODATA)
     return labels, prediction.probabilities[rows, cols], inside
 
 
-def _check_source(source: RasterSource, pca: SpectralPCA, window: int, padding: str) -> None:
-    if source.bands != pca.mean.shape[0]:
+def _check_source(source: RasterSource, members: Members) -> None:
+    if source.bands != members.bands:
         raise UserError(
             f"The scene {source.path} has {source.bands} bands but the run was trained on "
-            f"{pca.mean.shape[0]}; give a scene with the same bands, in the same order."
+            f"{members.bands}; give a scene with the same bands, in the same order."
         )
-    if padding == "reflect" and min(source.height, source.width) <= window // 2:
+    reflect = [run.window for run in members.runs if str(run.config.preprocess.padding) == "reflect"]
+    if reflect and min(source.height, source.width) <= max(reflect) // 2:
         raise UserError(
             f"The scene {source.path} is smaller than the window's reflect padding; it cannot be predicted."
         )
@@ -125,15 +125,15 @@ def predict_unlabelled(
     device: str = "auto",
     probabilities: bool = False,
 ) -> dict:
-    """Write the class map of ``scene_path`` (and its probabilities) as GeoTIFF; returns what was done."""
-    run = RunDir(run_dir).load(precision, device)
-    classifier, pca, names = run.classifier, run.pca, run.class_names
-    window, padding = run.window, str(run.config.preprocess.padding)
+    """Write the class map of ``scene_path`` (and its confidence, and its probabilities) as GeoTIFF with a run,
+    or with a sweep's runs averaged; returns what was done."""
+    members = load_members(run_dir, precision, device)
+    names, window = members.first.class_names, max(run.window for run in members.runs)
     if tile < window:
         raise UserError(f"--tile is {tile}; use at least the window ({window}) pixels.")
     source = RasterSource.open(scene_path, key)
-    _check_source(source, pca, window, padding)
-    colours = class_palette(len(names), OmegaConf.select(run.config, "maps.palette") or "spectral")
+    _check_source(source, members)
+    colours = class_palette(len(names), OmegaConf.select(members.first.config, "maps.palette") or "spectral")
     tic = time.perf_counter()
     written = _write_tiles(
         Path(out),
@@ -141,7 +141,7 @@ def predict_unlabelled(
         names,
         colours,
         probabilities,
-        lambda top, left: predict_tile(classifier, pca, source, window, padding, top, left, tile),
+        lambda top, left: predict_tile(members.predict_scene, members.halo, source, top, left, tile),
         tile,
     )
     seconds = time.perf_counter() - tic

@@ -9,7 +9,7 @@ import pytest
 import torch
 from cli_helpers import run_cli
 
-from hsi.classifiers import NetworkClassifier
+from hsi.classifiers import NetworkClassifier, SceneInputs
 from hsi.models import HybridSN
 from hsi.predict_tiles import RasterSource, predict_tile
 from hsi.preprocess import fit_pca
@@ -22,7 +22,8 @@ def _assemble(classifier, pca, source, window, padding, tile):
     probabilities = np.zeros((source.height, source.width, 3), np.float32)
     for top in range(0, source.height, tile):
         for left in range(0, source.width, tile):
-            got, probs, _ = predict_tile(classifier, pca, source, window, padding, top, left, tile)
+            predict = lambda cube: classifier.predict_scene(SceneInputs.from_cube(cube, pca, window, padding))  # noqa: E731
+            got, probs, _ = predict_tile(predict, window // 2, source, top, left, tile)
             labels[top : top + got.shape[0], left : left + got.shape[1]] = got
             probabilities[top : top + got.shape[0], left : left + got.shape[1]] = probs
     return labels, probabilities

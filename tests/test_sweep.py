@@ -164,6 +164,10 @@ def test_summary_files_numbers_failures_and_comparisons(sweep):
     (comparison,) = summary["comparisons"]
     assert comparison["pairs"] == 9 and comparison["mean_difference"] == pytest.approx(0.005)
     assert comparison["aa_common_classes"] == 2 and comparison["aa"]["mean_difference"] == pytest.approx(0.0025)
+    # the OA differences are all equal here (no t-test: p NaN), so the page holds one test, the AA one,
+    # whose Holm-adjusted p is its own; NaN stays NaN
+    assert np.isnan(comparison["p_value"]) and np.isnan(comparison["p_holm"])
+    assert comparison["aa"]["p_holm"] == pytest.approx(comparison["aa"]["p_value"])
     md = (sweep / "summary.md").read_text()
     assert "79% of the run-to-run variance of OA comes from the split of training pixels" in md
     assert "21% from the initialisation and batch order (with kernel noise: one run per cell)" in md
@@ -218,6 +222,18 @@ def test_members_sharing_a_split_are_averaged_into_an_ensemble(scene_files, tmp_
     assert ensemble["overall_accuracy"] == pytest.approx(float((mean[test].argmax(-1) == truth).mean()))
     assert len(ensemble["members_overall_accuracy"]) == 3
     assert "## Ensembles" in (sweep_dir / "summary.md").read_text()
+    # the sweep folder stands where a run folder does: hsi-map averages the members' probabilities again
+    maps = tmp_path / "ensemble-maps"
+    result = run_cli("hsi-map", str(sweep_dir), "--out", str(maps), "--precision", "fp32", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    again = np.load(maps / "predictions.npz")
+    np.testing.assert_allclose(again["probabilities"], mean, atol=1e-5)
+    assert (again["labels"] == mean.argmax(-1) + 1).mean() > 0.999  # argmax of the same mean (ties aside)
+    np.save(tmp_path / "scene.npy", scene_files["cube"])
+    out = tmp_path / "predicted.tif"
+    result = run_cli("hsi-predict", str(sweep_dir), str(tmp_path / "scene.npy"), "--out", str(out), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert out.is_file() and (tmp_path / "predicted-confidence.tif").is_file()
 
 
 def test_a_failing_job_does_not_stop_the_sweep_and_is_listed(scene_files, tmp_path):
@@ -291,3 +307,10 @@ def test_holm_adjusts_several_p_values_as_computed_by_hand():
     np.testing.assert_allclose(got, [0.1404, 0.00535, 0.001134, 0.216, 0.1404, 0.096])
     assert holm([0.6, 0.9]) == [1.0, 1.0]  # capped at 1
     assert np.isnan(holm([float("nan"), 0.01])[0]) and holm([float("nan"), 0.01])[1] == 0.01
+
+
+def test_a_folder_without_a_finished_run_is_refused_in_one_sentence(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = run_cli("hsi-map", str(tmp_path / "empty"), cwd=tmp_path)
+    assert result.returncode == 2 and "holds no finished run; give a run folder or a sweep folder" in result.stderr
+    assert not (tmp_path / "empty-maps").exists()

@@ -1,4 +1,4 @@
-"""``hsi-map RUN_DIR [dataset overrides]``: classification maps again from a finished run, no retraining."""
+"""``hsi-map RUN_DIR [dataset overrides]``: maps again from a finished run, or a sweep's runs averaged."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ def main(argv: list[str] | None = None) -> None:
         description=help_text(__doc__),
         epilog="Example: hsi-map outputs/2026-11-28/10-00-00 dataset=custom dataset.cube_path=other.mat ...",
     )
-    parser.add_argument("run_dir", type=Path, help="a run folder written by hsi-train")
+    parser.add_argument(
+        "run_dir", type=Path, help="a run folder written by hsi-train, or a sweep folder (its runs averaged)"
+    )
     parser.add_argument("overrides", nargs="*", help="dataset overrides to map another scene with the same bands")
     parser.add_argument(
         "--out",

@@ -17,7 +17,9 @@ def main(argv: list[str] | None = None) -> None:
         description=help_text(__doc__),
         epilog="Example: hsi-predict outputs/2026-11-28/10-00-00 flight_2.tif --out flight_2_classes.tif",
     )
-    parser.add_argument("run_dir", type=Path, help="a run folder written by hsi-train")
+    parser.add_argument(
+        "run_dir", type=Path, help="a run folder written by hsi-train, or a sweep folder (its runs averaged)"
+    )
     parser.add_argument("scene", type=Path, help="the cube: GeoTIFF (read tile by tile), ENVI .hdr, .mat, .npy or .npz")
     parser.add_argument(
         "--out",

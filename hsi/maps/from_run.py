@@ -8,9 +8,9 @@ from pathlib import Path
 from hydra import compose, initialize_config_module
 
 from hsi.config import build
+from hsi.ensemble import load_members
 from hsi.errors import UserError
 from hsi.maps.scene_maps import write_scene_maps
-from hsi.run_dir import RunDir
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +35,14 @@ def render_run(
     precision: str = "auto",
     device: str = "auto",
 ) -> Path:
-    """Predict every pixel with the run's checkpoint and write the maps; returns the maps folder."""
+    """Predict every pixel with the run's checkpoint (or a sweep's runs, averaged) and write the maps;
+    returns the maps folder."""
     run_dir = Path(run_dir)
-    run = RunDir(run_dir).load(precision, device)
+    members = load_members(run_dir, precision, device)
+    run = members.first
     other_scene = bool(overrides)
     scene = build(dataset_config(run.config, overrides or []), "dataset").load()
-    prediction = run.classifier.predict_scene(run.inputs(scene.cube))
+    prediction = members.predict_scene(scene.cube)
 
     out_dir = _output_folder(run_dir, out_dir, scene.name if other_scene else None)
     write_scene_maps(
@@ -48,10 +50,10 @@ def render_run(
         scene,
         prediction.labels,
         prediction.probabilities,
-        None if other_scene else run.split.masks(run.scene_shape),
+        None if other_scene else members.shared_masks(),
         run.class_names,
         palette=run.config.get("maps", {}).get("palette", "spectral"),
-        title=f"{run.model_name} on {scene.name}",
+        title=f"{members.name} on {scene.name}",
         own_scene=not other_scene,
     )
     log.info("maps of %s (%s path, %.2fs) written to %s", scene.name, prediction.path, prediction.seconds, out_dir)

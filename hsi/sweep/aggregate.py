@@ -17,7 +17,7 @@ import numpy as np
 from hsi.run_dir import METRICS as METRICS_FILE
 from hsi.run_dir import RunDir
 from hsi.sweep.ensemble import ensembles
-from hsi.sweep.stats import describe, paired_comparison, variance_components
+from hsi.sweep.stats import describe, holm, paired_comparison, variance_components
 
 SEED_KEYS = ("seed", "split_seed", "init_seed", "replicate")
 METRICS = (("overall_accuracy", "OA"), ("average_accuracy", "AA"), ("kappa", "kappa"))
@@ -187,7 +187,15 @@ def _comparisons(groups: dict[str, list[RunRecord]]) -> list[dict]:
             else None
         )
         out.append({"a": name_a, "b": name_b, **oa, "aa_common_classes": len(common), "aa": aa})
+    _adjust_for_multiplicity(out)
     return out
+
+
+def _adjust_for_multiplicity(comparisons: list[dict]) -> None:
+    """Holm-adjusted p-values over every test the summary reports (OA and AA of every pair), as ``p_holm``."""
+    tests = [c for c in comparisons] + [c["aa"] for c in comparisons if c["aa"] is not None]
+    for test, adjusted in zip(tests, holm([t["p_value"] for t in tests]), strict=True):
+        test["p_holm"] = adjusted
 
 
 def summarise_runs(sweep_dir: Path) -> tuple[dict, list[RunRecord]]:

@@ -93,16 +93,19 @@ def summary_markdown(summary: dict) -> str:
             "",
             "## Paired comparisons (runs sharing split and init seeds)",
             "",
-            "| a | b | pairs | mean OA difference b - a (points) | p (paired t) "
-            "| mean AA difference over the classes both tested (points) | classes | p (paired t) |",
-            "|---|---|---:|---:|---:|---:|---:|---:|",
+            "p: paired t-test; Holm: the same adjusted for all the tests of this table (OA and AA of every pair).",
+            "",
+            "| a | b | pairs | mean OA difference b - a (points) | p | Holm "
+            "| mean AA difference over the classes both tested (points) | classes | p | Holm |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for c in summary["comparisons"]:
-            aa = c.get("aa") or {"mean_difference": None, "p_value": None}
+            aa = c.get("aa") or {"mean_difference": None, "p_value": None, "p_holm": None}
             aa_diff = "n/a" if aa["mean_difference"] is None else f"{100 * aa['mean_difference']:+.2f}"
             lines.append(
                 f"| `{c['a']}` | `{c['b']}` | {c['pairs']} | {100 * c['mean_difference']:+.2f} | "
-                f"{_p(c['p_value'])} | {aa_diff} | {c.get('aa_common_classes', 'n/a')} | {_p(aa['p_value'])} |"
+                f"{_p(c['p_value'])} | {_p(c.get('p_holm'))} | {aa_diff} | {c.get('aa_common_classes', 'n/a')} | "
+                f"{_p(aa['p_value'])} | {_p(aa.get('p_holm'))} |"
             )
     if summary["not_finished"]:
         lines += ["", "## Runs not included", "", "| run | status | error |", "|---|---|---|"]
