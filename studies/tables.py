@@ -341,7 +341,19 @@ def variants(folders: list[Path], figure: Path | None) -> None:
         _pareto_figure(points, figure)
 
 
-RUN_COLUMNS = ("run", "model", "split_seed", "init_seed", "replicate", "OA", "AA", "kappa", "train_seconds")
+RUN_COLUMNS = (
+    "run",
+    "model",
+    "split_seed",
+    "init_seed",
+    "replicate",
+    "OA",
+    "AA",
+    "kappa",
+    "train_seconds",
+    "wall_seconds",
+    "peak_rss_mb",
+)
 ENVIRONMENT_COLUMNS = ("precision", "cpu", "source_commit")
 
 
@@ -360,7 +372,8 @@ def runs_csv(folders: list[Path], out: Path | None) -> None:
             training = m["protocol"].get("training", {})
             where = [training.get("precision", ""), env.get("cpu", ""), env.get("source_commit", "")]
             name = r.path.relative_to(folder.parent)
-            row = [name, _model(r), r.split_seed, r.init_seed, r.replicate, *scores, f"{m['train_seconds']:.1f}"]
+            seconds = [f"{m['train_seconds']:.1f}", f"{m['wall_seconds']:.1f}", f"{env.get('peak_rss_mb') or 0:.0f}"]
+            row = [name, _model(r), r.split_seed, r.init_seed, r.replicate, *scores, *seconds]
             writer.writerow(row + where)
     if out:
         target.close()
