@@ -314,3 +314,27 @@ def test_a_folder_without_a_finished_run_is_refused_in_one_sentence(tmp_path):
     result = run_cli("hsi-map", str(tmp_path / "empty"), cwd=tmp_path)
     assert result.returncode == 2 and "holds no finished run; give a run folder or a sweep folder" in result.stderr
     assert not (tmp_path / "empty-maps").exists()
+
+
+@pytest.mark.slow
+def test_a_sweep_through_joblib_and_through_submitit_gives_the_serial_summary(scene_files, tmp_path):
+    pytest.importorskip("hydra_plugins.hydra_joblib_launcher")
+    pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
+    common = [*scene_files["overrides"], *TINY, "trainer.threads=1", "deterministic=true", "seed=0,1"]
+    launchers = {
+        "serial": [],
+        "joblib": ["hydra/launcher=joblib_cpu"],
+        "submitit": ["hydra/launcher=submitit_local_cpu"],
+    }
+    summaries = {}
+    for name, launcher in launchers.items():
+        sweep_dir = tmp_path / name
+        result = run_subprocess("hsi-train", "-m", *launcher, *common, f"hydra.sweep.dir={sweep_dir}", cwd=tmp_path)
+        assert result.returncode == 0, (name, result.stderr[-2000:])
+        summaries[name] = json.loads((sweep_dir / "summary.json").read_text())
+    for name in ("joblib", "submitit"):
+        assert summaries[name]["runs"] == summaries["serial"]["runs"] == {"total": 2, "finished": 2}
+        (group,) = summaries[name]["groups"].values()
+        (serial,) = summaries["serial"]["groups"].values()
+        for metric in ("OA", "AA", "kappa"):
+            assert group[metric]["mean"] == serial[metric]["mean"] and group[metric]["std"] == serial[metric]["std"]
