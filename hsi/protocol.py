@@ -13,8 +13,9 @@ from hsi.describe import regularisation_words, start_words
 
 _SPLITS = {
     "stratified_fraction_split": lambda s: (
-        f"stratified random: {100 * s.train_fraction:g}% of each class trains, {100 * s.val_fraction:g}% "
-        f"validates, the rest ({100 * (1 - s.train_fraction - s.val_fraction):g}%) tests"
+        f"stratified random: {100 * s.train_fraction:g}% of each class trains, "
+        + (f"{100 * s.val_fraction:g}% validates, " if s.val_fraction else "none is held out for validation, ")
+        + f"the rest ({100 * (1 - s.train_fraction - s.val_fraction):g}%) tests"
     ),
     "spatially_disjoint_split": lambda s: (
         f"balanced spatially disjoint: {s.block_size}x{s.block_size} blocks, about {100 * s.train_fraction:g}% "
@@ -25,7 +26,21 @@ _SPLITS = {
 }
 
 
-def _trainer(t: DictConfig) -> str:
+def _kept_epoch(t: DictConfig, validates: bool) -> str:
+    if not validates:
+        return "the last epoch is kept (no validation pixels)"
+    if t.get("select_over") == "classes_with_enough":
+        return (
+            f"the epoch with the best validation AA over the classes with at least {t.min_val_per_class} "
+            "validation pixels is kept"
+        )
+    return (
+        f"the epoch with the best validation AA is kept (the last one when validation has fewer than "
+        f"{t.min_val_per_class} pixels of a tested class)"
+    )
+
+
+def _trainer(t: DictConfig, validates: bool = True) -> str:
     optimiser = str(t.optimizer._target_).rsplit(".", 1)[-1]
     scheduler = t.get("scheduler")
     if scheduler and str(scheduler._target_).endswith("OneCycleLR"):
@@ -39,11 +54,8 @@ def _trainer(t: DictConfig) -> str:
         "grid": f"batches of about {t.batch_size} pixels made of whole {t.get('tile_side')}-pixel tiles of the scene",
         "tiles": f"batch {t.batch_size}, computed through shared tiles of the scene",
     }.get(t.get("batches", "windows"), f"batch {t.batch_size}")
-    return (
-        f"{optimiser}, {schedule}, {batch}, {t.epochs} epochs{', ' + extras if extras else ''}; "
-        "the epoch with the best "
-        f"validation AA is kept (the last one when validation has fewer than {t.min_val_per_class} pixels "
-        "of a tested class)"
+    return f"{optimiser}, {schedule}, {batch}, {t.epochs} epochs{', ' + extras if extras else ''}; " + _kept_epoch(
+        t, validates
     )
 
 
@@ -70,7 +82,7 @@ def protocol_rows(cfg: DictConfig) -> list[tuple[str, str, str]]:
         ),
         ("windows", f"{pre.window}x{pre.window}, {pre.padding} padding", "`preprocess.window`, `preprocess.padding`"),
         ("model", ", ".join(filter(None, (model, start_words(cfg.model.get("init"))))), _model_keys(cfg.model)),
-        ("training", _trainer(cfg.trainer), "`trainer.*`"),
+        ("training", _trainer(cfg.trainer, validates=cfg.split.get("val_fraction", 1.0) != 0), "`trainer.*`"),
         ("precision", precision, "`trainer.precision`"),
         ("seeds", f"`seed={cfg.seed}` for the split and the initialisation", "`seed`, `split_seed`, `init_seed`"),
     ]
