@@ -16,6 +16,9 @@ what=${1:-all}
 out=${2:-outputs/study}
 
 run() { [[ $what == "$1" || $what == all ]]; }
+# Until select100 the random split held out 5% of each class for validation; the studies run with that
+# (the disjoint split holds out 5% anyway), so their commands still give the runs the docs report.
+hsi-train() { command hsi-train "$@" split.val_fraction=0.05; }
 
 # HybridSN against the SVM under the balanced spatially disjoint split (docs/honest.md). The split
 # depends on the window (its buffer is window // 2), so each window has its own splits, shared by
@@ -283,18 +286,23 @@ if run select100; then
 fi
 # A whole default run against the same run with grid batches (trainer=grid), seed 0, each in bf16 (precision auto on
 # a CPU with AVX-512 BF16) and in float32, alone on the CPU: wall clock and peak memory of the process, maps included.
-# The quick look of README, seed 0, float32.
-if run quick; then
-  hsi-train experiment=quick seed=0 trainer.precision=fp32 hydra.run.dir=$out/quick_fp32
-fi
 if run wholerun; then
   mkdir -p $out/wholerun
   for p in auto fp32; do
     for t in default grid; do
-      /usr/bin/time -v hsi-train seed=0 trainer=$t trainer.precision=$p hydra.run.dir=$out/wholerun/${t}_$p \
+      /usr/bin/time -v hsi-train seed=0 trainer=$t trainer.precision=$p split.val_fraction=0.05 \
+          hydra.run.dir=$out/wholerun/${t}_$p \
           > $out/wholerun/${t}_$p.log 2> $out/wholerun/${t}_$p.time
     done
   done
+fi
+
+# The studies above ran when the random split held out 5% of each class for validation (the default until
+# select100); the ones below run with the default since then, which holds out none.
+unset -f hsi-train
+# The quick look of README, seed 0, float32.
+if run quick; then
+  hsi-train experiment=quick seed=0 trainer.precision=fp32 hydra.run.dir=$out/quick_fp32
 fi
 # The backbone family at the default protocol (25x25 windows, random 10% split, no validation pixels since
 # select100), seeds 0-4, paired by seed; one model's five seeds finish before the next model starts, so a

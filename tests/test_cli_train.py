@@ -43,7 +43,7 @@ def test_training_learns_the_synthetic_scene(finished_run):
     assert protocol["test_pixels_in_training_fields"] == 1.0
     report = (finished_run / "report.md").read_text()
     assert "100.0% of test pixels lie in a field that also has training pixels" in report
-    assert "fields: train / val / test / all |" in report and "| 1 / 1 / 1 / 1 |" in report
+    assert "fields: train / val / test / all |" in report and "| 1 / 0 / 1 / 1 |" in report  # no validation
 
 
 def test_every_report_file_is_written_and_readable(finished_run):
