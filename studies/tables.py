@@ -303,7 +303,8 @@ def overhead(folders: list[Path]) -> None:
 
 def variants(folders: list[Path], figure: Path | None) -> None:
     """Every model of one or more sweeps on the same splits against hybridsn on the test pixels, paired by
-    seed; OA against training time. A model and seed found twice is refused rather than silently picked."""
+    seed, with p-values Holm-adjusted over the table's OA tests; OA against training time. A model and
+    seed found twice is refused rather than silently picked."""
     by_model: dict[str, dict[int, object]] = {}
     for r in itertools.chain.from_iterable(_finished(folder) for folder in folders):
         if r.split_seed in by_model.get(_model(r), {}):
@@ -314,29 +315,36 @@ def variants(folders: list[Path], figure: Path | None) -> None:
     base = by_model["hybridsn"]
     print(
         "| model | runs | OA (%) | AA (%) | kappa (x100) | training (s) | OA vs hybridsn (points, paired) | p | "
-        "AA vs hybridsn (points) |"
+        "p, Holm | AA vs hybridsn (points) |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    points = []
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    rows, points = [], []
     for model, runs in sorted(by_model.items(), key=lambda kv: (kv[0] != "hybridsn", kv[0])):
         rs = [runs[s] for s in sorted(runs)]
         seconds = float(np.mean([r.metrics["train_seconds"] for r in rs]))
         shared = sorted(set(runs) & set(base))
-        oa = paired_comparison(
-            [base[s].metrics["overall_accuracy"] for s in shared], [runs[s].metrics["overall_accuracy"] for s in shared]
-        )
-        aa = paired_comparison(
-            [base[s].metrics["average_accuracy"] for s in shared], [runs[s].metrics["average_accuracy"] for s in shared]
-        )
-        versus = "" if model == "hybridsn" else f"{100 * oa['mean_difference']:+.2f}"
-        p = "" if model == "hybridsn" or math.isnan(oa["p_value"]) else f"{oa['p_value']:.2g}"
-        aa_versus = "" if model == "hybridsn" else f"{100 * aa['mean_difference']:+.2f}"
+        pair = {
+            key: paired_comparison([base[s].metrics[key] for s in shared], [runs[s].metrics[key] for s in shared])
+            for key in ("overall_accuracy", "average_accuracy")
+        }
+        rows.append((model, rs, seconds, pair))
+        points.append((model, seconds, 100 * float(np.mean([r.metrics["overall_accuracy"] for r in rs]))))
+    others = [row for row in rows if row[0] != "hybridsn"]
+    adjusted = dict(
+        zip([r[0] for r in others], holm([r[3]["overall_accuracy"]["p_value"] for r in others]), strict=True)
+    )
+    for model, rs, seconds, pair in rows:
+        oa, aa = pair["overall_accuracy"], pair["average_accuracy"]
+        first = model == "hybridsn"
+        versus = "" if first else f"{100 * oa['mean_difference']:+.2f}"
+        p = "" if first or math.isnan(oa["p_value"]) else f"{oa['p_value']:.2g}"
+        q = "" if first or math.isnan(adjusted[model]) else f"{adjusted[model]:.2g}"
+        aa_versus = "" if first else f"{100 * aa['mean_difference']:+.2f}"
         print(
             f"| `{model}` | {len(rs)} | {_pm([r.metrics['overall_accuracy'] for r in rs])} | "
             f"{_pm([r.metrics['average_accuracy'] for r in rs])} | {_pm([r.metrics['kappa'] for r in rs])} | "
-            f"{seconds:.1f} | {versus} | {p} | {aa_versus} |"
+            f"{seconds:.1f} | {versus} | {p} | {q} | {aa_versus} |"
         )
-        points.append((model, seconds, 100 * float(np.mean([r.metrics["overall_accuracy"] for r in rs]))))
     if figure is not None:
         _pareto_figure(points, figure)
 
