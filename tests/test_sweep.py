@@ -244,6 +244,7 @@ def test_a_failing_job_does_not_stop_the_sweep_and_is_listed(scene_files, tmp_pa
         *scene_files["overrides"],
         *TINY,
         "split.train_fraction=0.2,0.99",
+        "split.val_fraction=0.05",  # 0.99 + 0.05 leaves no test pixels: that job fails
         f"hydra.sweep.dir={sweep_dir}",
         cwd=tmp_path,
     )
