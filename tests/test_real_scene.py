@@ -40,7 +40,7 @@ def test_two_epochs_on_the_real_scene_write_every_report_file(indian_pines_root,
     ]:
         assert (run_dir / name).is_file(), name
     metrics = json.loads((run_dir / "metrics.json").read_text())
-    assert metrics["dataset"] == "indian_pines" and metrics["split_sizes"] == {"train": 1025, "val": 512, "test": 8712}
+    assert metrics["dataset"] == "indian_pines" and metrics["split_sizes"] == {"train": 1025, "val": 0, "test": 9224}
     assert metrics["num_parameters"] == 5_122_176
     assert metrics["protocol"]["pca_components"] == 30 and metrics["protocol"]["window"] == 25
     assert metrics["scene_prediction"] == {**metrics["scene_prediction"], "path": "dense", "pixels": 21025}

@@ -44,6 +44,7 @@ def test_a_sweep_is_one_mlflow_experiment_with_a_run_per_job(scene_files, tmp_pa
         *scene_files["overrides"],
         *TINY,
         "seed=0,1",
+        "split.val_fraction=0.1",  # validation figures to log every epoch
         "logger=mlflow",
         f"logger.tracking_uri={store}",
         f"hydra.sweep.dir={sweep_dir}",
