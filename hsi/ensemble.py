@@ -47,9 +47,9 @@ class Members:
 
     def shared_masks(self) -> dict[str, np.ndarray] | None:
         """The train/val/test masks when every member used the same split (for the error map), else None."""
-        splits = [run.split for run in self.runs]
-        same = all(np.array_equal(s.train, splits[0].train) and np.array_equal(s.test, splits[0].test) for s in splits)
-        return splits[0].masks(self.first.scene_shape) if same else None
+        masks = [run.split.masks(run.scene_shape) for run in self.runs]
+        same = all(m.keys() == masks[0].keys() and all(np.array_equal(m[k], masks[0][k]) for k in m) for m in masks)
+        return masks[0] if same else None
 
     def predict_scene(self, cube: np.ndarray) -> ScenePrediction:
         """Every pixel of ``cube``: each member through its own PCA and window, probabilities averaged."""

@@ -66,7 +66,7 @@ class FinishedRun:
 
     @property
     def split(self) -> Split:
-        return Split.from_state_dict(self.checkpoint["split"])
+        return RunDir.saved_split(self.checkpoint)
 
     @property
     def scene_shape(self) -> tuple[int, int]:
@@ -82,9 +82,6 @@ class RunDir:
 
     def __init__(self, path: str | Path):
         self.path = Path(path).expanduser()
-
-    def __truediv__(self, name: str) -> Path:
-        return self.path / name
 
     def __repr__(self) -> str:
         return f"RunDir({str(self.path)!r})"

@@ -367,24 +367,26 @@ ENVIRONMENT_COLUMNS = ("precision", "cpu", "source_commit")
 
 def runs_csv(folders: list[Path], out: Path | None) -> None:
     """One row per finished run (OA, AA, kappa in %, training seconds, precision, CPU, commit): its results."""
+    import contextlib
     import csv
     import sys
 
-    target = open(out, "w", newline="") if out else sys.stdout  # noqa: SIM115 - closed below when a file
-    writer = csv.writer(target, lineterminator="\n")
-    writer.writerow(RUN_COLUMNS + ENVIRONMENT_COLUMNS)
-    for folder in folders:
-        for r in _finished(folder):
-            m, env = r.metrics, r.metrics.get("environment", {})
-            scores = [f"{100 * m[k]:.2f}" for k in ("overall_accuracy", "average_accuracy", "kappa")]
-            training = m["protocol"].get("training", {})
-            where = [training.get("precision", ""), env.get("cpu", ""), env.get("source_commit", "")]
-            name = r.path.relative_to(folder.parent)
-            seconds = [f"{m['train_seconds']:.1f}", f"{m['wall_seconds']:.1f}", f"{env.get('peak_rss_mb') or 0:.0f}"]
-            row = [name, _model(r), r.split_seed, r.init_seed, r.replicate, *scores, *seconds]
-            writer.writerow(row + where)
-    if out:
-        target.close()
+    with open(out, "w", newline="") if out else contextlib.nullcontext(sys.stdout) as target:
+        writer = csv.writer(target, lineterminator="\n")
+        writer.writerow(RUN_COLUMNS + ENVIRONMENT_COLUMNS)
+        for folder in folders:
+            for r in _finished(folder):
+                m, env = r.metrics, r.metrics.get("environment", {})
+                scores = [f"{100 * m[k]:.2f}" for k in ("overall_accuracy", "average_accuracy", "kappa")]
+                training = m["protocol"].get("training", {})
+                where = [training.get("precision", ""), env.get("cpu", ""), env.get("source_commit", "")]
+                seconds = [
+                    f"{m['train_seconds']:.1f}",
+                    f"{m['wall_seconds']:.1f}",
+                    f"{env.get('peak_rss_mb') or 0:.0f}",
+                ]
+                name = r.path.relative_to(folder.parent)
+                writer.writerow([name, _model(r), r.split_seed, r.init_seed, r.replicate, *scores, *seconds, *where])
 
 
 def _pareto_figure(points: list[tuple[str, float, float]], path: Path) -> None:

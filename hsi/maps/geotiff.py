@@ -17,7 +17,7 @@ import numpy as np
 
 from hsi.data.georef import Georeference
 from hsi.files import write_atomically
-from hsi.maps.confidence import CONFIDENCE_BANDS, confidence_bands
+from hsi.maps.confidence import CONFIDENCE_BANDS
 
 NODATA = 0  # classes are 1..K
 
@@ -133,16 +133,11 @@ def export_probability_geotiff(
     return _write(path, bands, profile, describe)
 
 
-def export_confidence_geotiff(
-    path: Path, probabilities: np.ndarray, georef: Georeference | None = None, valid: np.ndarray | None = None
-) -> Path:
-    """Two float32 bands from ``(H, W, K)`` probabilities: the top class probability and the normalised
-    entropy (:func:`hsi.maps.confidence.confidence_bands`); NaN where there is no data."""
+def export_confidence_geotiff(path: Path, bands: np.ndarray, georef: Georeference | None = None) -> Path:
+    """``bands`` ``(2, H, W)`` float32 from :func:`hsi.maps.confidence.confidence_bands` (NaN where there is
+    no data): the top class probability and the normalised entropy, named."""
     georef = georef or Georeference.pixel_grid()
-    bands = confidence_bands(probabilities)
-    if valid is not None:
-        bands[:, ~valid] = np.nan
-    profile = {**geotiff_profile(*probabilities.shape[:2], 2, "float32", georef), "nodata": np.nan}
+    profile = {**geotiff_profile(*bands.shape[1:], len(CONFIDENCE_BANDS), "float32", georef), "nodata": np.nan}
 
     def describe(dst):
         for index, name in enumerate(CONFIDENCE_BANDS, start=1):

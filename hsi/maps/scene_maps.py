@@ -62,8 +62,7 @@ def write_scene_maps(
     written.append(export_envi_classification(out_dir / PREDICTION_ENVI[0], predicted, class_names, colours, header))
     written.append(export_predictions(out_dir / PREDICTIONS_NPZ, predicted, probabilities, class_names))
     written.append(export_class_geotiff(out_dir / PREDICTION_TIF, predicted, class_names, colours, scene.georef))
-    written.append(export_confidence_geotiff(out_dir / CONFIDENCE_TIF, probabilities, scene.georef, scene.valid))
-    written.append(_confidence_image(out_dir / CONFIDENCE_PNG, probabilities, scene.valid))
+    written += _write_confidence(out_dir, probabilities, scene)
     if probabilities_geotiff:
         written.append(
             export_probability_geotiff(
@@ -73,13 +72,20 @@ def write_scene_maps(
     return written
 
 
-def _confidence_image(path: Path, probabilities: np.ndarray, valid: np.ndarray | None) -> Path:
+def _write_confidence(out_dir: Path, probabilities: np.ndarray, scene: Scene) -> list[Path]:
+    """``confidence.tif`` and ``confidence.png`` from one computation of the bands."""
+    sure = confidence_bands(probabilities)
+    if scene.valid is not None:
+        sure[:, ~scene.valid] = np.nan
+    tif = export_confidence_geotiff(out_dir / CONFIDENCE_TIF, sure, scene.georef)
+    return [tif, _confidence_image(out_dir / CONFIDENCE_PNG, sure[0])]
+
+
+def _confidence_image(path: Path, top: np.ndarray) -> Path:
     """The top class probability in a perceptually uniform colour map (viridis: dark is unsure), black without data."""
     from matplotlib import colormaps
 
-    top = confidence_bands(probabilities)[0]
-    rgb = (colormaps["viridis"](top)[..., :3] * 255).astype(np.uint8)
-    if valid is not None:
-        rgb[~valid] = 0
+    rgb = (colormaps["viridis"](np.nan_to_num(top, nan=0.0))[..., :3] * 255).astype(np.uint8)
+    rgb[np.isnan(top)] = 0
     save_upscaled_image(path, rgb)
     return path

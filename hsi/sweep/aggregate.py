@@ -193,7 +193,7 @@ def _comparisons(groups: dict[str, list[RunRecord]]) -> list[dict]:
 
 def _adjust_for_multiplicity(comparisons: list[dict]) -> None:
     """Holm-adjusted p-values over every test the summary reports (OA and AA of every pair), as ``p_holm``."""
-    tests = [c for c in comparisons] + [c["aa"] for c in comparisons if c["aa"] is not None]
+    tests = [*comparisons, *(c["aa"] for c in comparisons if c["aa"] is not None)]
     for test, adjusted in zip(tests, holm([t["p_value"] for t in tests]), strict=True):
         test["p_holm"] = adjusted
 

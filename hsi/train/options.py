@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 
 from hsi.errors import UserError
 from hsi.train.tiles import MIN_SIDE as MIN_TILE_SIDE
@@ -176,4 +176,4 @@ def option_words(training: dict) -> list[str]:
 
 def defaults() -> dict:
     """Every option's default: what a run saved before an option existed did (the resume check reads it so)."""
-    return {f.name: f.default for f in fields(TrainerOptions) if f.default is not MISSING}
+    return {f.name: f.default for f in fields(TrainerOptions)}

@@ -55,6 +55,7 @@ class _Loop:
     first_epoch: int = 1
     elapsed: float = 0.0  # seconds of earlier sessions of a resumed run
     start: float = 0.0  # perf_counter() at the start of this session's epochs
+    val_pixels: np.ndarray | None = None  # the validation pixels the selection rule reads, every epoch
 
     @property
     def judged(self) -> nn.Module:
@@ -182,7 +183,7 @@ class Trainer:
                 train_loss = self._train_epoch(loop, sampler, targets, train_pixels, stop, last_good)
                 step_seconds += time.perf_counter() - tic
                 record = {"epoch": epoch, "train_loss": train_loss, "step_seconds": step_seconds}
-                record.update(self._validate_epoch(loop, epoch, sampler, labels, self._selection_pixels(labels, split)))
+                record.update(self._validate_epoch(loop, epoch, sampler, labels, loop.val_pixels))
                 record["seconds"] = loop.elapsed + time.perf_counter() - loop.start
                 self._record(loop, bar, record)
                 if epoch_callback is not None:
@@ -251,6 +252,7 @@ class Trainer:
         # fp16 has a narrow exponent: scale the loss so small gradients do not flush to zero
         scaler = torch.amp.GradScaler(self.device.type, enabled=self.precision == "fp16")
         loop = _Loop(model, optimizer, scheduler, scaler, torch.Generator().manual_seed(seed))
+        loop.val_pixels = self._selection_pixels(labels, split)
         if self.ema_decay is not None:
             loop.ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(self.ema_decay), use_buffers=True)
         if resume_state is not None:
