@@ -64,7 +64,7 @@ def test_blocks_go_wholly_to_one_part_and_every_class_meets_its_minimum():
     assert 0.1 <= len(split.train) / (gt > 0).sum() <= 0.35
 
 
-def test_a_small_single_field_is_untestable_named_trained_and_kept_out_of_evaluation():
+def test_a_small_single_field_is_untestable_named_and_trains_on_all_its_pixels():
     gt = np.zeros((48, 48), dtype=np.int64)
     gt[:, :24] = 1
     gt[:, 24:] = 2
@@ -73,9 +73,12 @@ def test_a_small_single_field_is_untestable_named_trained_and_kept_out_of_evalua
     split = spatially_disjoint_split(gt, **STRIP)
     labels = gt.ravel()
     assert split.untestable == (3,)
-    assert (labels[split.train] == 3).any()
+    assert (labels[split.train] == 3).sum() == (gt == 3).sum()  # none of its pixels is lost
     assert not (labels[split.val] == 3).any() and not (labels[split.test] == 3).any()
     assert "strip cannot keep 2 validation and 3 test pixels" in split.notes[0]
+    # the strip's windows are a buffer like any other: no other pixel inside them validates or tests
+    for part in (split.val, split.test):
+        assert (_chebyshev_to_nearest(part, split.train, gt.shape) > STRIP["window"] // 2).all()
 
 
 def test_without_a_buffer_the_same_strip_can_be_tested():
@@ -94,6 +97,25 @@ def test_the_split_is_a_function_of_its_seed():
     np.testing.assert_array_equal(a.train, b.train)
     np.testing.assert_array_equal(a.test, b.test)
     assert not np.array_equal(a.train, c.train)
+
+
+def _mean_pairwise_jaccard(masks):
+    pairs = [(a, b) for i, a in enumerate(masks) for b in masks[i + 1 :]]
+    return np.mean([len(set(a) & set(b)) / len(set(a) | set(b)) for a, b in pairs])
+
+
+def test_seeds_draw_different_training_blocks_and_temperature_zero_draws_one_split():
+    gt = _fields(size=96)
+    kwargs = dict(train_fraction=0.1, block_size=8, window=5, min_val=2, min_test=4)
+    drawn = [spatially_disjoint_split(gt, seed=s, **kwargs).train for s in range(5)]
+    greedy = [spatially_disjoint_split(gt, seed=s, temperature=0, **kwargs).train for s in range(5)]
+    assert _mean_pairwise_jaccard(greedy) == 1.0  # the best block every time: the seed changes nothing
+    assert _mean_pairwise_jaccard(drawn) < 0.5
+
+
+def test_a_negative_temperature_is_refused():
+    with pytest.raises(UserError, match="split.temperature is -1"):
+        spatially_disjoint_split(_fields(), seed=0, block_size=8, window=5, temperature=-1)
 
 
 def test_a_testable_class_the_search_cannot_serve_stops_the_run_by_name(monkeypatch):

@@ -14,9 +14,14 @@ the scene, and the buffer then eats most of it. Here the assignment is made join
 classes by a greedy search that weighs, for each candidate training block, how much it brings
 the classes still short of their training share against the labelled pixels its buffer would
 drop and the validation and test pixels a class would lose; validation blocks are then chosen
-among the pixels left outside every training window. Several seeded attempts are made and the
-one that meets the per-class minimum supports with the fewest dropped pixels is kept, so the
-result is a deterministic function of the seed.
+among the pixels left outside every training window. Each step draws its block at random among
+all candidates, weighted by ``exp(score / temperature)``, so that different seeds put different
+fields and blocks in training (taking only the few best would give nearly one split for every
+seed). Seeded draws are made until one meets every class's minimum supports, and that one is kept:
+a sample of the admissible assignments, and a deterministic function of the seed.
+
+Classes that no assignment could test train on all their pixels, placed before the search so
+that their windows' buffer is known to it.
 """
 
 from __future__ import annotations
@@ -38,8 +43,6 @@ log = logging.getLogger(__name__)
 GUARD_SHARE = 0.3
 GUARD_WEIGHT = 5.0
 DROP_WEIGHT = 1.0
-TOP_CHOICES = 3  # the seed picks among the best few candidates whose scores are this close:
-CLOSE_SCORE = 0.05
 
 
 @dataclass
@@ -132,25 +135,39 @@ class _Attempt:
     dropped: np.ndarray
     short: list[int]  # testable classes that miss a minimum support
 
-    def key(self) -> tuple[int, int]:
-        return len(self.short), int(self.dropped.sum())
+
+def _choose(scores: np.ndarray, candidates: np.ndarray, temperature: float, rng: np.random.Generator) -> int:
+    """One candidate, drawn with probability proportional to ``exp(score / temperature)`` (0: the best)."""
+    scores = scores[candidates]
+    if temperature <= 0:
+        return int(candidates[np.argmax(scores)])
+    weights = np.exp((scores - scores.max()) / temperature)
+    return int(candidates[rng.choice(len(candidates), p=weights / weights.sum())])
 
 
-def _choose(scored: list[tuple[float, int]], rng: np.random.Generator) -> int:
-    scored.sort(key=lambda t: -t[0])
-    close = [b for s, b in scored[:TOP_CHOICES] if s >= scored[0][0] - CLOSE_SCORE]
-    return close[rng.integers(len(close))]
+@dataclass(frozen=True)
+class _Search:
+    """The settings of one search, and the training pixels placed before it (untestable classes, whole)."""
+
+    train_fraction: float
+    val_fraction: float
+    min_val: int
+    min_test: int
+    temperature: float
+    testable: np.ndarray  # boolean over label values 0..max
+    placed: np.ndarray  # flat boolean: pixels that train before any block is drawn
+    placed_near: np.ndarray  # flat boolean: pixels inside their windows
 
 
 def _training_blocks(
-    blocks: _Blocks, need: np.ndarray, guard: np.ndarray, testable: np.ndarray, rng: np.random.Generator
+    blocks: _Blocks, need: np.ndarray, guard: np.ndarray, search: _Search, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Grow the training part block by block; returns the training mask and the buffer mask."""
-    size = blocks.labels.size
+    """Grow the training part block by block from the placed pixels; returns the training and buffer masks."""
     labelled = blocks.labels > 0
-    train, near = np.zeros(size, bool), np.zeros(size, bool)
+    testable = search.testable
+    train, near = search.placed.copy(), search.placed_near.copy()
     used = np.zeros(blocks.count, bool)
-    have = np.zeros_like(need)
+    have = np.bincount(blocks.labels[train], minlength=len(need))
     class_size = np.maximum(1, np.bincount(blocks.labels[labelled], minlength=len(need)))
     drop_scale = max(1.0, need.sum())
     while (deficit := np.maximum(0, need - have))[1:].sum() > 0:
@@ -170,7 +187,7 @@ def _training_blocks(
         candidates = np.flatnonzero(~used & (gain > 0))
         if not len(candidates):
             break
-        b = _choose([(float(score[c]), int(c)) for c in candidates], rng)
+        b = _choose(score, candidates, search.temperature, rng)
         used[b] = True
         own = blocks.pixels(blocks.members, b)
         have += np.bincount(blocks.labels[own[~train[own]]], minlength=len(need))
@@ -180,7 +197,12 @@ def _training_blocks(
 
 
 def _validation_blocks(
-    blocks: _Blocks, free: np.ndarray, need: np.ndarray, keep_for_test: np.ndarray, rng: np.random.Generator
+    blocks: _Blocks,
+    free: np.ndarray,
+    need: np.ndarray,
+    keep_for_test: np.ndarray,
+    temperature: float,
+    rng: np.random.Generator,
 ) -> np.ndarray:
     """Blocks of pixels outside every training window that validate, until each class has its share."""
     val = np.zeros(free.size, bool)
@@ -195,7 +217,7 @@ def _validation_blocks(
         candidates = np.flatnonzero((gain > 0) & (add.sum(1) > 0))
         if not len(candidates):
             break
-        b = _choose([(float(score[c]), int(c)) for c in candidates], rng)
+        b = _choose(score, candidates, temperature, rng)
         own = blocks.pixels(blocks.members, b)
         own = own[free[own] & ~val[own]]
         have += np.bincount(blocks.labels[own], minlength=len(need))
@@ -203,27 +225,22 @@ def _validation_blocks(
     return val
 
 
-def _attempt(
-    blocks: _Blocks,
-    rng: np.random.Generator,
-    train_fraction: float,
-    val_fraction: float,
-    min_val: int,
-    min_test: int,
-    testable: np.ndarray,
-) -> _Attempt:
+def _attempt(blocks: _Blocks, search: _Search, rng: np.random.Generator) -> _Attempt:
+    testable, min_val, min_test = search.testable, search.min_val, search.min_test
+    train_fraction, val_fraction = search.train_fraction, search.val_fraction
     labelled = blocks.labels > 0
     class_size = np.bincount(blocks.labels[labelled], minlength=testable.size)
     need = np.maximum(1, np.round(train_fraction * class_size)).astype(int)
     need[class_size == 0] = 0  # label values the scene does not use, and 0 (unlabelled)
+    need[~testable] = class_size[~testable]  # placed whole before the search
     guard = np.maximum(min_val + min_test, np.round(GUARD_SHARE * class_size)).astype(int)
-    train, dropped = _training_blocks(blocks, need, guard, testable, rng)
+    train, dropped = _training_blocks(blocks, need, guard, search, rng)
     free = labelled & ~train & ~dropped
     kept = np.bincount(blocks.labels[free], minlength=testable.size)
     # validation takes its share of what is left, as it would of the whole class
     val_need = np.maximum(min_val, np.round(kept * val_fraction / (1 - train_fraction))).astype(int)
     val_need = np.where(testable, np.minimum(val_need, np.maximum(0, kept - min_test)), 0)
-    val = _validation_blocks(blocks, free, val_need, np.where(testable, min_test, 0), rng)
+    val = _validation_blocks(blocks, free, val_need, np.where(testable, min_test, 0), search.temperature, rng)
     test = free & ~val
     n_val = np.bincount(blocks.labels[val], minlength=testable.size)
     n_test = np.bincount(blocks.labels[test], minlength=testable.size)
@@ -231,6 +248,22 @@ def _attempt(
     short = [k for k in np.flatnonzero(testable) if n_val[k] < min_val or n_test[k] < min_test or n_train[k] == 0]
     short += [k for k in np.flatnonzero(~testable) if k > 0 and class_size[k] and n_train[k] == 0]
     return _Attempt(train, val, test, dropped, sorted(short))
+
+
+def _first_admissible(blocks: _Blocks, search: _Search, seed: int, attempts: int) -> _Attempt:
+    """The first draw that gives every testable class its minimum supports, else the one that came closest.
+
+    Keeping the first admissible draw, not the best of several, makes the split a sample of the
+    admissible assignments: the best by any score is nearly the same assignment for every seed.
+    """
+    closest = None
+    for a in range(attempts):
+        drawn = _attempt(blocks, search, np.random.default_rng([seed, a]))
+        if not drawn.short:
+            return drawn
+        if closest is None or len(drawn.short) < len(closest.short):
+            closest = drawn
+    return closest
 
 
 def _check_settings(
@@ -266,7 +299,7 @@ def _untestable_notes(untestable: tuple[int, ...], min_val: int, min_test: int, 
     names = ", ".join(class_name(k, class_names) for k in untestable)
     note = (
         f"{names} cannot keep {min_val} validation and {min_test} test pixels outside every "
-        f"{window}x{window} training window in any assignment: trained on, not tested"
+        f"{window}x{window} training window in any assignment: trained on all their pixels, not tested"
     )
     log.warning("disjoint split: %s", note)
     return (note,)
@@ -280,9 +313,10 @@ def spatially_disjoint_split(
     block_size: int = 8,
     min_val: int = 5,
     min_test: int = 10,
-    attempts: int = 8,
+    attempts: int = 32,
     class_names=None,
     window: int = 25,
+    temperature: float = 0.2,
 ) -> Split:
     """Whole blocks train, validate or test; no validation or test pixel lies inside a training window.
 
@@ -293,19 +327,22 @@ def spatially_disjoint_split(
         min_val, min_test: per-class minimum supports. A class that no assignment could give them
             (see :func:`testable_classes`) trains but is not tested, and the log names it; if a
             testable class misses them in every attempt, the split stops with a sentence naming it.
-        attempts: seeded attempts of the search; the best one is kept.
+        attempts: seeded draws of the search; the first that meets every minimum is kept.
         window: the classifier's window; the buffer is ``window // 2`` pixels.
+        temperature: each step draws its block with weight ``exp(score / temperature)``; 0 takes the best
+            every time (one split for every seed). Chosen on geometry alone (studies/split_geometry.py).
     """
     _check_settings(gt, train_fraction, val_fraction, block_size, min_val, min_test, attempts, class_names)
+    if temperature < 0:
+        raise UserError(f"split.temperature is {temperature}; it must be 0 (always the best block) or more.")
     classes = [int(k) for k in np.unique(gt) if k > 0]
     testable = np.zeros(int(gt.max()) + 1, bool)
     testable[testable_classes(gt, block_size, window, min_val, min_test)] = True
     blocks = _blocks(gt, block_size, window)
-    attempts_made = (
-        _attempt(blocks, np.random.default_rng([seed, a]), train_fraction, val_fraction, min_val, min_test, testable)
-        for a in range(attempts)
-    )
-    best = min(attempts_made, key=lambda result: result.key())  # the first of equals, as before
+    placed = (gt > 0) & ~testable[gt]  # untestable classes train on all their pixels
+    fractions = (train_fraction, val_fraction, min_val, min_test, temperature)
+    search = _Search(*fractions, testable, placed.ravel(), inside_training_windows(placed, window).ravel())
+    best = _first_admissible(blocks, search, seed, attempts)
     if best.short:
         names = ", ".join(class_name(k, class_names) for k in best.short)
         raise UserError(
@@ -314,9 +351,7 @@ def spatially_disjoint_split(
             "use a smaller preprocess.window or split.block_size, or raise split.attempts."
         )
     untestable = tuple(k for k in classes if not testable[k])
-    # pixels of untestable classes stay out of validation and test: a handful would make a noisy accuracy
-    outside = np.isin(blocks.labels, untestable)
-    val, test = best.val & ~outside, best.test & ~outside
+    val, test = best.val, best.test
     notes = _untestable_notes(untestable, min_val, min_test, window, class_names)
     train, dropped = np.flatnonzero(best.train), np.flatnonzero(best.dropped)
     return Split(train, np.flatnonzero(val), np.flatnonzero(test), dropped=dropped, untestable=untestable, notes=notes)
