@@ -19,7 +19,7 @@ from hydra import compose, initialize_config_module
 from hydra.utils import instantiate
 
 from hsi.data import indian_pines
-from hsi.models.card import model_config_names
+from hsi.models.card import network_config_names
 from hsi.preprocess import fit_pca, pad_cube
 from hsi.train.predict import choose_path, predict_logits
 
@@ -34,7 +34,7 @@ def main() -> None:
     padded = pad_cube(pca.transform(scene.cube), 12, "zero")
     report = {"threads": torch.get_num_threads(), "torch": torch.__version__, "models": {}}
     with initialize_config_module("hsi.configs", version_base="1.3"):
-        configs = {n: compose("train", overrides=[f"model={n}"]).model for n in model_config_names() if n != "svm"}
+        configs = {n: compose("train", overrides=[f"model={n}"]).model for n in network_config_names()}
     for name, cfg in configs.items():
         torch.manual_seed(0)
         model = instantiate(cfg, in_bands=30, window=25, num_classes=16).eval()

@@ -18,13 +18,14 @@ def split_description(split: dict) -> str:
 
 
 def classifier_settings(training: dict) -> str:
-    """A classifier of spectra's chosen settings in words (the SVM): accuracies as percentages, no bare None."""
+    """A classifier of spectra's settings in words (the SVM, the 1-D CNN): accuracies as percentages, no bare None."""
     words = {
         "cv_accuracy": lambda v: f"cross-validated accuracy {100 * v:.2f}% on the training pixels",
         "components": lambda v: "all bands" if v is None else f"PCA to {v} components",
         "C": lambda v: f"C {v:g}",
         "gamma_scale": lambda v: f"gamma {v:g} / bands",
         "bands": lambda v: f"{v} bands",
+        "schedule": lambda v: f"trained by {v}",
     }
     return ", ".join(words[k](v) if k in words else f"{k} {v}" for k, v in training.items())
 

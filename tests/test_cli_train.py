@@ -324,3 +324,33 @@ def test_the_recorded_peak_memory_is_in_megabytes_and_covers_what_the_process_ho
     assert block.sum() == len(block)
     recorded = json.loads((finished_run / "metrics.json").read_text())["environment"]["peak_rss_mb"]
     assert 0 < recorded <= peak_rss_mb()  # the run was made earlier in this process
+
+
+def test_the_spectral_cnn_baseline_trains_maps_and_maps_again_from_its_run(scene_files, tmp_path):
+    run_dir = tmp_path / "cnn1d"
+    result = run_cli(
+        "hsi-train",
+        *scene_files["overrides"],
+        "model=spectral_cnn1d",
+        "model.epochs=20",
+        "split.train_fraction=0.2",
+        f"hydra.run.dir={run_dir}",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["model"] == "spectral_cnn1d" and metrics["protocol"]["training"]["classifier"] == "SpectralCNN1D"
+    assert metrics["num_parameters"] > 0 and metrics["overall_accuracy"] > 0.9
+    again = run_cli("hsi-map", str(run_dir), "--out", str(tmp_path / "again"), cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    saved = np.load(run_dir / "maps" / "predictions.npz")
+    redrawn = np.load(tmp_path / "again" / "predictions.npz")
+    np.testing.assert_array_equal(saved["labels"], redrawn["labels"])
+
+
+def test_a_field_split_of_a_scene_whose_classes_have_one_field_each_is_refused(scene_files, tmp_path):
+    run_dir = tmp_path / "fields"
+    result = run_cli("hsi-train", *scene_files["overrides"], "split=fields", f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "No class of this scene keeps 10 test pixels in a field of its own" in result.stderr
+    assert not (run_dir / "metrics.json").exists()

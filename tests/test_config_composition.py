@@ -44,7 +44,10 @@ def test_help_lists_the_groups_their_options_the_common_overrides_and_the_other_
     assert result.returncode == 0
     text = result.stdout
     assert "model: " + ", ".join(model_config_names()) in text
-    assert "experiment: honest, parallel_cpu, quick" in text and "split: disjoint, fields, masks, per_class, random" in text
+    assert (
+        "experiment: honest, parallel_cpu, quick" in text
+        and "split: disjoint, fields, masks, per_class, random" in text
+    )
     for other in ("hsi-map RUN_DIR", "hsi-sweep-report", "hsi-models", "hsi-data", "resume=RUN_DIR"):
         assert other in text
     assert "Powered by Hydra" not in text  # our page, not Hydra's generic one

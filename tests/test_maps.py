@@ -13,11 +13,11 @@ from hydra.utils import instantiate
 from hsi.maps.export import export_envi_classification, export_predictions
 from hsi.maps.palette import class_palette
 from hsi.maps.render import ERROR_COLOURS, error_image, render_maps
-from hsi.models.card import model_config_names
+from hsi.models.card import network_config_names
 from hsi.preprocess import pad_cube
 from hsi.train.predict import choose_path, predict_logits
 
-TORCH_MODELS = [n for n in model_config_names() if n != "svm"]
+TORCH_MODELS = network_config_names()
 
 
 def _model(name, bands=15, window=11, classes=6):

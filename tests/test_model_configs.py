@@ -8,7 +8,7 @@ import torch
 from hydra import compose, initialize_config_module
 from hydra.utils import instantiate
 
-from hsi.models.card import model_card, model_config_names
+from hsi.models.card import model_card, model_config_names, network_config_names
 
 NAMES = model_config_names()
 
@@ -31,7 +31,7 @@ def test_the_issue_model_configs_exist():
     }
 
 
-@pytest.mark.parametrize("name", [n for n in NAMES if n != "svm"])
+@pytest.mark.parametrize("name", network_config_names())
 def test_model_config_runs_forward_and_backward(name):
     torch.manual_seed(0)
     model = _build(name)

@@ -98,7 +98,7 @@ def test_hsi_models_write_keeps_the_rest_of_the_file_and_refuses_a_file_without_
 
 @pytest.mark.slow  # trains every network config for two tiny epochs
 def test_hsi_models_speed_measures_every_network_and_writes_only_its_own_section(tmp_path):
-    from hsi.models.card import model_config_names
+    from hsi.models.card import network_config_names
     from hsi.train.predict import choose_path
 
     page = tmp_path / "models.md"
@@ -110,7 +110,7 @@ def test_hsi_models_speed_measures_every_network_and_writes_only_its_own_section
     text = page.read_text()
     assert text.startswith(hand) and text.endswith("<!-- model-speed:end -->\nHand-written.\n")
     rows = [line.split(" | ") for line in marked_block(text, "model-speed").splitlines() if line.startswith("| `")]
-    networks = [n for n in model_config_names() if n != "svm"]
+    networks = network_config_names()
     assert [r[0].strip("|` ") for r in rows] == networks
     with initialize_config_module("hsi.configs", version_base="1.3"):
         models = {n: instantiate(compose("train", overrides=[f"model={n}"]).model, 15, 11, 4) for n in networks}
@@ -123,11 +123,11 @@ def test_hsi_models_speed_measures_every_network_and_writes_only_its_own_section
 
 def test_the_speed_table_lists_every_network_config():
     """The measured table cannot be regenerated in a test, but a new config without a measurement fails here."""
-    from hsi.models.card import model_config_names
+    from hsi.models.card import network_config_names
 
     block = marked_block((ROOT / "docs" / "models.md").read_text(), "model-speed")
     measured = [line.split(" | ")[0].strip("|` ") for line in block.splitlines() if line.startswith("| `")]
-    assert measured == [n for n in model_config_names() if n != "svm"], "run: hsi-models --speed --write docs/models.md"
+    assert measured == network_config_names(), "run: hsi-models --speed --write docs/models.md"
 
 
 def test_hsi_models_speed_refuses_zero_steps_in_one_sentence(tmp_path):

@@ -13,7 +13,7 @@ from hydra.utils import instantiate
 from torch import nn
 
 from hsi.errors import UserError
-from hsi.models.card import model_config_names
+from hsi.models.card import network_config_names
 from hsi.patches import PatchSampler
 from hsi.preprocess import pad_cube
 from hsi.splits import Split
@@ -33,7 +33,7 @@ def _model(name: str, *overrides: str, dropout: float = 0.0) -> nn.Module:
 
 # Every model config, and the attention placements the configs do not use (only the 3-D stack is shared
 # when attention pools over the window before the 2-D convolution).
-CONFIGS = [(n, ()) for n in model_config_names() if n != "svm"] + [
+CONFIGS = [(n, ()) for n in network_config_names()] + [
     ("hybridsn_se", ("model.attention_position=after_3d",)),
     ("hybridsn_cbam", ("model.attention_position=both",)),
 ]

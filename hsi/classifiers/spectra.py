@@ -1,4 +1,4 @@
-"""A classifier of single spectra (the SVM baseline): no windows, no epochs."""
+"""A classifier of single spectra (the SVM and 1-D CNN baselines): no windows, no epochs to report."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hsi.splits import Split
 
 
 class SpectraClassifier:
-    """Wraps a model with ``fit(spectra, labels)``, ``predict_proba(spectra)`` and ``state_dict()``.
+    """Wraps a model with ``fit(spectra, labels)``, ``predict_proba(spectra)``, ``num_parameters()``, ``state_dict()``.
 
     A model with ``wants_raw_spectra = True`` reads the raw cube and does its own scaling;
     others read the run's PCA cube.
@@ -48,8 +48,8 @@ class SpectraClassifier:
     def training_record(self) -> dict:
         return {"classifier": type(self.model).__name__, **self.model.chosen}
 
-    def num_parameters(self) -> None:
-        return None
+    def num_parameters(self) -> int | None:
+        return self.model.num_parameters()
 
     def state_dict(self) -> dict:
         return self.model.state_dict()

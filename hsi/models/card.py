@@ -12,7 +12,7 @@ from importlib import resources
 
 import torch
 from hydra import compose, initialize_config_module
-from hydra.utils import instantiate
+from hydra.utils import get_class, instantiate
 from torch.utils.flop_counter import FlopCounterMode
 
 
@@ -20,6 +20,13 @@ def model_config_names() -> list[str]:
     """Every config in the ``model`` group, in name order."""
     folder = resources.files("hsi.configs") / "model"
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def network_config_names() -> list[str]:
+    """The model configs that build a network of windows (a torch module), not a classifier of single spectra."""
+    with initialize_config_module("hsi.configs", version_base="1.3"):
+        targets = {name: compose("train", overrides=[f"model={name}"]).model._target_ for name in model_config_names()}
+    return [name for name, target in targets.items() if issubclass(get_class(target), torch.nn.Module)]
 
 
 def model_descriptions() -> list[tuple[str, str]]:
@@ -71,7 +78,7 @@ def model_card(in_bands: int = 30, window: int = 25, num_classes: int = 16) -> t
             if isinstance(model, torch.nn.Module):
                 params = sum(p.numel() for p in model.parameters())
                 macs = count_macs(model, (1, in_bands, window, window))
-            else:  # the SVM: its size is the number of support vectors, known only after training
+            else:  # a classifier of raw spectra: its size depends on the scene's bands (or its support vectors)
                 params = macs = None
             rows.append({"model": name, "parameters": params, "macs": macs, "target": cfg.model._target_})
     return tuple(rows)

@@ -124,6 +124,10 @@ class SpectralSVM:
         out[:, self.classifier.classes_] = scores
         return out
 
+    def num_parameters(self) -> None:
+        """None: an SVM keeps support vectors, not a fixed number of learnt weights."""
+        return None
+
     def state_dict(self) -> dict:
         """The fitted pipeline as skops bytes (a format that loads without running code), and the choice made."""
         blob = skops.io.dumps(self.classifier)

@@ -1,0 +1,116 @@
+"""The classic deep baseline that sees no neighbours: a 1-D CNN over each pixel's spectrum.
+
+Hu, Huang, Wei, Zhang, Li, "Deep Convolutional Neural Networks for Hyperspectral Image
+Classification", Journal of Sensors 2015, 258619. One convolution of 20 kernels of width
+``bands // 9`` along the spectrum (the widths the paper lists: 24, 24 and 11 for 220, 224 and
+103 bands), a max pooling of width ``ceil(width / 5)``, a dense layer of 100 units and the
+output, with tanh activations, as in the paper. Like the SVM, it reads the
+raw spectrum of a single pixel, with its own scaling: every band standardised on the training
+pixels (the CNN's whitened PCA is HybridSN's preprocessing, not this network's). The paper
+trains by mini-batch gradient descent; here Adam with a fixed schedule (``epochs``, ``lr``,
+``batch_size``), set before any run and not chosen on test pixels.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch import nn
+
+
+class HuSpectralNet(nn.Module):
+    """The network of Hu et al. (2015) for spectra of ``bands`` values and ``num_classes`` classes."""
+
+    def __init__(self, bands: int, num_classes: int, kernels: int = 20, hidden: int = 100) -> None:
+        super().__init__()
+        width = max(1, bands // 9)
+        pool = math.ceil(width / 5)
+        self.features = nn.Sequential(nn.Conv1d(1, kernels, width), nn.Tanh(), nn.MaxPool1d(pool, ceil_mode=True))
+        pooled = math.ceil((bands - width + 1) / pool)  # the paper keeps the last, partial pool (197 -> 40)
+        self.head = nn.Sequential(
+            nn.Flatten(), nn.Linear(kernels * pooled, hidden), nn.Tanh(), nn.Linear(hidden, num_classes)
+        )
+
+    def forward(self, spectra: torch.Tensor) -> torch.Tensor:
+        """``(N, bands)`` standardised spectra to ``(N, num_classes)`` logits."""
+        return self.head(self.features(spectra[:, None, :]))
+
+
+class SpectralCNN1D:
+    """Standardised spectra -> :class:`HuSpectralNet`, trained with Adam; the interface of the SVM baseline.
+
+    Args:
+        in_bands, window, num_classes: given by the pipeline like every model; ``in_bands`` (the
+            CNN's PCA size) and ``window`` are unused: the network reads raw spectra.
+        epochs, lr, batch_size: the fixed training schedule.
+        seed: seeds the initial weights and the batches.
+    """
+
+    wants_raw_spectra = True
+
+    def __init__(
+        self,
+        in_bands: int,
+        window: int,
+        num_classes: int,
+        epochs: int = 200,
+        lr: float = 1e-3,
+        batch_size: int = 64,
+        seed: int = 0,
+    ) -> None:
+        self.num_classes = num_classes
+        self.epochs, self.lr, self.batch_size, self.seed = epochs, lr, batch_size, seed
+        self.network: HuSpectralNet | None = None
+        self.mean = self.scale = None
+        self.chosen: dict = {}
+
+    def _standardise(self, spectra: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(((np.asarray(spectra, dtype=np.float64) - self.mean) / self.scale).astype(np.float32))
+
+    def fit(self, spectra: np.ndarray, labels: np.ndarray) -> SpectralCNN1D:
+        spectra = np.asarray(spectra, dtype=np.float64)
+        self.mean = spectra.mean(0)
+        self.scale = np.where(spectra.std(0) > 0, spectra.std(0), 1.0)  # a constant band stays 0
+        torch.manual_seed(self.seed)
+        self.network = HuSpectralNet(spectra.shape[1], self.num_classes)
+        inputs, targets = self._standardise(spectra), torch.from_numpy(np.asarray(labels, dtype=np.int64))
+        optimiser = torch.optim.Adam(self.network.parameters(), lr=self.lr)
+        order = torch.Generator().manual_seed(self.seed)
+        self.network.train()
+        for _ in range(self.epochs):
+            for batch in torch.randperm(len(inputs), generator=order).split(self.batch_size):
+                optimiser.zero_grad()
+                nn.functional.cross_entropy(self.network(inputs[batch]), targets[batch]).backward()
+                optimiser.step()
+        self.network.eval()
+        schedule = f"Adam, learning rate {self.lr:g}, {self.epochs} epochs of batches of {self.batch_size}"
+        self.chosen = {"bands": spectra.shape[1], "schedule": schedule}
+        return self
+
+    @torch.no_grad()
+    def predict_proba(self, spectra: np.ndarray) -> np.ndarray:
+        """Softmax probabilities ``(N, num_classes)``, in batches so that a whole scene fits in memory."""
+        inputs = self._standardise(spectra)
+        chunks = [torch.softmax(self.network(part), 1) for part in inputs.split(65536)]
+        return torch.cat(chunks).numpy() if chunks else np.zeros((0, self.num_classes), np.float32)
+
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.network.parameters())
+
+    def state_dict(self) -> dict:
+        """The network's weights and the band scaling, as tensors."""
+        return {
+            "network": self.network.state_dict(),
+            "mean": torch.from_numpy(self.mean),
+            "scale": torch.from_numpy(self.scale),
+            "chosen": dict(self.chosen),
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self.mean, self.scale = state["mean"].numpy(), state["scale"].numpy()
+        self.network = HuSpectralNet(len(self.mean), self.num_classes)
+        self.network.load_state_dict(state["network"])
+        self.network.eval()
+        self.chosen = dict(state["chosen"])
