@@ -5,7 +5,8 @@
 #        default | ablation11 | honest_d4_11 | variants11 | variants11_honest | variants11_bn | honest_smooth11 |
 #        variants11_honest_more | variants11_rest | variants11_rest_honest | smooth25 | fraction30 | fraction30_seed4 | init11 | init25 | honest_init11 |
 #        augment11 | augment11_honest | augment25 | paper11 | paper25 | schedule11 | clip25 | clip25_rest | epochs50_25 |
-#        grid25 | grid25_more | grid25_third | grid25_confirm | grid_default | variance25 | variance25_rest | select100 | quick | wholerun | variants25 | variants25_rest | all. On the project's 2-core AVX2 CPU
+#        grid25 | grid25_more | grid25_third | grid25_confirm | grid_default | variance25 | variance25_rest | select100 | quick | wholerun | variants25 | variants25_rest |
+#        honest_fields25 | honest_fields11 | all. On the project's 2-core AVX2 CPU
 # (no bf16, so fp32) one HybridSN run of the default recipe takes about 1 minute with 11x11 windows, 3-4 minutes
 # with 15x15 and 8-9 minutes with 25x25 (trainer=paper's 100 epochs: about 4 and 40 minutes). Each sweep writes summary.md/json/csv/png and report.html into its folder.
 # No setting below was chosen on the test pixels of these seeds: the split's search settings come
@@ -316,4 +317,22 @@ fi
 if run variants25_rest; then
   hsi-train -m model=hybridsn_resnext,hybridsn_shufflev2,hybridsn_r21d,hybridsn_sep3d \
       seed=0,1,2,3,4 hydra.sweep.dir=$out/variants25_rest
+fi
+# Unseen parts of seen fields against unseen fields (docs/honest.md): the disjoint split, whose blocks are drawn
+# anew for every seed, and split=fields (leave fields out), seeds 0-4, paired by seed within a split kind and window.
+# The two baselines of single spectra first (SVM, 1-D CNN), then HybridSN and hybridsn_gconv (the variant with the
+# best mean OA in the family comparison under the random split, docs/models.md). No setting is chosen from these runs.
+honest_fields() {
+  for model in svm spectral_cnn1d hybridsn hybridsn_gconv; do
+    for split in disjoint fields; do
+      hsi-train -m experiment=honest split=$split preprocess.window=$1 model=$model seed=0,1,2,3,4 \
+          hydra.sweep.dir=$out/honest_fields/w$1_${split}_$model
+    done
+  done
+}
+if run honest_fields25; then
+  honest_fields 25
+fi
+if run honest_fields11; then
+  honest_fields 11
 fi

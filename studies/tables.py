@@ -45,60 +45,71 @@ def _pm(values: list[float], scale: float = 100.0) -> str:
     return f"{scale * d['mean']:.2f}{std}"
 
 
-def _by_window_and_model(folders: list[Path]) -> dict[tuple[int, str], list]:
-    """Finished runs of every folder, grouped by (window, model): folders of one window share its splits."""
-    groups: dict[tuple[int, str], list] = {}
+SPLIT_KINDS = {"spatially_disjoint_split": "disjoint", "field_split": "fields"}
+
+
+def _split_kind(run) -> str:
+    target = str(run.metrics["protocol"]["split"].get("_target_", "?")).rsplit(".", 1)[-1]
+    return SPLIT_KINDS.get(target, target)
+
+
+def _by_split_window_and_model(folders: list[Path]) -> dict[tuple[str, int, str], list]:
+    """Finished runs grouped by (split kind, window, model): runs of one kind and window share their splits."""
+    groups: dict[tuple[str, int, str], list] = {}
     for folder in folders:
         for r in _finished(folder):
-            groups.setdefault((r.metrics["protocol"]["window"], _model(r)), []).append(r)
+            groups.setdefault((_split_kind(r), r.metrics["protocol"]["window"], _model(r)), []).append(r)
     return groups
 
 
-def _honest_rows(groups: dict[tuple[int, str], list]) -> None:
+def _honest_rows(groups: dict[tuple[str, int, str], list]) -> None:
     print(
-        "| window | model | runs | classes tested | OA (%) | AA over tested classes (%) | kappa (x100) | "
-        "labelled pixels dropped (%) | test windows overlapping a training window (%) |"
+        "| split | window | model | runs | classes tested | OA (%) | AA over tested classes (%) | kappa (x100) | "
+        "labelled pixels dropped (%) | test pixels in a training field (%) |"
     )
-    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
-    for (window, model), rs in sorted(groups.items()):
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    for (kind, window, model), rs in sorted(groups.items()):
         p = [r.metrics["protocol"] for r in rs]
         tested = sorted({r.metrics["average_accuracy_classes"] for r in rs})
         print(
-            f"| {window} | {model} | {len(rs)} | {', '.join(map(str, tested))} | "
+            f"| {kind} | {window} | {model} | {len(rs)} | {', '.join(map(str, tested))} | "
             f"{_pm([r.metrics['overall_accuracy'] for r in rs])} | "
             f"{_pm([r.metrics['average_accuracy'] for r in rs])} | {_pm([r.metrics['kappa'] for r in rs])} | "
             f"{100 * np.mean([q['labelled_pixels_dropped'] for q in p]):.1f} | "
-            f"{100 * np.mean([q['test_windows_overlapping_training_windows'] for q in p]):.1f} |"
+            f"{100 * np.mean([q.get('test_pixels_in_training_fields', math.nan) for q in p]):.1f} |"
         )
 
 
-def _honest_pairs(groups: dict[tuple[int, str], list]) -> None:
-    print("\nPaired over split seeds (the same splits for every model of a window):\n")
-    print("| window | b - a | seeds | mean OA difference (points) | p (paired t) | p, Holm-adjusted over the table |")
-    print("|---:|---|---:|---:|---:|---:|")
+def _honest_pairs(groups: dict[tuple[str, int, str], list]) -> None:
+    print("\nPaired over split seeds (the same splits for every model of a split kind and window):\n")
+    print(
+        "| split | window | b - a | seeds | mean OA difference (points) | p (paired t) | "
+        "p, Holm-adjusted over the table |"
+    )
+    print("|---|---:|---|---:|---:|---:|---:|")
     rows = []
-    for (wa, name_a), (wb, name_b) in itertools.combinations(sorted(groups), 2):
-        if wa != wb:
+    for key_a, key_b in itertools.combinations(sorted(groups), 2):
+        if key_a[:2] != key_b[:2]:
             continue
-        a = {r.split_seed: r.metrics["overall_accuracy"] for r in groups[(wa, name_a)]}
-        b = {r.split_seed: r.metrics["overall_accuracy"] for r in groups[(wb, name_b)]}
+        a = {r.split_seed: r.metrics["overall_accuracy"] for r in groups[key_a]}
+        b = {r.split_seed: r.metrics["overall_accuracy"] for r in groups[key_b]}
         shared = sorted(set(a) & set(b))
         if len(shared) >= 2:
             t = paired_comparison([a[s] for s in shared], [b[s] for s in shared])
-            rows.append((wa, f"{name_b} - {name_a}", len(shared), t["mean_difference"], t["p_value"]))
-    for row, adjusted in zip(rows, holm([r[4] for r in rows]), strict=True):
-        p, q = ("n/a" if math.isnan(x) else f"{x:.3g}" for x in (row[4], adjusted))
-        print(f"| {row[0]} | {row[1]} | {row[2]} | {100 * row[3]:+.2f} | {p} | {q} |")
+            rows.append((*key_a[:2], f"{key_b[2]} - {key_a[2]}", len(shared), t["mean_difference"], t["p_value"]))
+    for row, adjusted in zip(rows, holm([r[5] for r in rows]), strict=True):
+        p, q = ("n/a" if math.isnan(x) else f"{x:.3g}" for x in (row[5], adjusted))
+        print(f"| {row[0]} | {row[1]} | {row[2]} | {row[3]} | {100 * row[4]:+.2f} | {p} | {q} |")
 
 
 def honest(folders: list[Path]) -> None:
-    groups = _by_window_and_model(folders)
+    groups = _by_split_window_and_model(folders)
     _honest_rows(groups)
     _honest_pairs(groups)
     print("\nPer class, mean accuracy over seeds (%; `-` untested):\n")
     keys = sorted(groups)
     names = next(iter(groups.values()))[0].metrics["class_names"]
-    print("| class | " + " | ".join(f"{m} w{w}" for w, m in keys) + " |")
+    print("| class | " + " | ".join(f"{m} {kind} w{w}" for kind, w, m in keys) + " |")
     print("|---|" + "---:|" * len(keys))
     for k, name in enumerate(names):
         cells = []
