@@ -18,7 +18,9 @@ from hsi.patches import PatchSampler
 from hsi.preprocess import pad_cube
 from hsi.splits import Split
 from hsi.train import Trainer, dihedral, tiles
+from hsi.train.batches import TrainingBatches
 from hsi.train.interrupt import TrainingInterrupted
+from hsi.train.options import TrainerOptions
 from hsi.train.predict import window_logits
 
 WINDOW, BANDS, CLASSES, SHAPE = 11, 15, 5, (19, 23)
@@ -111,11 +113,11 @@ def test_an_epoch_of_tiles_draws_the_same_batches_as_an_epoch_of_windows():
     """So the two batchings train on the same pixels in the same steps, and only the arithmetic differs."""
     padded, sampler = _scene(torch.float32)
     train = torch.arange(0, SHAPE[0] * SHAPE[1], 5)
-    by_tiles = Trainer(epochs=1, batch_size=16, batches="tiles", tile_side=6)
-    by_tiles.tile_side_used = 6
-    by_windows = Trainer(epochs=1, batch_size=16)
-    tile_steps = by_tiles._tile_steps(torch.Generator().manual_seed(3), sampler, train)
-    window_steps = by_windows._window_steps(torch.Generator().manual_seed(3), sampler, train)
+    by_tiles = TrainingBatches(TrainerOptions(batch_size=16, batches="tiles", tile_side=6), torch.device("cpu"))
+    by_tiles.side = 6
+    by_windows = TrainingBatches(TrainerOptions(batch_size=16), torch.device("cpu"))
+    tile_steps = by_tiles.steps(torch.Generator().manual_seed(3), sampler, train)
+    window_steps = by_windows.steps(torch.Generator().manual_seed(3), sampler, train)
     pairs = list(zip(tile_steps, window_steps, strict=True))
     assert len(pairs) == -(-len(train) // 16)
     for (_, tile_pixels, _, _), (_, window_pixels, _, _) in pairs:

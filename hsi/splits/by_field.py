@@ -154,6 +154,15 @@ def _settle(parts: list[_ClassFields], whole: dict[int, np.ndarray], shape, wind
         parts = [p for p in parts if p.label not in whole]
 
 
+def _refuse_if_nothing_is_tested(test: np.ndarray, min_test: int) -> None:
+    if not test.any():
+        raise UserError(
+            f"No class of this scene keeps {min_test} test pixels in a field of its own: every class has one field "
+            "or the training windows cover its other fields; give the fields as a parcel raster "
+            "(split.field_mask), lower split.min_test or preprocess.window, or use split=disjoint."
+        )
+
+
 def _untested_notes(one_field: list[int], buffered: list[int], two_fields: list[int], window: int, names) -> tuple:
     notes = []
     if one_field:
@@ -211,12 +220,7 @@ def field_split(
     drawn = (_attempt(per_class, fractions, gt.shape, window, min_test, [seed, a]) for a in range(attempts))
     # most classes tested, then most test pixels
     parts, whole, buffered, (train, val, test) = min(drawn, key=lambda d: (len(d[1]), -int(d[3][2].sum())))
-    if not test.any():
-        raise UserError(
-            f"No class of this scene keeps {min_test} test pixels in a field of its own: every class has one field "
-            "or the training windows cover its other fields; give the fields as a parcel raster "
-            "(split.field_mask), lower split.min_test or preprocess.window, or use split=disjoint."
-        )
+    _refuse_if_nothing_is_tested(test, min_test)
     labelled = gt.ravel() > 0
     dropped = labelled & ~train & ~val & ~test
     two_fields = [p.label for p in parts if not len(p.val) and val_fraction > 0]

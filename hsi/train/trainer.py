@@ -1,14 +1,5 @@
-"""The training loop: mini-batches of windows; the epoch kept is the one with the best validation AA.
-
-Why that rule (docs/splits.md): validation OA is dominated by the large classes, and a strict
-``>`` froze on the first epoch that saturated a small validation set. Validation *loss* was tried
-first and rejected on validation evidence: under a spatially disjoint split the network grows
-confidently wrong on unseen fields, so cross-entropy rises while accuracy rises too, and the
-lowest loss falls on a barely trained epoch (11x11 windows, seed 0: epoch 2 of 30, validation AA
-14% against 51% at epoch 18). AA weighs every tested class alike, like the figure the report
-leads with. Ties go to the later epoch, so a saturated validation set keeps the most trained
-weights. When the validation set cannot judge (empty, too few pixels of a tested class), the
-last epoch is kept and the run says so.
+"""The training loop: epochs of batches (:mod:`hsi.train.batches`), one optimisation step each, validation,
+and the epoch kept by the selection rule (:mod:`hsi.train.selection`); resumable after an interruption.
 """
 
 from __future__ import annotations
@@ -30,11 +21,13 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 
 from hsi.patches import PatchSampler
 from hsi.splits import Split
-from hsi.train import dihedral, mixing, spectral_jitter, tiles
+from hsi.train import tiles
+from hsi.train.batches import TrainingBatches
+from hsi.train.inference import pixel_probabilities
 from hsi.train.interrupt import StopRequest, TrainingInterrupted
 from hsi.train.options import TrainerOptions
 from hsi.train.precision import autocast, resolve_device, resolve_precision
-from hsi.train.predict import window_logits
+from hsi.train.selection import selection_pixels, selection_rule, validation_figures
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +90,7 @@ class Trainer:
         for name, value in vars(self.options).items():
             setattr(self, name, value)
         self.tile_side_used: int | None = None  # the side the last fit() trained with
-        self.dark: torch.Tensor | None = None  # the PCA image of a black spectrum, for spectral_scale (see fit)
+        self.training_batches = TrainingBatches(self.options, self.device)  # each fit() makes its own
         self.optimizer_factory = optimizer or (lambda params: torch.optim.Adam(params, lr=1e-3))
         self.scheduler_factory = scheduler
         self.device = resolve_device(self.device)
@@ -115,37 +108,8 @@ class Trainer:
             tiles.check_model(model, self.batches)
 
     def selection_rule(self, labels: np.ndarray, split: Split) -> dict:
-        """Whether the validation set can choose the epoch; ``{"rule": "val_aa" | "last", "reason": ...}``."""
-        needed = np.unique(labels[split.test] if len(split.test) else labels[split.train])
-        if not len(split.val):
-            return {"rule": "last", "reason": "there are no validation pixels"}
-        counts = np.bincount(labels[split.val], minlength=int(needed.max()) + 1)
-        thin = [int(k) for k in needed if counts[k] < self.min_val_per_class]
-        enough = [int(k) for k in needed if counts[k] >= self.min_val_per_class]
-        if thin and enough and self.select_over == "classes_with_enough":
-            pixels = int(np.isin(labels[split.val], enough).sum())
-            return {
-                "rule": "val_aa",
-                "classes": enough,
-                "reason": (
-                    f"best validation AA over the {len(enough)} of {len(needed)} tested classes with at least "
-                    f"{self.min_val_per_class} validation pixels ({pixels} pixels), ties to the later epoch"
-                ),
-            }
-        if thin:
-            return {
-                "rule": "last",
-                "reason": (
-                    f"the validation set holds fewer than {self.min_val_per_class} pixels of {len(thin)} of the "
-                    f"{len(needed)} tested classes"
-                ),
-            }
-        return {
-            "rule": "val_aa",
-            "reason": (
-                f"best validation AA over {len(split.val)} pixels of {len(needed)} classes, ties to the later epoch"
-            ),
-        }
+        """Whether the validation set can choose the epoch (:func:`hsi.train.selection.selection_rule`)."""
+        return selection_rule(labels, split, self.min_val_per_class, self.select_over)
 
     def fit(
         self,
@@ -167,13 +131,13 @@ class Trainer:
         ``state`` is everything as of the end of the last finished epoch; pass it back as
         ``resume_state`` to go on exactly as if nothing had happened (under deterministic algorithms).
         """
-        self._choose_tile_side(model, split.train, sampler)
+        dark = None if dark is None else torch.as_tensor(dark, dtype=torch.float32)
+        self.training_batches = TrainingBatches(self.options, self.device, dark)
+        self.tile_side_used = self.training_batches.choose_tile_side(model, split.train, sampler)
         loop = self._start(model, labels, split, seed, resume_state)
-        self.dark = None if dark is None else torch.as_tensor(dark, dtype=torch.float32)
         targets = torch.as_tensor(labels, dtype=torch.long)
         train_pixels = torch.as_tensor(split.train, dtype=torch.long)
-        loop.start = time.perf_counter()
-        step_seconds = self.history[-1]["step_seconds"] if self.history else 0.0
+        loop.start, step_seconds = time.perf_counter(), self.history[-1]["step_seconds"] if self.history else 0.0
         last_good = self._snapshot(loop, loop.first_epoch - 1)
         bar = self._progress_bar(loop.first_epoch)
         # log lines go above the progress bar, not into its line
@@ -209,11 +173,6 @@ class Trainer:
             yield
         finally:
             torch.set_num_threads(previous)
-
-    def _selection_pixels(self, labels: np.ndarray, split: Split) -> np.ndarray:
-        """The validation pixels the selection rule reads: all, or those of its classes."""
-        classes = self.selection.get("classes")
-        return split.val if classes is None else split.val[np.isin(labels[split.val], classes)]
 
     def _record(self, loop: _Loop, bar: tqdm, record: dict) -> None:
         """The epoch into the history, to the listeners, the selection rule and the log."""
@@ -252,7 +211,7 @@ class Trainer:
         # fp16 has a narrow exponent: scale the loss so small gradients do not flush to zero
         scaler = torch.amp.GradScaler(self.device.type, enabled=self.precision == "fp16")
         loop = _Loop(model, optimizer, scheduler, scaler, torch.Generator().manual_seed(seed))
-        loop.val_pixels = self._selection_pixels(labels, split)
+        loop.val_pixels = selection_pixels(self.selection, labels, split)
         if self.ema_decay is not None:
             loop.ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(self.ema_decay), use_buffers=True)
         if resume_state is not None:
@@ -307,9 +266,8 @@ class Trainer:
     ) -> float:
         """One pass over the training pixels in a fresh order; the mean training loss."""
         loop.model.train()
-        steps = self._window_steps if self.batches == "windows" else self._tile_steps
         total_loss, seen = 0.0, 0
-        for forward, y, partner, lam in steps(loop.generator, sampler, train_pixels):
+        for forward, y, partner, lam in self.training_batches.steps(loop.generator, sampler, train_pixels):
             y = targets[y].to(self.device, non_blocking=True)
             with autocast(self.precision, self.device):
                 out = forward(loop.model)
@@ -322,68 +280,6 @@ class Trainer:
             if stop.requested:
                 raise TrainingInterrupted(last_good)
         return total_loss / seen
-
-    def _window_steps(self, generator: torch.Generator, sampler: PatchSampler, train_pixels: torch.Tensor):
-        """Batches of ``batch_size`` windows in a fresh order: ``(forward, pixels, partner, lam)`` per step."""
-        order = train_pixels[torch.randperm(len(train_pixels), generator=generator)]
-        for batch in order.split(self.batch_size):
-            x, partner, lam = self._training_windows(sampler(batch), generator)
-            x = x.to(self.device, non_blocking=True)
-            yield (lambda model, x=x: model(x)), batch, partner, lam
-
-    def _tile_steps(self, generator: torch.Generator, sampler: PatchSampler, train_pixels: torch.Tensor):
-        """``tiles``: the window batches' pixels, each batch computed through the tiles that hold it;
-        ``grid``: whole tiles of a grid as batches (:mod:`hsi.train.tiles`)."""
-        side, shape = self.tile_side_used, sampler.scene_shape
-        grid = self.batches == "grid"
-        for batch in tiles.epoch_batches(train_pixels, shape, side, self.batch_size, grid, generator):
-            x = tiles.cut_tiles(sampler.padded, batch.corners, side, sampler.margin)
-            row, col = batch.row, batch.col
-            if self.augment == "d4":
-                views = torch.randint(0, dihedral.ORDER, (len(x),), generator=generator)
-                x, row, col = tiles.turn(x, batch, views, side)
-            x, _, _ = self._training_windows(x, generator, turn=False)  # the spectral augmentations, per tile
-            x = x.to(self.device, non_blocking=True)
-            forward = lambda model, x=x, t=batch.tile, r=row, c=col: tiles.tile_logits(model, x, t, r, c)  # noqa: E731
-            yield forward, batch.pixels, None, 1.0
-
-    def _choose_tile_side(self, model: nn.Module, train_pixels, sampler: PatchSampler) -> None:
-        """With tile batches: check the model, then fix the tile side of this fit (``tile_side_used``)."""
-        self.check_model(model)
-        if self.batches != "windows":
-            self.tile_side_used = self.tile_side or self._auto_side(train_pixels, sampler)
-            tiles.check_side(self.tile_side_used, sampler.scene_shape)
-        if self.batches == "tiles":
-            shape, window = sampler.scene_shape, sampler.window
-            ratio = tiles.cost_against_windows(train_pixels, shape, self.tile_side_used, self.batch_size, window)
-            if ratio > 1:
-                log.warning(
-                    "trainer.batches=tiles: the tiles that hold a random batch of %d training pixels read %.1fx "
-                    "the input of its windows here, so expect it to be slower than trainer.batches=windows",
-                    self.batch_size,
-                    ratio,
-                )
-
-    def _auto_side(self, pixels, sampler: PatchSampler) -> int:
-        """The tile side chosen for ``pixels`` when ``tile_side`` is null (:mod:`hsi.train.tiles`)."""
-        if self.batches == "grid":
-            return tiles.auto_grid_side(pixels, sampler.scene_shape, -(-len(pixels) // self.batch_size))
-        return tiles.auto_side(pixels, sampler.scene_shape, self.batch_size, sampler.window)
-
-    def _training_windows(self, x: torch.Tensor, generator: torch.Generator, turn: bool = True):
-        """A training batch under the augmentations switched on, drawn from the batch-order generator;
-        ``(windows, partner, lam)``, where ``partner`` is None unless the batch was mixed. ``turn=False``
-        leaves out D4 (tile batches turn their tiles themselves)."""
-        if self.augment == "d4" and turn:
-            x = dihedral.random_views(x, generator)
-        if self.spectral_scale is not None:
-            x = spectral_jitter.scale_brightness(x, self.spectral_scale, generator, self.dark)
-        if self.spectral_noise is not None:
-            x = spectral_jitter.add_noise(x, self.spectral_noise, generator)
-        kind, alpha = ("mixup", self.mixup) if self.mixup is not None else ("cutmix", self.cutmix)
-        if alpha is None:
-            return x, None, 1.0
-        return mixing.mix_batch(x, kind, alpha, generator)
 
     def _step(self, loop: _Loop, loss: torch.Tensor) -> None:
         """Backward, (clip,) step, schedule and average: one optimisation step."""
@@ -417,21 +313,11 @@ class Trainer:
         return self.validate(loop.judged, sampler, labels, val)
 
     def validate(self, model: nn.Module, sampler: PatchSampler, labels: np.ndarray, pixels: np.ndarray) -> dict:
-        """Validation OA, AA and class-balanced cross-entropy (mean over classes of each class's mean loss)."""
+        """Validation OA, AA and class-balanced cross-entropy (:func:`hsi.train.selection.validation_figures`)."""
         if not len(pixels):
             return {"val_oa": None, "val_aa": None, "val_loss": None}
-        probabilities = self.predict(model, sampler, pixels)
         truth = torch.as_tensor(labels[pixels], dtype=torch.long)
-        right = probabilities.argmax(1) == truth
-        loss = -torch.log(probabilities.gather(1, truth[:, None]).squeeze(1).clamp_min(1e-12))
-        classes = truth.unique()
-        per_class_loss = torch.stack([loss[truth == k].mean() for k in classes])
-        per_class_recall = torch.stack([right[truth == k].float().mean() for k in classes])
-        return {
-            "val_oa": float(right.float().mean()),
-            "val_aa": float(per_class_recall.mean()),
-            "val_loss": float(per_class_loss.mean()),
-        }
+        return validation_figures(self.predict(model, sampler, pixels), truth)
 
     @staticmethod
     def _log_epoch(bar, record: dict) -> None:
@@ -451,18 +337,15 @@ class Trainer:
         bar.set_postfix(loss=f"{record['train_loss']:.3f}", val_loss=loss)
 
     def predict(self, model: nn.Module, sampler: PatchSampler, pixels: np.ndarray) -> torch.Tensor:
-        """Softmax probabilities ``(N, K)`` (float32, on the CPU) for flat pixel indices."""
-        was_training = model.training
-        model.eval()
-        if self.batches != "windows":
-            side = self.tile_side_used or tiles.auto_side(
-                pixels, sampler.scene_shape, self.eval_batch_size, sampler.window
-            )
-            with autocast(self.precision, self.device):
-                logits = tiles.pixel_logits(model, sampler, pixels, side, self.eval_batch_size, self.tta).float().cpu()
-        else:
-            logits = window_logits(
-                model, sampler, pixels, self.eval_batch_size, self.precision, self.device, tta=self.tta
-            )
-        model.train(was_training)
-        return logits.softmax(1)
+        """Softmax probabilities ``(N, K)`` (float32, on the CPU) for flat pixel indices, as this trainer computes."""
+        return pixel_probabilities(
+            model,
+            sampler,
+            pixels,
+            batches=self.batches,
+            tile_side=self.tile_side_used,
+            batch_size=self.eval_batch_size,
+            precision=self.precision,
+            device=self.device,
+            tta=self.tta,
+        )
