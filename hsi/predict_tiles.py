@@ -10,6 +10,7 @@ the cube is in memory at a time when the scene is a GeoTIFF (read window by wind
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import time
@@ -124,9 +125,13 @@ def predict_unlabelled(
     precision: str = "auto",
     device: str = "auto",
     probabilities: bool = False,
+    cluster=None,
 ) -> dict:
     """Write the class map of ``scene_path`` (and its confidence, and its probabilities) as GeoTIFF with a run,
-    or with a sweep's runs averaged; returns what was done."""
+    or with a sweep's runs averaged; returns what was done.
+
+    ``cluster``: a :class:`hsi.distributed_predict.TileCluster` to predict the tiles on (None: this process).
+    """
     members = load_members(run_dir, precision, device)
     names, window = members.first.class_names, max(run.window for run in members.runs)
     if tile < window:
@@ -135,27 +140,69 @@ def predict_unlabelled(
     _check_source(source, members)
     colours = class_palette(len(names), OmegaConf.select(members.first.config, "maps.palette") or "spectral")
     tic = time.perf_counter()
-    written = _write_tiles(
-        Path(out),
-        source,
-        names,
-        colours,
-        probabilities,
-        lambda top, left: predict_tile(members.predict_scene, members.halo, source, top, left, tile),
-        tile,
-    )
+    starts = tile_starts(source, tile)
+    if cluster is None:
+        results = ((t, c, *predict_tile(members.predict_scene, members.halo, source, t, c, tile)) for t, c in starts)
+    else:
+        results = cluster.tiles(TileJob(str(run_dir), precision, device, str(scene_path), key, tile), starts)
+    written = _write_tiles(Path(out), source, names, colours, probabilities, results, len(starts))
     seconds = time.perf_counter() - tic
     pixels = source.height * source.width
     log.info("predicted %d pixels in %.1fs (%.0f pixels/s) -> %s", pixels, seconds, pixels / seconds, written[0])
     return {"outputs": [str(p) for p in written], "pixels": pixels, "seconds": seconds}
 
 
-def _write_tiles(
-    out: Path, source: RasterSource, names: list[str], colours: np.ndarray, probabilities: bool, predict, tile: int
-) -> list[Path]:
-    """Tiles into temporary GeoTIFFs beside ``out``, renamed at the end: never a half-written map under its name."""
-    import rasterio
+def tile_starts(source: RasterSource, tile: int) -> list[tuple[int, int]]:
+    """The top-left corner of every tile, row by row."""
+    return [(top, left) for top in range(0, source.height, tile) for left in range(0, source.width, tile)]
+
+
+@dataclass(frozen=True)
+class TileJob:
+    """What a worker needs to predict any tile of one scene: plain values, sent once per tile."""
+
+    run_dir: str
+    precision: str
+    device: str
+    scene: str
+    key: str | None
+    tile: int
+
+
+def predict_job_tile(job: TileJob, top: int, left: int) -> tuple:
+    """``(top, left, labels, probabilities, inside)`` of one tile, the run and scene opened once per process."""
+    members, source = _opened(job.run_dir, job.precision, job.device, job.scene, job.key)
+    return (top, left, *predict_tile(members.predict_scene, members.halo, source, top, left, job.tile))
+
+
+@functools.lru_cache(maxsize=2)
+def _opened(run_dir: str, precision: str, device: str, scene: str, key: str | None) -> tuple:
+    return load_members(Path(run_dir), precision, device), RasterSource.open(Path(scene), key)
+
+
+def _write_tile(labels_out, confidence_out, probs_out, top: int, left: int, labels, probs, inside) -> None:
+    """One tile's class band, confidence bands and (when asked for) probability bands, NaN where no data."""
     from rasterio.windows import Window
+
+    window = Window(left, top, labels.shape[1], labels.shape[0])
+    labels_out.write(labels.astype(labels_out.dtypes[0])[None], window=window)
+    sure = confidence_bands(probs)
+    sure[:, ~inside] = np.nan
+    confidence_out.write(sure, window=window)
+    if probs_out is not None:
+        bands = np.moveaxis(probs.astype(np.float32), -1, 0).copy()
+        bands[:, ~inside] = np.nan
+        probs_out.write(bands, window=window)
+
+
+def _write_tiles(
+    out: Path, source: RasterSource, names: list[str], colours: np.ndarray, probabilities: bool, results, count: int
+) -> list[Path]:
+    """Tiles into temporary GeoTIFFs beside ``out``, renamed at the end: never a half-written map under its name.
+
+    ``results``: ``(top, left, labels, probabilities, inside)`` of each of the ``count`` tiles, in any order.
+    """
+    import rasterio
 
     targets = [out, out.with_name(out.stem + "-confidence.tif")]
     targets += [out.with_name(out.stem + "-probabilities.tif")] if probabilities else []
@@ -181,18 +228,8 @@ def _write_tiles(
             for index, name in enumerate(CONFIDENCE_BANDS, start=1):
                 confidence_out.set_band_description(index, name)
             probs_out = stack.enter_context(rasterio.open(temporary[2], "w", **prob_profile)) if probabilities else None
-            starts = [(top, left) for top in range(0, source.height, tile) for left in range(0, source.width, tile)]
-            for top, left in tqdm(starts, desc="predict tiles", unit="tile", disable=None, leave=False):
-                labels, probs, inside = predict(top, left)
-                window = Window(left, top, labels.shape[1], labels.shape[0])
-                labels_out.write(labels.astype(class_profile["dtype"])[None], window=window)
-                sure = confidence_bands(probs)
-                sure[:, ~inside] = np.nan
-                confidence_out.write(sure, window=window)
-                if probs_out is not None:
-                    bands = np.moveaxis(probs.astype(np.float32), -1, 0).copy()
-                    bands[:, ~inside] = np.nan
-                    probs_out.write(bands, window=window)
+            for result in tqdm(results, desc="predict tiles", unit="tile", total=count, disable=None, leave=False):
+                _write_tile(labels_out, confidence_out, probs_out, *result)
             build_class_overviews(labels_out)
         for part, target in zip(temporary, targets, strict=True):
             os.replace(part, target)

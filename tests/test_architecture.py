@@ -34,7 +34,7 @@ LAYERS = (
     ("classifiers", ("hsi.classifiers",)),
     ("run folder", ("hsi.run_dir", "hsi.ensemble")),
     ("outputs", ("hsi.describe", "hsi.protocol", "hsi.report", "hsi.pages", "hsi.maps", "hsi.sweep", "hsi.tracking")),
-    ("run", ("hsi.experiment", "hsi.predict_tiles", "hsi.sweep.callback")),
+    ("run", ("hsi.experiment", "hsi.predict_tiles", "hsi.distributed_predict", "hsi.sweep.callback")),
     ("commands", ("hsi.cli",)),
 )
 MAX_FUNCTION_LINES = 50

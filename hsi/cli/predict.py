@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 from pathlib import Path
 
 from hsi.cli.common import add_inference_options, fail, help_text
+from hsi.distributed_predict import TileCluster
 from hsi.errors import UserError
 from hsi.predict_tiles import predict_unlabelled
+
+
+def _cluster(args) -> contextlib.AbstractContextManager:
+    """The Dask cluster the tiles go to, or none (this process)."""
+    if args.workers is not None or args.scheduler is not None:
+        return TileCluster(args.workers, args.scheduler, args.threads)
+    if args.threads is not None:
+        raise UserError("--threads sets the threads of each worker; give --workers N or --scheduler too.")
+    return contextlib.nullcontext()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -30,14 +41,30 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--key", help="the variable of the cube in a .mat or .npz file (optional if it holds one)")
     parser.add_argument("--tile", type=int, default=512, help="tile side in pixels; memory grows with it (default 512)")
     parser.add_argument("--probabilities", action="store_true", help="also OUT-probabilities.tif, a band per class")
+    parser.add_argument(
+        "--workers", type=int, help="predict the tiles on a Dask cluster of N worker processes on this machine"
+    )
+    parser.add_argument(
+        "--scheduler", help="predict the tiles on the running Dask cluster at this address (tcp://HOST:8786)"
+    )
+    parser.add_argument("--threads", type=int, help="torch threads per worker (default: the cores shared out)")
     add_inference_options(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     out = args.out or args.run_dir.parent / f"{args.run_dir.name}-predict" / f"{args.scene.stem}.tif"
     try:
-        done = predict_unlabelled(
-            args.run_dir, args.scene, out, args.tile, args.key, args.precision, args.device, args.probabilities
-        )
+        with _cluster(args) as cluster:
+            done = predict_unlabelled(
+                args.run_dir,
+                args.scene,
+                out,
+                args.tile,
+                args.key,
+                args.precision,
+                args.device,
+                args.probabilities,
+                cluster=cluster,
+            )
     except UserError as error:
         fail("hsi-predict", error)
     print("\n".join(done["outputs"]))
