@@ -26,6 +26,8 @@ except ImportError:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
+CONNECT_SECONDS = 10  # how long to wait for a scheduler before saying it is not there
+
 
 def _distributed():
     try:
@@ -84,7 +86,7 @@ class TileCluster:
     def __enter__(self) -> TileCluster:
         distributed = _distributed()
         if self.scheduler is not None:
-            self.client = self._stack.enter_context(distributed.Client(self.scheduler))
+            self.client = self._stack.enter_context(self._connect(distributed))
         else:
             cluster = distributed.LocalCluster(
                 n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=None
@@ -95,6 +97,16 @@ class TileCluster:
             self.client.register_plugin(TorchThreads(self.threads), name="hsi-torch-threads")
         log.info("predicting on %s", self.client)
         return self
+
+    def _connect(self, distributed):
+        """A client of the scheduler at ``self.scheduler``, or one sentence on why there is none."""
+        try:
+            return distributed.Client(self.scheduler, timeout=CONNECT_SECONDS)
+        except (OSError, ValueError, TimeoutError) as exc:
+            raise UserError(
+                f"No Dask scheduler answered at {self.scheduler} within {CONNECT_SECONDS} s ({exc}); give the "
+                "address the scheduler printed (tcp://HOST:8786), or use --workers N on this machine."
+            ) from exc
 
     def __exit__(self, *exc) -> None:
         self._stack.close()

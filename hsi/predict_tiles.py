@@ -120,7 +120,7 @@ def predict_unlabelled(
     run_dir: Path,
     scene_path: Path,
     out: Path,
-    tile: int = 512,
+    tile: int = 256,
     key: str | None = None,
     precision: str = "auto",
     device: str = "auto",

@@ -63,3 +63,46 @@ def test_a_cluster_needs_exactly_one_of_workers_and_scheduler():
 def test_threads_without_a_cluster_is_refused_before_anything_is_read(tmp_path):
     result = run_cli("hsi-predict", str(tmp_path / "run"), str(tmp_path / "x.tif"), "--threads", "2", cwd=tmp_path)
     assert result.returncode == 2 and "give --workers N or --scheduler too" in result.stderr
+
+
+def test_a_bad_scheduler_address_is_one_sentence_and_writes_nothing(tmp_path):
+    from test_predict import _trained_run
+
+    run_dir, scene = _trained_run(tmp_path), _flight(tmp_path)
+    out = tmp_path / "never.tif"
+    result = run_cli(
+        "hsi-predict", str(run_dir), str(scene), "--out", str(out), "--scheduler", "nonsense", cwd=tmp_path
+    )
+    assert result.returncode == 2
+    assert "No Dask scheduler answered at nonsense" in result.stderr and "Traceback" not in result.stderr
+    assert not list(tmp_path.glob("never*"))
+
+
+class _KillingOneWorker(TileCluster):
+    """Kills a worker process (SIGKILL, no goodbye) once the third tile is back; the others go on."""
+
+    def tiles(self, job, starts):
+        import os
+        import signal
+
+        for index, result in enumerate(super().tiles(job, starts)):
+            if index == 2:
+                address, pid = sorted(self.client.run(os.getpid).items())[0]
+                self.tasks_on_killed = len(self.client.processing()[address])
+                os.kill(pid, signal.SIGKILL)
+            yield result
+
+
+@pytest.mark.slow  # starts a local cluster and kills one of its workers
+def test_a_worker_killed_mid_run_loses_nothing(tmp_path):
+    from test_predict import _trained_run
+
+    from hsi.predict_tiles import predict_unlabelled
+
+    run_dir, scene = _trained_run(tmp_path), _flight(tmp_path)
+    predict_unlabelled(run_dir, scene, tmp_path / "one.tif", tile=9, precision="fp32")
+    with _KillingOneWorker(workers=2, threads=1) as cluster:
+        predict_unlabelled(run_dir, scene, tmp_path / "killed.tif", tile=9, precision="fp32", cluster=cluster)
+    assert cluster.tasks_on_killed > 0  # it died holding tiles, which other workers then predicted
+    with rasterio.open(tmp_path / "one.tif") as a, rasterio.open(tmp_path / "killed.tif") as b:
+        assert a.read().tobytes() == b.read().tobytes()  # 48 tiles of 9x9

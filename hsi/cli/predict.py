@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> None:
         "top class probability and the normalised entropy of every pixel",
     )
     parser.add_argument("--key", help="the variable of the cube in a .mat or .npz file (optional if it holds one)")
-    parser.add_argument("--tile", type=int, default=512, help="tile side in pixels; memory grows with it (default 512)")
+    parser.add_argument("--tile", type=int, default=256, help="tile side in pixels; memory grows with it (default 256)")
     parser.add_argument("--probabilities", action="store_true", help="also OUT-probabilities.tif, a band per class")
     parser.add_argument(
         "--workers", type=int, help="predict the tiles on a Dask cluster of N worker processes on this machine"
