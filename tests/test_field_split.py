@@ -92,7 +92,8 @@ def test_a_parcel_raster_defines_the_fields(tmp_path):
     parcels[:, :20], parcels[:, 20:] = 7, 9  # two parcels cut it in two fields
     path = tmp_path / "parcels.npy"
     np.save(path, parcels)
-    assert field_split(gt, seed=0, min_test=5, window=3).untestable == (1,)
+    with pytest.raises(UserError, match="give the fields as a parcel raster"):
+        field_split(gt, seed=0, min_test=5, window=3)  # one 8-connected field: nothing to test
     split = field_split(gt, seed=0, min_test=5, window=3, field_mask=str(path))
     assert split.untestable == ()
     columns = np.unravel_index(split.train, gt.shape)[1], np.unravel_index(split.test, gt.shape)[1]
