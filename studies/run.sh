@@ -20,6 +20,10 @@ run() { [[ $what == "$1" || $what == all ]]; }
 # Until select100 the random split held out 5% of each class for validation; the studies run with that
 # (the disjoint split holds out 5% anyway), so their commands still give the runs the docs report.
 hsi-train() { command hsi-train "$@" split.val_fraction=0.05; }
+# Until honest_fields the disjoint split chose among the three best blocks at every step (seeds gave nearly
+# one split) and left untestable classes' leftover pixels unused; it now draws among all blocks. The disjoint
+# studies before honest_fields therefore give other splits with today's code: their figures need the code of
+# the commit each docs page names (git checkout COMMIT, then the command).
 
 # HybridSN against the SVM under the balanced spatially disjoint split (docs/honest.md). The split
 # depends on the window (its buffer is window // 2), so each window has its own splits, shared by
