@@ -11,7 +11,7 @@ training window.
 
 Drawing blocks class by class and cutting the buffer afterwards scatters training blocks over
 the scene, and the buffer then eats most of it. Here the assignment is made jointly for all
-classes by a greedy search that weighs, for each candidate training block, how much it brings
+classes by a sequential search that weighs, for each candidate training block, how much it brings
 the classes still short of their training share against the labelled pixels its buffer would
 drop and the validation and test pixels a class would lose; validation blocks are then chosen
 among the pixels left outside every training window. Each step draws its block at random among
