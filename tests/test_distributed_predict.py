@@ -1,4 +1,4 @@
-"""hsi-predict on a Dask cluster of worker processes: the same GeoTIFFs as one process; bad settings refused."""
+"""hsi-predict on a Dask cluster of worker processes: the same maps as one process; bad settings refused."""
 
 from __future__ import annotations
 
@@ -40,7 +40,10 @@ def test_two_workers_write_the_same_maps_as_one_process(tmp_path):
     for suffix in ("", "-confidence", "-probabilities"):
         with rasterio.open(tmp_path / f"one{suffix}.tif") as a, rasterio.open(tmp_path / f"two{suffix}.tif") as b:
             assert str(a.profile) == str(b.profile)  # (str: a NaN nodata is not equal to itself)
-            assert a.read().tobytes() == b.read().tobytes(), suffix  # 20 tiles of 16x16, every byte equal
+            if suffix == "":  # the class band of 20 tiles of 16x16: every byte equal
+                assert a.read().tobytes() == b.read().tobytes()
+            else:  # one thread per worker sums in another order than two: float32 rounding apart
+                np.testing.assert_allclose(a.read(), b.read(), rtol=1e-5, atol=1e-6)
     assert not list(tmp_path.glob("*.part"))
 
 
@@ -105,4 +108,4 @@ def test_a_worker_killed_mid_run_loses_nothing(tmp_path):
         predict_unlabelled(run_dir, scene, tmp_path / "killed.tif", tile=9, precision="fp32", cluster=cluster)
     assert cluster.tasks_on_killed > 0  # it died holding tiles, which other workers then predicted
     with rasterio.open(tmp_path / "one.tif") as a, rasterio.open(tmp_path / "killed.tif") as b:
-        assert a.read().tobytes() == b.read().tobytes()  # 48 tiles of 9x9
+        assert a.read().tobytes() == b.read().tobytes()  # the class band of 48 tiles of 9x9
