@@ -67,6 +67,11 @@ def local_threads(workers: int, threads: int | None, cores: int | None = None) -
     return threads
 
 
+def _restore_environ(saved: dict[str, str]) -> None:
+    os.environ.clear()
+    os.environ.update(saved)
+
+
 class TileCluster:
     """A Dask client for tile predictions: a local cluster of ``workers`` processes, or the one at ``scheduler``.
 
@@ -85,6 +90,9 @@ class TileCluster:
 
     def __enter__(self) -> TileCluster:
         distributed = _distributed()
+        # Dask's nannies set OMP_NUM_THREADS=1 and more in this process's environment for the workers they
+        # spawn; put it back when the cluster closes, or every later child process would run on one thread.
+        self._stack.callback(_restore_environ, dict(os.environ))
         if self.scheduler is not None:
             self.client = self._stack.enter_context(self._connect(distributed))
         else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from cli_helpers import run_cli
@@ -104,8 +106,10 @@ def test_a_worker_killed_mid_run_loses_nothing(tmp_path):
 
     run_dir, scene = _trained_run(tmp_path), _flight(tmp_path)
     predict_unlabelled(run_dir, scene, tmp_path / "one.tif", tile=9, precision="fp32")
+    before = dict(os.environ)
     with _KillingOneWorker(workers=2, threads=1) as cluster:
         predict_unlabelled(run_dir, scene, tmp_path / "killed.tif", tile=9, precision="fp32", cluster=cluster)
     assert cluster.tasks_on_killed > 0  # it died holding tiles, which other workers then predicted
+    assert dict(os.environ) == before  # Dask's worker settings (OMP_NUM_THREADS=1...) do not outlive the cluster
     with rasterio.open(tmp_path / "one.tif") as a, rasterio.open(tmp_path / "killed.tif") as b:
         assert a.read().tobytes() == b.read().tobytes()  # the class band of 48 tiles of 9x9
