@@ -89,7 +89,6 @@ class Trainer:
         self.options = TrainerOptions(**options)
         for name, value in vars(self.options).items():
             setattr(self, name, value)
-        self.tile_side_used: int | None = None  # the side the last fit() trained with
         self.training_batches = TrainingBatches(self.options, self.device)  # each fit() makes its own
         self.optimizer_factory = optimizer or (lambda params: torch.optim.Adam(params, lr=1e-3))
         self.scheduler_factory = scheduler
@@ -101,6 +100,11 @@ class Trainer:
         self.history: list[dict] = []
         self.best_epoch = 0
         self.train_seconds = 0.0
+
+    @property
+    def tile_side_used(self) -> int | None:
+        """The tile side the last fit() trained with (None with window batches)."""
+        return self.training_batches.side
 
     def check_model(self, model: nn.Module) -> None:
         """One sentence, before any data is read, if ``model`` cannot be trained with these batches."""
@@ -133,7 +137,7 @@ class Trainer:
         """
         dark = None if dark is None else torch.as_tensor(dark, dtype=torch.float32)
         self.training_batches = TrainingBatches(self.options, self.device, dark)
-        self.tile_side_used = self.training_batches.choose_tile_side(model, split.train, sampler)
+        self.training_batches.choose_tile_side(model, split.train, sampler)
         loop = self._start(model, labels, split, seed, resume_state)
         targets = torch.as_tensor(labels, dtype=torch.long)
         train_pixels = torch.as_tensor(split.train, dtype=torch.long)
