@@ -6,7 +6,7 @@
 #        variants11_honest_more | variants11_rest | variants11_rest_honest | smooth25 | fraction30 | fraction30_seed4 | init11 | init25 | honest_init11 |
 #        augment11 | augment11_honest | augment25 | paper11 | paper25 | schedule11 | clip25 | clip25_rest | epochs50_25 |
 #        grid25 | grid25_more | grid25_third | grid25_confirm | grid_default | variance25 | variance25_rest | select100 | quick | wholerun | variants25 | variants25_rest |
-#        honest_fields25 | honest_fields11 | ensemble5 | variants25_sep3d | honest_try11 | all. On the project's 2-core AVX2 CPU
+#        honest_fields25 | honest_fields11 | ensemble5 | variants25_sep3d | honest_try11 | ensemble5x5 | all. On the project's 2-core AVX2 CPU
 # (no bf16, so fp32) one HybridSN run of the default recipe takes about 1 minute with 11x11 windows, 3-4 minutes
 # with 15x15 and 8-9 minutes with 25x25 (trainer=paper's 100 epochs: about 4 and 40 minutes). Each sweep writes summary.md/json/csv/png and report.html into its folder.
 # No setting below was chosen on the test pixels of these seeds: the split's search settings come
@@ -358,4 +358,10 @@ fi
 if run honest_try11; then
   hsi-train -m experiment=honest preprocess.window=11 trainer.augment=null,d4 trainer.label_smoothing=0.0,0.1 \
       seed=100,101,102 hydra.sweep.dir=$out/honest_try11
+fi
+# Five members on each of split seeds 1-4 (split seed 0 is ensemble5): the ensemble against its members,
+# paired by split (docs/variance.md; python studies/ensembles.py outputs/study/ensemble5 outputs/study/ensemble5x5).
+# The default protocol and recipe; nothing here is tuned, so nothing is chosen on test pixels.
+if run ensemble5x5; then
+  hsi-train -m split_seed=1,2,3,4 init_seed=0,1,2,3,4 hydra.sweep.dir=$out/ensemble5x5
 fi
