@@ -6,7 +6,7 @@
 #        variants11_honest_more | variants11_rest | variants11_rest_honest | smooth25 | fraction30 | fraction30_seed4 | init11 | init25 | honest_init11 |
 #        augment11 | augment11_honest | augment25 | paper11 | paper25 | schedule11 | clip25 | clip25_rest | epochs50_25 |
 #        grid25 | grid25_more | grid25_third | grid25_confirm | grid_default | variance25 | variance25_rest | select100 | quick | wholerun | variants25 | variants25_rest |
-#        honest_fields25 | honest_fields11 | ensemble5 | variants25_sep3d | honest_try11 | ensemble5x5 | all. On the project's 2-core AVX2 CPU
+#        honest_fields25 | honest_fields11 | ensemble5 | variants25_sep3d | honest_try11 | ensemble5x5 | bn_grid25 | all. On the project's 2-core AVX2 CPU
 # (no bf16, so fp32) one HybridSN run of the default recipe takes about 1 minute with 11x11 windows, 3-4 minutes
 # with 15x15 and 8-9 minutes with 25x25 (trainer=paper's 100 epochs: about 4 and 40 minutes). Each sweep writes summary.md/json/csv/png and report.html into its folder.
 # No setting below was chosen on the test pixels of these seeds: the split's search settings come
@@ -364,4 +364,12 @@ fi
 # The default protocol and recipe; nothing here is tuned, so nothing is chosen on test pixels.
 if run ensemble5x5; then
   hsi-train -m split_seed=1,2,3,4 init_seed=0,1,2,3,4 hydra.sweep.dir=$out/ensemble5x5
+fi
+# The batch-norm models through grid batches, now that their batch norms take statistics over a tile's windows
+# (docs/speed.md): trainer=grid as it is (chosen for HybridSN on unreported seeds; nothing is tuned here), the default
+# protocol, seeds 0-4, bf16 where the CPU has it, paired by seed with their window runs (variants25_rest for r21d,
+# variants25_sep3d): python studies/tables.py paired outputs/study/variants25_rest outputs/study/bn_grid25 --model
+# hybridsn_r21d (and outputs/study/variants25_sep3d ... --model hybridsn_sep3d). A comparison; it changes no default.
+if run bn_grid25; then
+  hsi-train -m model=hybridsn_sep3d,hybridsn_r21d trainer=grid seed=0,1,2,3,4 hydra.sweep.dir=$out/bn_grid25
 fi

@@ -3,6 +3,7 @@
     python studies/tables.py honest outputs/study/honest/w11 outputs/study/honest/w15 ...
     python studies/tables.py seeds outputs/study/random outputs/study/random34
     python studies/tables.py paired outputs/study/default outputs/study/grid_default
+    python studies/tables.py paired outputs/study/variants25_rest outputs/study/bn_grid25 --model hybridsn_r21d
     python studies/tables.py grid outputs/study/grid11
     python studies/tables.py recipe outputs/study/recipe/default outputs/study/recipe/epochs20
     python studies/tables.py early outputs/study/init11
@@ -175,8 +176,9 @@ def paired_lines(base: dict[int, dict], other: dict[int, dict], names: tuple[str
     return lines
 
 
-def paired(folders: list[Path]) -> None:
-    """Two folders of runs of the same seeds (a base recipe first), compared seed by seed on test OA."""
+def paired(folders: list[Path], model: str | None = None) -> None:
+    """Two folders of runs of the same seeds (a base recipe first), compared seed by seed on test OA;
+    with ``model``, only that model's runs of each folder."""
 
     def by_seed(folder: Path) -> dict[int, dict]:
         return {
@@ -186,6 +188,7 @@ def paired(folders: list[Path]) -> None:
                 "seconds": r.metrics["train_seconds"],
             }
             for r in _finished(folder)
+            if model is None or _model(r) == model
         }
 
     print("\n".join(paired_lines(by_seed(folders[0]), by_seed(folders[1]), (folders[0].name, folders[1].name))))
@@ -428,6 +431,7 @@ def main() -> None:
     parser.add_argument("--pool", action="store_true", help="recipe, early: group all folders' runs by option")
     parser.add_argument("--epoch", type=int, default=3, help="early: the epoch whose validation OA is shown")
     parser.add_argument("--csv", type=Path, help="runs: write the CSV here instead of printing it")
+    parser.add_argument("--model", help="paired: only this model's runs (for folders that hold several)")
     args = parser.parse_args()
     if args.table == "honest":
         honest(args.folders)
@@ -442,7 +446,7 @@ def main() -> None:
     elif args.table == "seeds":
         seeds(args.folders)
     elif args.table == "paired":
-        paired(args.folders)
+        paired(args.folders, args.model)
     elif args.table == "runs":
         runs_csv(args.folders, args.csv)
     else:

@@ -55,17 +55,18 @@ def _loss_and_grads(model, logits, targets):
     return loss.detach(), {k: p.grad.clone() for k, p in model.named_parameters()}
 
 
-def test_the_models_that_train_on_tiles_are_all_but_the_batch_norm_ones():
-    refused = {n for n, o in CONFIGS if (n, o) not in TILEABLE}
-    assert refused == {"hybridsn_r21d", "hybridsn_sep3d"}  # norm3d=batch
-    assert len(TILEABLE) == len(CONFIGS) - 2
+def test_every_network_config_trains_on_tiles_the_batch_norm_ones_included():
+    assert TILEABLE == CONFIGS
+    assert {"hybridsn_r21d", "hybridsn_sep3d"} <= {n for n, _ in TILEABLE}  # norm3d=batch
 
 
 @pytest.mark.parametrize("views", [False, True], ids=["plain", "d4"])
 @pytest.mark.parametrize("name, overrides", TILEABLE, ids=[n + "".join(o) for n, o in TILEABLE])
 def test_a_tile_step_has_the_loss_and_gradients_of_the_window_step(name, overrides, views):
-    """float64, training mode (dropout 0): the shared trunk is the same function as the windows' network."""
+    """float64, training mode (dropout 0): the shared trunk is the same function as the windows' network,
+    batch norm's statistics and running averages included."""
     model = _model(name, *overrides).double().train()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
     padded, sampler = _scene()
     pixels = torch.as_tensor(np.random.default_rng(2).choice(SHAPE[0] * SHAPE[1], 40, replace=False))
     targets = torch.as_tensor(np.random.default_rng(3).integers(0, CLASSES, SHAPE[0] * SHAPE[1]))
@@ -78,19 +79,38 @@ def test_a_tile_step_has_the_loss_and_gradients_of_the_window_step(name, overrid
         x, row, col = tiles.turn(x, batch, turns, 6)
         windows = torch.stack([dihedral.apply(w, int(turns[t])) for w, t in zip(windows, batch.tile, strict=True)])
     tile_loss, tile_grads = _loss_and_grads(
-        model, tiles.tile_logits(model, x, batch.tile, row, col), targets[batch.pixels]
+        model, tiles.tile_logits(model, x, batch.tile, row, col, 6), targets[batch.pixels]
     )
+    tile_buffers = {k: b.clone() for k, b in model.named_buffers()}
+    model.load_state_dict(before)  # the window step starts from the same running statistics
     window_loss, window_grads = _loss_and_grads(model, model(windows), targets[batch.pixels])
     assert len(batch.corners) > 4  # several tiles, so pixels of different tiles share a batch
     torch.testing.assert_close(tile_loss, window_loss, rtol=1e-12, atol=1e-12)
     for key, grad in window_grads.items():
         torch.testing.assert_close(tile_grads[key], grad, rtol=1e-9, atol=1e-12, msg=key)
+    for key, buffer in model.named_buffers():
+        torch.testing.assert_close(tile_buffers[key], buffer, rtol=1e-12, atol=1e-12, msg=key)
 
 
-@pytest.mark.parametrize("name", ["hybridsn_r21d", "hybridsn_sep3d"])
-def test_batch_norm_models_are_refused_in_one_sentence(name):
+def test_batch_norm_over_tiles_without_counting_windows_is_not_the_window_step():
+    """The check above can fail: plain statistics over the tiles' maps give another loss."""
+    model = _model("hybridsn_sep3d").double().train()
+    padded, sampler = _scene()
+    pixels = torch.as_tensor(np.random.default_rng(2).choice(SHAPE[0] * SHAPE[1], 40, replace=False))
+    batch = tiles.cover(pixels, SHAPE, 6)
+    x = tiles.cut_tiles(padded, batch.corners, 6, WINDOW // 2)
+    plain = model.head(tiles.footprints(model.trunk(x), batch.tile, batch.row, batch.col, model.trunk_side()))
+    windows = model(sampler(batch.pixels))
+    assert (plain - windows).abs().max() > 1e-3
+    torch.testing.assert_close(tiles.tile_logits(model, x, batch.tile, batch.row, batch.col, 6), windows)
+
+
+def test_a_model_with_plain_batch_norm_in_its_trunk_is_refused_in_one_sentence():
+    model = _model("hybridsn")
+    first = model.spectral_spatial[0]
+    model.spectral_spatial[0] = nn.Sequential(first, nn.BatchNorm3d(first.out_channels))
     with pytest.raises(UserError, match="batch norm .* window by window with trainer.batches=windows"):
-        Trainer(epochs=1, batches="tiles").check_model(_model(name))
+        Trainer(epochs=1, batches="tiles").check_model(model)
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -174,12 +194,12 @@ def test_prediction_through_tiles_equals_prediction_window_by_window(name, overr
     torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-4)
 
 
-def _fit(trainer: Trainer, seed=0, **kwargs):
+def _fit(trainer: Trainer, seed=0, name="hybridsn", **kwargs):
     padded, sampler = _scene(torch.float32)
     labels = np.random.default_rng(6).integers(0, CLASSES, SHAPE[0] * SHAPE[1])
     order = np.random.default_rng(7).permutation(SHAPE[0] * SHAPE[1])
     split = Split(order[:90], order[90:150], order[150:])
-    model = _model("hybridsn", dropout=0.4)
+    model = _model(name, dropout=0.4)
     return trainer.fit(model, sampler, labels, split, seed=seed, **kwargs), trainer
 
 
@@ -212,12 +232,15 @@ def test_an_interrupted_tile_run_resumed_ends_like_the_uninterrupted_one(batches
         assert torch.equal(resumed.state_dict()[key], value), key
 
 
+@pytest.mark.parametrize("name", ["hybridsn", "hybridsn_sep3d"])
 @pytest.mark.parametrize("batches", ["tiles", "grid"])
-def test_a_tile_run_trains_validates_and_records_its_side(batches):
-    _, trainer = _fit(_tile_trainer(epochs=3, augment=None, batches=batches))
+def test_a_tile_run_trains_validates_and_records_its_side(batches, name):
+    model, trainer = _fit(_tile_trainer(epochs=3, augment=None, batches=batches), name=name)
     assert trainer.tile_side_used is not None and tiles.MIN_SIDE <= trainer.tile_side_used <= min(SHAPE)
     losses = [h["train_loss"] for h in trainer.history]
     assert all(np.isfinite(losses)) and all(h["val_oa"] is not None for h in trainer.history)
+    for norm in (m for m in model.modules() if isinstance(m, nn.BatchNorm3d)):  # the running statistics moved
+        assert norm.num_batches_tracked > 0 and not torch.equal(norm.running_var, torch.ones(len(norm.running_var)))
 
 
 @pytest.mark.parametrize(

@@ -35,7 +35,8 @@ from hsi.models.layers import (
     create_act,
     initialise_,
 )
-from hsi.models.sharing import Sharing, has_batch_statistics
+from hsi.models.sharing import Sharing
+from hsi.models.window_norm import WindowBatchNorm3d, has_window_statistics
 
 # (out_channels, spectral kernel) of the three 3-D convolutions; spatial kernels are 3x3.
 CONV3D_STACK = ((8, 7), (16, 5), (32, 3))
@@ -93,12 +94,13 @@ def _conv3d(kind: str, channels: int, out_channels: int, spectral: int, activati
     pointwise 1x1x1 one. Both keep the output shape of the full convolution, so the rest of the
     network and its dense path are unchanged. ``norm="batch"`` puts a BatchNorm3d after every
     convolution, before its activation, as both factorisations' papers do (Tran et al. 2018; Howard
-    et al. 2017); in evaluation it is a per-channel affine map, so the dense path stays exact.
+    et al. 2017); in evaluation it is a per-channel affine map, so the dense path stays exact, and in
+    training on tiles it takes its statistics over the tiles' windows (:mod:`hsi.models.window_norm`).
     """
 
     def conv(cin: int, cout: int, kernel, groups: int = 1) -> list[nn.Module]:
         layer = nn.Conv3d(cin, cout, kernel, groups=groups, bias=norm == "none")  # a norm's shift is the bias
-        return [layer] if norm == "none" else [layer, nn.BatchNorm3d(cout)]
+        return [layer] if norm == "none" else [layer, WindowBatchNorm3d(cout)]
 
     if kind == "factorised":
         return [
@@ -278,7 +280,7 @@ class HybridSN(nn.Module):
 
     def sharing(self) -> Sharing:
         """The dense path without attention or pooling in the 2-D part; a trunk always (see :meth:`trunk`)."""
-        return Sharing(dense=self.supports_dense, trunk=True, batch_statistics=has_batch_statistics(self))
+        return Sharing(dense=self.supports_dense, trunk=True, batch_statistics=not has_window_statistics(self))
 
     def trunk_side(self) -> int:
         """The side of one window's footprint on the :meth:`trunk` map."""

@@ -19,7 +19,8 @@ class Sharing:
     """``dense``: the whole network runs as convolutions over a padded scene (``forward_dense``), exactly.
     ``trunk``: ``trunk`` / ``head`` / ``trunk_side`` split it where the first layer that pools over a
     window starts. ``batch_statistics``: some layer normalises with its batch's statistics in training
-    (batch norm), so a batch of tiles does not train as the same pixels' windows would."""
+    and cannot take them over the windows a tile holds (plain batch norm; :mod:`hsi.models.window_norm`
+    can), so a batch of tiles would not train as the same pixels' windows would."""
 
     dense: bool = False
     trunk: bool = False
@@ -42,8 +43,3 @@ class SharesWindows(Protocol):
 def sharing(model: nn.Module) -> Sharing:
     """What ``model`` declares; a network that declares nothing shares nothing (window by window)."""
     return model.sharing() if isinstance(model, SharesWindows) else Sharing()
-
-
-def has_batch_statistics(model: nn.Module) -> bool:
-    """Whether any layer of ``model`` normalises with the statistics of its batch in training."""
-    return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())

@@ -84,7 +84,7 @@ class TrainingBatches:
                 x, row, col = tiles.turn(x, batch, views, side)
             x, _, _ = self.augmented(x, generator, turn=False)  # the spectral augmentations, per tile
             x = x.to(self.device, non_blocking=True)
-            forward = lambda model, x=x, t=batch.tile, r=row, c=col: tiles.tile_logits(model, x, t, r, c)  # noqa: E731
+            forward = lambda model, x=x, t=batch.tile, r=row, c=col: tiles.tile_logits(model, x, t, r, c, side)  # noqa: E731
             yield forward, batch.pixels, None, 1.0
 
     def augmented(self, x: torch.Tensor, generator: torch.Generator, turn: bool = True):

@@ -7,10 +7,11 @@ over a window: :meth:`hsi.models.HybridSN.trunk`) once over square tiles of the 
 each pixel's footprint from the trunk's map and runs only the head per pixel. Convolutions without
 padding commute with translation, so a pixel's footprint is exactly the trunk map of its own
 window: the logits, the loss and its gradient are those of the window batch of the same pixels,
-as long as no layer of the trunk mixes windows (batch norm in training does; dropout sits in the
-head, which stays per pixel). ``tests/test_tiles.py`` checks it in float64. The same idea makes
-the full-scene map one dense pass (:mod:`hsi.train.predict`); Long, Shelhamer and Darrell ("Fully
-Convolutional Networks for Semantic Segmentation", CVPR 2015) train patch classifiers this way.
+as long as no layer of the trunk mixes windows (dropout sits in the head, which stays per pixel;
+batch norm in training takes its statistics over the batch's windows, :mod:`hsi.models.window_norm`).
+``tests/test_tiles.py`` checks it in float64. The same idea makes the full-scene map one dense pass
+(:mod:`hsi.train.predict`); Long, Shelhamer and Darrell ("Fully Convolutional Networks for Semantic
+Segmentation", CVPR 2015) train patch classifiers this way.
 
 Two ways to make the batches. :func:`cover` keeps the window batches (random pixels from all over
 the scene) and computes each through the cells of a fixed grid that hold its pixels: the same
@@ -32,6 +33,7 @@ from torch import nn
 
 from hsi.errors import UserError
 from hsi.models.sharing import sharing
+from hsi.models.window_norm import counting_windows
 from hsi.patches import PatchSampler
 from hsi.train import dihedral
 from hsi.train.predict import mean_probability_logits
@@ -233,9 +235,14 @@ def footprints(trunk_map: torch.Tensor, tile: torch.Tensor, row: torch.Tensor, c
     return picked.reshape(len(tile), side, side, channels).permute(0, 3, 1, 2).contiguous()
 
 
-def tile_logits(model: nn.Module, tiles: torch.Tensor, tile: torch.Tensor, row: torch.Tensor, col: torch.Tensor):
-    """Logits ``(P, K)`` of the pixels at ``row``, ``col`` of tile ``tile``: the trunk once, the head per pixel."""
-    return model.head(footprints(model.trunk(tiles), tile, row, col, model.trunk_side()))
+def tile_logits(
+    model: nn.Module, tiles: torch.Tensor, tile: torch.Tensor, row: torch.Tensor, col: torch.Tensor, side: int
+):
+    """Logits ``(P, K)`` of the pixels at ``row``, ``col`` of tiles of output side ``side``: the trunk once,
+    the head per pixel. Batch norm in training takes its statistics over these pixels' windows."""
+    with counting_windows(model, len(tiles), side, tile, row, col):
+        trunk_map = model.trunk(tiles)
+    return model.head(footprints(trunk_map, tile, row, col, model.trunk_side()))
 
 
 def obstacle(model: nn.Module) -> str | None:
@@ -244,10 +251,7 @@ def obstacle(model: nn.Module) -> str | None:
     if not shares.trunk:
         return f"{name} has no trunk that overlapping windows could share"
     if shares.batch_statistics:
-        return (
-            f"this {name} has batch norm (model.norm3d=batch), whose statistics over tiles would differ "
-            "from those over windows"
-        )
+        return f"this {name} has batch norm whose statistics over tiles would differ from those over windows"
     return None
 
 
@@ -280,13 +284,13 @@ def pixel_logits(
         batch = cover(pixels[chunk], shape, side)
         tiles = cut_tiles(sampler.padded, batch.corners, side, sampler.margin).to(device)
         if not tta:
-            logits = tile_logits(model, tiles, batch.tile, batch.row, batch.col).float()
+            logits = tile_logits(model, tiles, batch.tile, batch.row, batch.col, side).float()
         else:
             views = []
             for k in range(dihedral.ORDER):
                 every = torch.full((len(batch.corners),), k, dtype=torch.long)
                 turned, row, col = turn(tiles, batch, every, side)
-                views.append(tile_logits(model, turned, batch.tile, row, col).float().softmax(1))
+                views.append(tile_logits(model, turned, batch.tile, row, col, side).float().softmax(1))
             logits = mean_probability_logits(views)
         if out is None:
             out = torch.empty(len(pixels), logits.shape[1], device=logits.device)
