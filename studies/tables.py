@@ -366,6 +366,7 @@ def variants(folders: list[Path], figure: Path | None) -> None:
 RUN_COLUMNS = (
     "run",
     "model",
+    "settings",
     "split_seed",
     "init_seed",
     "replicate",
@@ -380,7 +381,8 @@ ENVIRONMENT_COLUMNS = ("precision", "cpu", "source_commit")
 
 
 def runs_csv(folders: list[Path], out: Path | None) -> None:
-    """One row per finished run (OA, AA, kappa in %, training seconds, precision, CPU, commit): its results."""
+    """One row per finished run (its settings beyond the seeds, OA, AA, kappa in %, training seconds, precision,
+    CPU, commit): its results."""
     import contextlib
     import csv
     import sys
@@ -400,7 +402,10 @@ def runs_csv(folders: list[Path], out: Path | None) -> None:
                     f"{env.get('peak_rss_mb') or 0:.0f}",
                 ]
                 name = r.path.relative_to(folder.parent)
-                writer.writerow([name, _model(r), r.split_seed, r.init_seed, r.replicate, *scores, *seconds, *where])
+                settings = "" if r.group == "(defaults)" else r.group
+                writer.writerow(
+                    [name, _model(r), settings, r.split_seed, r.init_seed, r.replicate, *scores, *seconds, *where]
+                )
 
 
 def _pareto_figure(points: list[tuple[str, float, float]], path: Path) -> None:
