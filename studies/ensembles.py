@@ -31,19 +31,22 @@ FIELDS = [
 ]  # fmt: skip
 
 
-def split_rows(folders: list[Path]) -> list[dict]:
-    """One row per split seed: the ensemble's OA/AA, its members' mean and best, the init-0 member's, and
-    the members' training seconds."""
+def members_by_split(folders: list[Path]) -> dict[int, list]:
+    """The finished runs of ``folders`` by split seed, each split's in init-seed order; splits with one run
+    are left out (nothing to average)."""
     by_split: dict[int, list] = {}
     for folder in folders:
         for run in collect_runs(folder):
             if run.status == "finished":
                 by_split.setdefault(run.split_seed, []).append(run)
+    return {s: sorted(r, key=lambda run: run.init_seed) for s, r in sorted(by_split.items()) if len(r) >= 2}
+
+
+def split_rows(folders: list[Path]) -> list[dict]:
+    """One row per split seed: the ensemble's OA/AA, its members' mean and best, the init-0 member's, and
+    the members' training seconds."""
     rows = []
-    for seed, members in sorted(by_split.items()):
-        members = sorted(members, key=lambda r: r.init_seed)
-        if len(members) < 2:
-            continue
+    for seed, members in members_by_split(folders).items():
         ensemble = ensemble_of(members)
         if "note" in ensemble:
             raise SystemExit(f"split seed {seed}: {ensemble['note']}")
@@ -82,6 +85,25 @@ def comparisons(rows: list[dict]) -> list[dict]:
     return out
 
 
+def by_size(folders: list[Path]) -> list[tuple[int, float, float]]:
+    """Mean OA and AA over the splits of the ensemble of each split's first ``k`` members (by init seed),
+    for every ``k`` from one run up to all members: how much of the gain the first few members bring."""
+    members = list(members_by_split(folders).values())
+    out = [
+        (
+            1,
+            np.mean([m[0].metrics["overall_accuracy"] for m in members]),
+            np.mean([m[0].metrics["average_accuracy"] for m in members]),
+        )
+    ]
+    for k in range(2, min(len(m) for m in members) + 1):
+        scores = [ensemble_of(m[:k]) for m in members]
+        out.append(
+            (k, np.mean([e["overall_accuracy"] for e in scores]), np.mean([e["average_accuracy"] for e in scores]))
+        )
+    return out
+
+
 def print_tables(rows: list[dict]) -> None:
     head = (
         "| split seed | members | ensemble OA (%) | members' OA: mean, best (%) | one run's OA (%) | ensemble AA (%) "
@@ -103,8 +125,11 @@ def print_tables(rows: list[dict]) -> None:
             f"| {c['against']} | {c['metric']} | {c['mean']:+.2f} | [{c['low']:+.2f}, {c['high']:+.2f}] | "
             f"{c['gained']} of {c['splits']} splits | {c['p_holm']:.3g} |"
         )
-    cost = np.mean([r["members_train_seconds"] / r["one_run_train_seconds"] for r in rows])
-    print(f"\nTraining cost: the members took {cost:.2f}x the time of one run, on average over the splits.")
+    cost = [r["members_train_seconds"] / r["one_run_train_seconds"] for r in rows]
+    print(
+        f"\nTraining cost: the members took {np.median(cost):.2f}x the time of one run (median over the splits; "
+        f"range {min(cost):.2f}-{max(cost):.2f}x)."
+    )
 
 
 def main() -> None:
@@ -116,6 +141,10 @@ def main() -> None:
     if len(rows) < 2:
         raise SystemExit("need two or more split seeds with two or more finished members each")
     print_tables(rows)
+    print("\n| members averaged (init seeds from 0) | mean OA over the splits (%) | mean AA (%) |")
+    print("|---:|---:|---:|")
+    for k, oa, aa in by_size(args.folders):
+        print(f"| {k} | {100 * oa:.2f} | {100 * aa:.2f} |")
     if args.csv:
         args.csv.parent.mkdir(parents=True, exist_ok=True)
         with args.csv.open("w", newline="") as handle:
