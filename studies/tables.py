@@ -380,20 +380,27 @@ RUN_COLUMNS = (
 ENVIRONMENT_COLUMNS = ("precision", "cpu", "source_commit")
 
 
-def runs_csv(folders: list[Path], out: Path | None) -> None:
+def runs_csv(folders: list[Path], out: Path | None, validation: bool = False) -> None:
     """One row per finished run (its settings beyond the seeds, OA, AA, kappa in %, training seconds, precision,
-    CPU, commit): its results."""
+    CPU, commit): its results. With ``validation``, the validation OA and AA of the epoch kept instead of the
+    test figures (for runs of unreported seeds, whose test pixels no study reads)."""
     import contextlib
     import csv
     import sys
 
+    columns = list(RUN_COLUMNS)
+    if validation:
+        columns[columns.index("OA") : columns.index("kappa") + 1] = ["validation_OA", "validation_AA"]
     with open(out, "w", newline="") if out else contextlib.nullcontext(sys.stdout) as target:
         writer = csv.writer(target, lineterminator="\n")
-        writer.writerow(RUN_COLUMNS + ENVIRONMENT_COLUMNS)
+        writer.writerow(columns + list(ENVIRONMENT_COLUMNS))
         for folder in folders:
             for r in _finished(folder):
                 m, env = r.metrics, r.metrics.get("environment", {})
-                scores = [f"{100 * m[k]:.2f}" for k in ("overall_accuracy", "average_accuracy", "kappa")]
+                if validation:
+                    scores = [f"{100 * _kept_validation(r)[k]:.2f}" for k in ("val_oa", "val_aa")]
+                else:
+                    scores = [f"{100 * m[k]:.2f}" for k in ("overall_accuracy", "average_accuracy", "kappa")]
                 training = m["protocol"].get("training", {})
                 where = [training.get("precision", ""), env.get("cpu", ""), env.get("source_commit", "")]
                 seconds = [
@@ -436,6 +443,7 @@ def main() -> None:
     parser.add_argument("--pool", action="store_true", help="recipe, early: group all folders' runs by option")
     parser.add_argument("--epoch", type=int, default=3, help="early: the epoch whose validation OA is shown")
     parser.add_argument("--csv", type=Path, help="runs: write the CSV here instead of printing it")
+    parser.add_argument("--validation", action="store_true", help="runs: validation figures instead of test ones")
     parser.add_argument("--model", help="paired: only this model's runs (for folders that hold several)")
     args = parser.parse_args()
     if args.table == "honest":
@@ -453,7 +461,7 @@ def main() -> None:
     elif args.table == "paired":
         paired(args.folders, args.model)
     elif args.table == "runs":
-        runs_csv(args.folders, args.csv)
+        runs_csv(args.folders, args.csv, args.validation)
     else:
         grid(args.folders[0])
 
