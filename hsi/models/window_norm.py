@@ -84,8 +84,12 @@ def has_window_statistics(model: nn.Module) -> bool:
 @contextmanager
 def counting_windows(model: nn.Module, tiles: int, side: int, tile: torch.Tensor, row: torch.Tensor, col: torch.Tensor):
     """While in force, ``model``'s :class:`WindowBatchNorm3d` layers take their training statistics over the
-    windows of pixels ``(tile, row, col)`` of ``tiles`` tiles of output side ``side``."""
-    layers = [m for m in model.modules() if isinstance(m, WindowBatchNorm3d)]
+    windows of pixels ``(tile, row, col)`` of ``tiles`` tiles of output side ``side``. Nothing is counted for a
+    model without such layers, or in evaluation, where the layers use their running statistics."""
+    layers = [m for m in model.modules() if isinstance(m, WindowBatchNorm3d) and m.training]
+    if not layers:
+        yield
+        return
     counts = torch.zeros(tiles, side, side, dtype=torch.float64)
     counts.index_put_((tile.cpu(), row.cpu(), col.cpu()), torch.ones(len(tile), dtype=torch.float64), accumulate=True)
     for layer in layers:
