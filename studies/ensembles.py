@@ -22,7 +22,7 @@ import numpy as np
 from scipy import stats
 
 from hsi.sweep.aggregate import collect_runs
-from hsi.sweep.ensemble import ensemble_of
+from hsi.sweep.ensemble import ensemble_of, members_by_split
 from hsi.sweep.stats import holm
 
 FIELDS = [
@@ -31,22 +31,18 @@ FIELDS = [
 ]  # fmt: skip
 
 
-def members_by_split(folders: list[Path]) -> dict[int, list]:
-    """The finished runs of ``folders`` by split seed, each split's in init-seed order; splits with one run
-    are left out (nothing to average)."""
-    by_split: dict[int, list] = {}
-    for folder in folders:
-        for run in collect_runs(folder):
-            if run.status == "finished":
-                by_split.setdefault(run.split_seed, []).append(run)
-    return {s: sorted(r, key=lambda run: run.init_seed) for s, r in sorted(by_split.items()) if len(r) >= 2}
+def splits(folders: list[Path]) -> dict[int, list]:
+    """Each split seed's members (:func:`hsi.sweep.ensemble.members_by_split`) over all ``folders``, in
+    split-seed order, each split's in init-seed order."""
+    shared = members_by_split([run for folder in folders for run in collect_runs(folder)])
+    return {seed: sorted(runs, key=lambda run: run.init_seed) for seed, runs in sorted(shared.items())}
 
 
 def split_rows(folders: list[Path]) -> list[dict]:
     """One row per split seed: the ensemble's OA/AA, its members' mean and best, the init-0 member's, and
     the members' training seconds."""
     rows = []
-    for seed, members in members_by_split(folders).items():
+    for seed, members in splits(folders).items():
         ensemble = ensemble_of(members)
         if "note" in ensemble:
             raise SystemExit(f"split seed {seed}: {ensemble['note']}")
@@ -88,7 +84,7 @@ def comparisons(rows: list[dict]) -> list[dict]:
 def by_size(folders: list[Path]) -> list[tuple[int, float, float]]:
     """Mean OA and AA over the splits of the ensemble of each split's first ``k`` members (by init seed),
     for every ``k`` from one run up to all members: how much of the gain the first few members bring."""
-    members = list(members_by_split(folders).values())
+    members = list(splits(folders).values())
     out = [
         (
             1,

@@ -34,7 +34,8 @@ def _ground_truth(run) -> np.ndarray:
     return scene.gt.ravel().astype(np.int64) - 1
 
 
-def _members(group_runs: list) -> dict[int, list]:
+def members_by_split(group_runs: list) -> dict[int, list]:
+    """The finished runs of one group by split seed, for the split seeds with two or more (an ensemble each)."""
     by_split: dict[int, list] = {}
     for run in group_runs:
         if run.status == "finished":
@@ -72,7 +73,7 @@ def ensembles(groups: dict[str, list]) -> list[dict]:
     """One ensemble per group and split seed with two or more finished members."""
     out = []
     for group, runs in groups.items():
-        shared = _members(runs)
+        shared = members_by_split(runs)
         finished = sum(r.status == "finished" for r in runs)
         if not shared and finished >= 2:
             note = "no two members share a split seed (hsi-train -m init_seed=0,1,2 split_seed=0 makes members that do)"
