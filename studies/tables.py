@@ -4,6 +4,7 @@
     python studies/tables.py seeds outputs/study/random outputs/study/random34
     python studies/tables.py paired outputs/study/default outputs/study/grid_default
     python studies/tables.py paired outputs/study/variants25_rest outputs/study/bn_grid25 --model hybridsn_r21d
+    python studies/tables.py paired outputs/study/variants25 outputs/study/bn_lr25 --base-model hybridsn --model hybridsn_r21d
     python studies/tables.py grid outputs/study/grid11
     python studies/tables.py recipe outputs/study/recipe/default outputs/study/recipe/epochs20
     python studies/tables.py early outputs/study/init11
@@ -176,11 +177,11 @@ def paired_lines(base: dict[int, dict], other: dict[int, dict], names: tuple[str
     return lines
 
 
-def paired(folders: list[Path], model: str | None = None) -> None:
+def paired(folders: list[Path], model: str | None = None, base_model: str | None = None) -> None:
     """Two folders of runs of the same seeds (a base recipe first), compared seed by seed on test OA;
-    with ``model``, only that model's runs of each folder."""
+    with ``model``, only that model's runs of each folder (``base_model``: another model's in the first)."""
 
-    def by_seed(folder: Path) -> dict[int, dict]:
+    def by_seed(folder: Path, model: str | None) -> dict[int, dict]:
         return {
             r.split_seed: {
                 "oa": r.metrics["overall_accuracy"],
@@ -191,7 +192,8 @@ def paired(folders: list[Path], model: str | None = None) -> None:
             if model is None or _model(r) == model
         }
 
-    print("\n".join(paired_lines(by_seed(folders[0]), by_seed(folders[1]), (folders[0].name, folders[1].name))))
+    base, other = by_seed(folders[0], base_model or model), by_seed(folders[1], model)
+    print("\n".join(paired_lines(base, other, (folders[0].name, folders[1].name))))
 
 
 def grid(folder: Path) -> None:
@@ -445,6 +447,7 @@ def main() -> None:
     parser.add_argument("--csv", type=Path, help="runs: write the CSV here instead of printing it")
     parser.add_argument("--validation", action="store_true", help="runs: validation figures instead of test ones")
     parser.add_argument("--model", help="paired: only this model's runs (for folders that hold several)")
+    parser.add_argument("--base-model", help="paired: the first folder's model, where it differs from --model")
     args = parser.parse_args()
     if args.table == "honest":
         honest(args.folders)
@@ -459,7 +462,7 @@ def main() -> None:
     elif args.table == "seeds":
         seeds(args.folders)
     elif args.table == "paired":
-        paired(args.folders, args.model)
+        paired(args.folders, args.model, args.base_model)
     elif args.table == "runs":
         runs_csv(args.folders, args.csv, args.validation)
     else:
