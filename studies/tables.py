@@ -4,7 +4,8 @@
     python studies/tables.py seeds outputs/study/random outputs/study/random34
     python studies/tables.py paired outputs/study/default outputs/study/grid_default
     python studies/tables.py paired outputs/study/variants25_rest outputs/study/bn_grid25 --model hybridsn_r21d
-    python studies/tables.py paired outputs/study/variants25 outputs/study/bn_lr25 --base-model hybridsn --model hybridsn_r21d
+    python studies/tables.py paired outputs/study/variants25 outputs/study/bn_lr25 --base-model hybridsn \
+        --model hybridsn_sep3d
     python studies/tables.py grid outputs/study/grid11
     python studies/tables.py recipe outputs/study/recipe/default outputs/study/recipe/epochs20
     python studies/tables.py early outputs/study/init11
