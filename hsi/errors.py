@@ -16,4 +16,10 @@ class RunInterrupted(Exception):
     """Training was stopped by Ctrl-C or SIGTERM and saved for resuming; the message says how."""
 
 
+class StoppedOutsideTraining(Exception):
+    """Ctrl-C where a run holds nothing to resume: before its first epoch, or while its report is written.
+
+    The message says when (``before training began``...); the entry point says what that leaves."""
+
+
 EXIT_INTERRUPTED = 130  # what shells report for a program ended by Ctrl-C

@@ -35,7 +35,7 @@ from hsi.run_dir import RunDir
 from hsi.splits import Split, leakage_share, window_overlap_share
 from hsi.splits.fields import field_record
 from hsi.train import Trainer
-from hsi.train.interrupt import TrainingInterrupted
+from hsi.train.interrupt import TrainingInterrupted, ctrl_c_means_stopped
 
 log = logging.getLogger(__name__)
 
@@ -138,12 +138,7 @@ def predict(classifier: Classifier, data: Prepared, whole_scene: bool) -> tuple[
     if not whole_scene:
         return classifier.predict_pixels(data.inputs, data.split.test), None
     scene_prediction = classifier.predict_scene(data.inputs)
-    log.info(
-        "predicted %d pixels in %.2fs (%s path)",
-        scene_prediction.labels.size,
-        scene_prediction.seconds,
-        scene_prediction.path,
-    )
+    log.info("classified all %d pixels of the scene in %.2f s", scene_prediction.labels.size, scene_prediction.seconds)
     return scene_prediction.labels.ravel()[data.split.test], scene_prediction
 
 
@@ -255,25 +250,28 @@ def write_run(
 def train_and_evaluate(cfg: DictConfig, run_dir: Path, model_name: str = "model") -> dict:
     """Run the whole protocol of ``cfg`` and write its report into ``run_dir``; returns the metrics."""
     run_dir, started = RunDir(run_dir), time.perf_counter()
-    check_preprocess_config(cfg)
-    anchor_paths(cfg)
-    trainer = build(cfg.trainer, "trainer")  # its settings are checked before any data is read
-    use_allocator(cfg.get("allocator", "lean"))  # before the run's first tensor
-    tracker = build(cfg.logger, "logger") if cfg.get("logger") else None
-    scene = load_scene(cfg)
-    resume_state = RunDir(cfg.resume).load_resume_state(cfg) if cfg.get("resume") else None
-    split = make_split(cfg, scene, resume_state)
-    classifier = make_classifier(cfg, scene, trainer)
-    data = prepare(cfg, scene, split, resume_state)
+    with ctrl_c_means_stopped("before training began"):
+        check_preprocess_config(cfg)
+        anchor_paths(cfg)
+        resume_state = RunDir(cfg.resume).load_resume_state(cfg) if cfg.get("resume") else None
+        trainer = build(cfg.trainer, "trainer")  # its settings are checked before any data is read
+        use_allocator(cfg.get("allocator", "lean"))  # before the run's first tensor
+        tracker = build(cfg.logger, "logger") if cfg.get("logger") else None
+        scene = load_scene(cfg)
+        split = make_split(cfg, scene, resume_state)
+        classifier = make_classifier(cfg, scene, trainer)
+        data = prepare(cfg, scene, split, resume_state)
     if tracker is not None:
         tracker.start(run_dir.name, OmegaConf.to_container(cfg, resolve=True))
         trainer.listeners.append(tracker.log_epoch)
     try:
         with trainer.thread_limit():
             fit(classifier, data, cfg, run_dir, model_name, resume_state)
-            predicted, scene_prediction = predict(classifier, data, whole_scene=bool(cfg.maps.enabled))
-            metrics = evaluate(cfg, data, classifier, predicted, scene_prediction, model_name, started)
-        write_run(run_dir, cfg, data, classifier, metrics, scene_prediction, model_name)
+        with ctrl_c_means_stopped("after training, while the maps and the report were written"):
+            with trainer.thread_limit():
+                predicted, scene_prediction = predict(classifier, data, whole_scene=bool(cfg.maps.enabled))
+                metrics = evaluate(cfg, data, classifier, predicted, scene_prediction, model_name, started)
+            write_run(run_dir, cfg, data, classifier, metrics, scene_prediction, model_name)
     except BaseException:
         if tracker is not None:
             tracker.abort()  # the tracked run ends as failed, so the next job of a sweep starts cleanly

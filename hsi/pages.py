@@ -39,7 +39,7 @@ from hsi.run_dir import (
 )
 
 MAP_CAPTIONS = (
-    ("rgb.png", "False-colour composite"),
+    ("false_colour.png", "False-colour composite (three bands as red, green, blue)"),
     ("ground_truth.png", "Ground truth"),
     ("prediction.png", "Prediction, every pixel"),
     ("prediction_labelled.png", "Prediction, labelled pixels"),

@@ -107,9 +107,9 @@ def write_report_md(run_dir: Path, metrics: dict) -> None:
             f"{pct(row['f1'], UNTESTED)} | {row['support']} |"
         )
     lines += reliability_lines(metrics.get("reliability"))
-    figures = "`confusion.png` (row-normalised)" + (
-        ", `curves.png` (losses and validation accuracy)" if metrics["history"] else ""
-    )
+    validated = any(h.get("val_oa") is not None for h in metrics["history"])
+    curves = "losses and validation accuracy" if validated else "training loss"
+    figures = "`confusion.png` (row-normalised)" + (f", `curves.png` ({curves})" if metrics["history"] else "")
     if metrics.get("reliability"):
         figures += ", `reliability.png` (accuracy by confidence), `maps/confidence.tif` (confidence of every pixel)"
     lines += ["", f"Figures: {figures}.", ""]
@@ -137,10 +137,12 @@ def plot_confusion(run_dir: Path, confusion: list[list[int]], class_names: list[
     save_figure(fig, Path(run_dir) / CONFUSION_PNG)
 
 
-def plot_curves(run_dir: Path, history: list[dict]) -> None:
+def curves_figure(history: list[dict]):
+    """Loss by epoch and, where the run validated, validation OA and AA beside it (no empty panel without)."""
     epochs = [h["epoch"] for h in history]
-    fig = new_figure(figsize=(10, 4))
-    ax_loss, ax_acc = fig.subplots(1, 2)
+    val = [(h["epoch"], h["val_oa"], h.get("val_aa")) for h in history if h.get("val_oa") is not None]
+    fig = new_figure(figsize=(10, 4) if val else (5.5, 4))
+    ax_loss, *ax_rest = np.atleast_1d(fig.subplots(1, 2 if val else 1))
     ax_loss.plot(epochs, [h["train_loss"] for h in history], marker=".", label="training")
     val_loss = [(h["epoch"], h["val_loss"]) for h in history if h.get("val_loss") is not None]
     if val_loss:
@@ -154,21 +156,24 @@ def plot_curves(run_dir: Path, history: list[dict]) -> None:
         ax_loss.legend(fontsize=8)
     ax_loss.set_xlabel("epoch")
     ax_loss.set_ylabel("cross-entropy")
-    ax_loss.set_title("Loss")
-    val = [(h["epoch"], h["val_oa"], h.get("val_aa")) for h in history if h.get("val_oa") is not None]
-    if val:
+    ax_loss.set_title("Loss" if val else "Training loss (no validation pixels)")
+    for ax_acc in ax_rest:
         ax_acc.plot([e for e, _, _ in val], [100 * v for _, v, _ in val], marker=".", color="tab:green", label="OA")
         if all(a is not None for _, _, a in val):
             ax_acc.plot(
                 [e for e, _, _ in val], [100 * a for _, _, a in val], marker=".", color="tab:purple", label="AA"
             )
         ax_acc.legend(fontsize=8)
-    ax_acc.set_xlabel("epoch")
-    ax_acc.set_ylabel("validation accuracy (%)")
-    ax_acc.set_title("Validation accuracy" if val else "No validation pixels")
-    for ax in (ax_loss, ax_acc):
+        ax_acc.set_xlabel("epoch")
+        ax_acc.set_ylabel("validation accuracy (%)")
+        ax_acc.set_title("Validation accuracy")
+    for ax in (ax_loss, *ax_rest):
         ax.grid(alpha=0.3)
-    save_figure(fig, Path(run_dir) / CURVES_PNG)
+    return fig
+
+
+def plot_curves(run_dir: Path, history: list[dict]) -> None:
+    save_figure(curves_figure(history), Path(run_dir) / CURVES_PNG)
 
 
 def write_run_report(run_dir: Path, metrics: dict, history: list[dict]) -> None:

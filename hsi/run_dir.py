@@ -209,15 +209,19 @@ class RunDir:
     def load_resume_state(self, cfg: DictConfig) -> dict:
         """The saved state of an interrupted run, refused when its config differs from ``cfg``."""
         path = self.path / RESUME
-        if not path.is_file():
+        if not self.path.is_dir():
             raise UserError(
-                f"{self.path} has no {RESUME}: "
-                + (
-                    "it is a finished run, nothing to resume."
-                    if self.is_finished()
-                    else "only a run stopped by Ctrl-C or SIGTERM can be resumed."
-                )
+                f"There is no run folder {self.path}; a run stopped before training began leaves none "
+                "(nothing to resume: start it again), otherwise check the path."
             )
+        if not path.is_file():
+            if self.is_finished():
+                reason = "it is a finished run, nothing to resume."
+            elif self.failure() is not None:
+                reason = f"it ended without a resumable state ({self.failure()}); start the run again."
+            else:
+                reason = "only a run stopped by Ctrl-C or SIGTERM during training can be resumed."
+            raise UserError(f"{self.path} has no {RESUME}: {reason}")
         state = load_checkpoint(path)
         refusal = refusal_of_changed_settings(state["config"], OmegaConf.to_container(cfg, resolve=True))
         if refusal:

@@ -19,14 +19,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-ENTRY_POINTS = {
-    "hsi-train": "hsi.cli.train",
-    "hsi-map": "hsi.cli.map",
-    "hsi-predict": "hsi.cli.predict",
-    "hsi-models": "hsi.cli.models",
-    "hsi-sweep-report": "hsi.cli.sweep_report",
-    "hsi-data": "hsi.cli.data",
-}
+from hsi.cli.launch import COMMANDS
+
+ENTRY_POINTS = COMMANDS  # each console script and the module whose main() it calls
 
 
 def script(name: str) -> str:

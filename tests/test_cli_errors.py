@@ -74,6 +74,92 @@ def test_a_mistyped_config_choice_is_one_sentence_naming_the_closest(tmp_path, o
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        (["trainer.epoch=5"], "trainer.epoch is not a setting of hsi-train (did you mean trainer.epochs?)"),
+        (["traner.epochs=5"], "traner.epochs is not a setting of hsi-train (did you mean trainer?)"),
+        (
+            ["split.train_fractoin=0.3"],
+            "split.train_fractoin is not a setting of hsi-train (did you mean split.train_fraction?)",
+        ),
+        (["-m", "model=svm,hybridsn", "model.Cx=3"], "model.Cx is not a setting of hsi-train (did you mean model.C?)"),
+        (["+trainer.epoch=5"], "trainer.epoch is not a trainer option (did you mean trainer.epochs?)"),
+    ],
+)
+def test_a_mistyped_config_key_is_one_sentence_naming_the_closest(tmp_path, overrides, message):
+    run_dir = tmp_path / "run"
+    where = "hydra.sweep.dir" if "-m" in overrides else "hydra.run.dir"
+    result = run_cli("hsi-train", *overrides, f"{where}={run_dir}", cwd=tmp_path)
+    _assert_refused(result, message, run_dir)
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_keys_that_exist_in_one_of_the_swept_models_or_in_an_open_node_are_accepted():
+    from hsi.cli.config_keys import check_keys_exist
+    from hsi.cli.train import config_options
+
+    is_group = lambda key: config_options(key) is not None  # noqa: E731
+    check_keys_exist(["model=hybridsn,svm", "model.C=3", "-m"], is_group)  # svm has C, HybridSN has not
+    check_keys_exist(["logger=mlflow", "logger.experiment=x"], is_group)  # a group chosen on the line
+    check_keys_exist(["trainer.optimizer.weight_decay=0.05", "+trainer.optimizer.foo=1", "hydra.run.dir=x"], is_group)
+
+
+def test_a_ctrl_c_before_training_began_is_one_sentence_and_leaves_no_folder(scene_files, tmp_path, monkeypatch):
+    import hsi.experiment
+
+    def stopped(cfg):
+        raise KeyboardInterrupt  # Ctrl-C while the scene is read, before the first epoch
+
+    monkeypatch.setattr(hsi.experiment, "load_scene", stopped)
+    run_dir = tmp_path / "run"
+    result = run_cli("hsi-train", *scene_files["overrides"], f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    assert result.returncode == 130, result.stderr
+    assert result.stderr.strip() == (
+        "hsi-train: stopped by Ctrl-C before training began; nothing was saved, so there is nothing to resume; "
+        "start the run again."
+    )
+    assert not run_dir.exists()
+    again = run_cli("hsi-train", f"resume={run_dir}", f"hydra.run.dir={tmp_path / 'again'}", cwd=tmp_path)
+    _assert_refused(
+        again, f"There is no run folder {run_dir}; a run stopped before training began leaves none", tmp_path / "again"
+    )
+
+
+def test_a_ctrl_c_while_the_report_is_written_marks_the_folder(scene_files, tmp_path, monkeypatch):
+    import hsi.experiment
+
+    def stopped(*args, **kwargs):
+        (run_dir / "maps").mkdir()  # something of the run is written already
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(hsi.experiment, "write_run", stopped)
+    run_dir = tmp_path / "run"
+    result = run_cli(
+        "hsi-train", *scene_files["overrides"], "trainer.epochs=1", f"hydra.run.dir={run_dir}", cwd=tmp_path
+    )
+    assert result.returncode == 130, result.stderr
+    assert "stopped by Ctrl-C after training, while the maps and the report were written" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    again = run_cli("hsi-train", f"resume={run_dir}", cwd=tmp_path)
+    assert again.returncode == 2 and "it ended without a resumable state (stopped by Ctrl-C after" in again.stderr
+
+
+def test_a_ctrl_c_while_a_command_starts_is_one_sentence(monkeypatch, capsys):
+    import importlib
+
+    from hsi.cli import launch
+
+    def stopped(name):
+        raise KeyboardInterrupt  # torch's import takes seconds: a Ctrl-C lands there
+
+    monkeypatch.setattr(importlib, "import_module", stopped)
+    with pytest.raises(SystemExit) as exit_:
+        launch.train()
+    assert exit_.value.code == 130
+    assert capsys.readouterr().err == "hsi-train: stopped by Ctrl-C while starting; nothing was written.\n"
+
+
 @pytest.mark.slow  # a subprocess: its sys.path hides the bundled copy
 def test_missing_data_with_no_network_and_no_bundled_copy(tmp_path):
     # A stand-in `tensorly` without its data folder hides the bundled copy from the subprocess.

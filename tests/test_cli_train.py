@@ -65,7 +65,9 @@ def test_every_report_file_is_written_and_readable(finished_run):
     for image in ["confusion.png", "curves.png"]:
         pixels = matplotlib.image.imread(finished_run / image)
         assert pixels.ndim == 3 and pixels.shape[0] > 200 and pixels.shape[1] > 200
-    assert "epoch 15" in (finished_run / "train.log").read_text()
+    log = (finished_run / "train.log").read_text()
+    assert "epoch 15" in log
+    assert "classified all 576 pixels of the scene in" in log and "path)" not in log  # no words of the code
 
 
 def test_checkpoint_loads_weights_only_with_what_prediction_needs(finished_run):
@@ -158,7 +160,7 @@ def test_maps_are_written_at_the_end_of_a_run(finished_run):
         "prediction.png",
         "prediction_labelled.png",
         "errors.png",
-        "rgb.png",
+        "false_colour.png",
         "prediction.hdr",
         "prediction.img",
         "predictions.npz",

@@ -185,3 +185,31 @@ def test_hsi_data_list_verify_and_info(indian_pines_root, tmp_path):
     assert missing.returncode == 2 and "ksc is incomplete" in missing.stderr and "Traceback" not in missing.stderr
     unknown = run_cli("hsi-data", "verify", "nowhere", cwd=tmp_path)
     assert unknown.returncode == 2 and "There is no dataset 'nowhere'" in unknown.stderr
+
+
+def test_hsi_data_help_describes_every_command(tmp_path):
+    result = run_cli("hsi-data", "--help", cwd=tmp_path)
+    assert result.returncode == 0
+    for command in ("list", "download", "verify", "info"):
+        line = next(row for row in result.stdout.splitlines() if row.strip().startswith(command + " "))
+        assert len(line.split()) > 3, line  # the command and a description beside it
+
+
+def test_a_damaged_official_file_says_how_to_get_it_again(tmp_path):
+    folder = tmp_path / "salinas"
+    folder.mkdir()
+    for name in ("Salinas_corrected.mat", "Salinas_gt.mat"):
+        (folder / name).write_bytes(b"MATLAB 5.0 MAT-file, truncated")
+    result = run_cli("hsi-data", "--root", str(tmp_path), "verify", "salinas", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "could not be read as a MATLAB .mat file" in result.stderr
+    assert "delete it and run `hsi-data download salinas` to fetch it again" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert (folder / "Salinas_gt.mat").read_bytes() == b"MATLAB 5.0 MAT-file, truncated"  # the user's file is left
+
+
+def test_a_damaged_file_of_ones_own_asks_for_an_intact_copy(tmp_path):
+    path = tmp_path / "mine.mat"
+    path.write_bytes(b"not a mat file at all")
+    with pytest.raises(UserError, match="replace it with an intact copy"):
+        load_mat_array(path, "cube")

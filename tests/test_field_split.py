@@ -50,8 +50,8 @@ def test_each_class_trains_validates_and_tests_on_different_fields(seed):
     # the single field trains whole and is reported untested
     assert split.untestable == (3,)
     assert (labels[split.train] == 3).sum() == (gt == 3).sum()
-    assert any("one: one field each" in note for note in split.notes)
-    assert any("two: two fields each" in note for note in split.notes)
+    assert any("one: one field, so trained on all its pixels and not tested" in note for note in split.notes)
+    assert any("two: two fields (one trains, one tests), so not validated" in note for note in split.notes)
     assert field_record(gt, split, 3)["test_pixels_in_training_fields"] == 0.0
 
 

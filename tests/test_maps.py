@@ -117,7 +117,7 @@ def test_render_writes_every_map_at_a_legible_size(tmp_path):
     )
     names = {p.name for p in written}
     assert names == {
-        "rgb.png",
+        "false_colour.png",
         "ground_truth.png",
         "prediction.png",
         "prediction_labelled.png",

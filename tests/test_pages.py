@@ -59,7 +59,9 @@ def test_run_page_shows_the_numbers_classes_and_images(finished_run):
     for name in ("water", "field", "forest", "town"):
         assert f">{name}<" in html
     refs = _refs(page)
-    assert {"confusion.png", "curves.png", "maps/overview.png", "maps/errors.png", "maps/rgb.png"} <= set(refs.images)
+    assert {"confusion.png", "curves.png", "maps/overview.png", "maps/errors.png", "maps/false_colour.png"} <= set(
+        refs.images
+    )
     for ref in refs.images + refs.links:
         assert (finished_run / ref).is_file(), ref
     assert not refs.scripts  # nothing fetched, nothing executed

@@ -226,6 +226,7 @@ def test_members_sharing_a_split_are_averaged_into_an_ensemble(scene_files, tmp_
     maps = tmp_path / "ensemble-maps"
     result = run_cli("hsi-map", str(sweep_dir), "--out", str(maps), "--precision", "fp32", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+    assert "maps of " in result.stderr and "path" not in result.stderr  # no words of the code
     again = np.load(maps / "predictions.npz")
     np.testing.assert_allclose(again["probabilities"], mean, atol=1e-5)
     assert (again["labels"] == mean.argmax(-1) + 1).mean() > 0.999  # argmax of the same mean (ties aside)

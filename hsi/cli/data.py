@@ -3,7 +3,7 @@
 hsi-data list
 hsi-data download pavia_university
 hsi-data verify indian_pines
-hsi-data info salinas --preview salinas.png   # shape, bands, classes and counts (and an RGB preview)
+hsi-data info salinas --preview salinas.png   # shape, bands, classes and counts (and a false-colour preview)
 """
 
 from __future__ import annotations
@@ -94,11 +94,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--root", type=Path, help="data root (default: $HSI_DATA_DIR, else data/)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="every dataset, whether it is present, its size")
-    for command in ("download", "verify", "info"):
-        p = sub.add_parser(command)
+    commands = {
+        "download": "fetch a dataset's two .mat files from the official site (resumable) and verify them",
+        "verify": "check a present dataset: shape, class counts and checksums",
+        "info": "bands, classes and pixel counts of a present dataset, with --preview a false-colour image",
+    }
+    for command, words in commands.items():
+        p = sub.add_parser(command, help=words, description=words[0].upper() + words[1:] + ".")
         p.add_argument("name", help="dataset name, as `hsi-data list` shows it")
         if command == "info":
-            p.add_argument("--preview", type=Path, help="also write an RGB preview image to this file")
+            p.add_argument(
+                "--preview",
+                type=Path,
+                help="also write a false-colour preview to this PNG file (three bands as red, green, blue)",
+            )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     root = resolve_data_root(args.root)

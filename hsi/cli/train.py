@@ -17,7 +17,8 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from hsi.cli.common import fail, remove_unfinished_run_dir
-from hsi.errors import EXIT_INTERRUPTED, RunInterrupted, UserError
+from hsi.cli.config_keys import check_keys_exist
+from hsi.errors import EXIT_INTERRUPTED, RunInterrupted, StoppedOutsideTraining, UserError
 from hsi.experiment import train_and_evaluate
 from hsi.run_dir import TRAIN_LOG, RunDir
 
@@ -36,6 +37,25 @@ def _keep_resume_log(hydra_dir: Path, run_dir: Path) -> None:
     if log_file.is_file() and hydra_dir.resolve() != run_dir.resolve():
         with open(run_dir / TRAIN_LOG, "a") as out:
             out.write(f"\n# resumed session, first logged in {hydra_dir}\n" + log_file.read_text())
+
+
+def _stopped_outside_training(stop: StoppedOutsideTraining, hydra_dir: Path, run_dir: Path, resuming: bool) -> None:
+    """Ctrl-C where nothing resumable was saved: one sentence, and no folder that looks like a run.
+
+    A folder with only Hydra's record of the start is removed; one with more (maps half-written) gets
+    a failure note, so the sweep summary and ``resume=`` both say what it is.
+    """
+    if resuming:
+        _keep_resume_log(hydra_dir, run_dir)
+        remove_unfinished_run_dir(hydra_dir)
+        what = f"{run_dir} is as it was: continue it with hsi-train resume={run_dir}"
+    else:
+        remove_unfinished_run_dir(hydra_dir)
+        if hydra_dir.is_dir():
+            RunDir(hydra_dir).write_failure(f"stopped by Ctrl-C {stop}", "StoppedOutsideTraining", None)
+        what = "nothing was saved, so there is nothing to resume; start the run again"
+    print(f"hsi-train: stopped by Ctrl-C {stop}; {what}.", file=sys.stderr)
+    sys.exit(EXIT_INTERRUPTED)
 
 
 def _output_folder_is_writable(argv: list[str]) -> None:
@@ -115,12 +135,17 @@ def config_options(group: str) -> list[str] | None:
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
+def _user_config_folders(argv: list[str]) -> bool:
+    """Config folders of the user's own (``--config-dir``, ``hydra.searchpath``): options these checks cannot see."""
+    return any(a in ("--config-dir", "-cd") or a.startswith(("--config-dir=", "hydra.searchpath")) for a in argv)
+
+
 def _config_choices_exist(argv: list[str]) -> None:
     """``GROUP=OPTION`` naming no config of that group: one sentence with the closest options, not Hydra's page.
 
     Left to Hydra when the user adds config folders of their own (``--config-dir``, ``hydra.searchpath``),
     whose options this check cannot see."""
-    if any(a in ("--config-dir", "-cd") or a.startswith(("--config-dir=", "hydra.searchpath")) for a in argv):
+    if _user_config_folders(argv):
         return
     for argument in argv:
         group, _, value = argument.lstrip("+").partition("=")
@@ -136,6 +161,16 @@ def _config_choices_exist(argv: list[str]) -> None:
                 "hsi-train",
                 UserError(f"{group}={choice} names no {group} config{hint}; the options are: {', '.join(options)}."),
             )
+
+
+def _config_keys_exist(argv: list[str]) -> None:
+    """``KEY=VALUE`` whose key is no setting: one sentence naming the closest key (user config folders aside)."""
+    if _user_config_folders(argv):
+        return
+    try:
+        check_keys_exist(argv, is_group=lambda key: config_options(key) is not None)
+    except UserError as error:
+        fail("hsi-train", error)
 
 
 def with_start_overrides(argv: list[str]) -> list[str]:
@@ -158,10 +193,30 @@ def main() -> None:
     argv = with_start_overrides(sys.argv[1:])
     sys.argv = [sys.argv[0], *argv]  # Hydra reads the overrides from sys.argv
     _config_choices_exist(argv)
+    _config_keys_exist(argv)
     _output_folder_is_writable(argv)
     _finished_runs_are_left_alone(argv)
     _launcher_is_available(argv)
     _main()
+
+
+def _sweep_job(cfg: DictConfig, run_dir: Path, model_name: str) -> float | None:
+    """One job of a sweep: a failure is recorded and the sweep goes on; Ctrl-C stops the whole sweep."""
+    if RunDir(run_dir).is_finished():
+        log.error("%s already holds a finished run: left as it is", run_dir)
+        return None
+    try:
+        return train_and_evaluate(cfg, run_dir, model_name=model_name)["overall_accuracy"]
+    except RunInterrupted as stop:  # this job can be resumed
+        print(stop, file=sys.stderr)
+        raise SystemExit(EXIT_INTERRUPTED) from None
+    except StoppedOutsideTraining as stop:
+        logging.shutdown()
+        _stopped_outside_training(stop, run_dir, run_dir, resuming=False)
+    except Exception as error:  # noqa: BLE001 - every failure is recorded and listed
+        log.error("run failed: %s", error)
+        _record_failure(run_dir, error)
+    return None
 
 
 @hydra.main(version_base="1.3", config_path="pkg://hsi.configs", config_name="train")
@@ -174,19 +229,7 @@ def _main(cfg: DictConfig) -> float | None:
     if cfg.get("logger") and cfg.logger.get("experiment") is None:  # a sweep is one experiment
         cfg.logger.experiment = Path(hydra_cfg.sweep.dir).name if hydra_cfg.mode == RunMode.MULTIRUN else "hsi-train"
     if hydra_cfg.mode == RunMode.MULTIRUN:
-        # One failing job must not stop the others: record it and let the sweep go on.
-        if RunDir(run_dir).is_finished():
-            log.error("%s already holds a finished run: left as it is", run_dir)
-            return None
-        try:
-            return train_and_evaluate(cfg, run_dir, model_name=model_name)["overall_accuracy"]
-        except RunInterrupted as stop:  # Ctrl-C stops the whole sweep; this job can be resumed
-            print(stop, file=sys.stderr)
-            raise SystemExit(EXIT_INTERRUPTED) from None
-        except Exception as error:  # noqa: BLE001 - every failure is recorded and listed
-            log.error("run failed: %s", error)
-            _record_failure(run_dir, error)
-            return None
+        return _sweep_job(cfg, run_dir, model_name)
     try:
         if not resuming and RunDir(run_dir).is_finished():
             raise UserError(f"{run_dir} already holds a finished run; choose another folder with hydra.run.dir=...")
@@ -198,6 +241,12 @@ def _main(cfg: DictConfig) -> float | None:
             remove_unfinished_run_dir(hydra_dir)
         print(f"hsi-train: {stop}", file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
+    except StoppedOutsideTraining as stop:
+        logging.shutdown()
+        _stopped_outside_training(stop, hydra_dir, run_dir, resuming)
+    except KeyboardInterrupt:  # between Hydra's start of the job and the run's own handlers
+        logging.shutdown()
+        _stopped_outside_training(StoppedOutsideTraining("before training began"), hydra_dir, run_dir, resuming)
     except UserError as error:
         logging.shutdown()
         remove_unfinished_run_dir(hydra_dir)

@@ -13,6 +13,19 @@ from hsi.errors import UserError
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 
+class UnreadableMatFile(UserError):
+    """A file that is no readable .mat file (truncated, damaged, another format).
+
+    ``remedy`` ends the sentence: a user's own file is to be replaced; an official scene's file
+    can be fetched again (:class:`hsi.data.official.OfficialScene` says how)."""
+
+    def __init__(self, path: Path, cause: BaseException, remedy: str = "replace it with an intact copy.") -> None:
+        self.path, self.cause = Path(path), cause
+        super().__init__(
+            f"The file {path} could not be read as a MATLAB .mat file ({cause or type(cause).__name__}); {remedy}"
+        )
+
+
 def _is_hdf5(path: Path) -> bool:
     # MATLAB v7.3 files are HDF5 with a 512-byte user block, so the signature sits at
     # offset 512; plain HDF5 files have it at 0.
@@ -30,10 +43,7 @@ def mat_keys(path: Path) -> list[str]:
                 return sorted(k for k in f.keys() if not k.startswith("#"))
         return sorted(k for k, *_ in scipy.io.whosmat(path))
     except Exception as exc:  # scipy/h5py raise many types for truncated or foreign files
-        raise UserError(
-            f"The file {path} could not be read as a MATLAB .mat file ({exc or type(exc).__name__}); "
-            "replace it with an intact copy."
-        ) from exc
+        raise UnreadableMatFile(path, exc) from exc
 
 
 def load_mat_array(path: Path, key: str) -> np.ndarray:
@@ -59,10 +69,7 @@ def load_mat_array(path: Path, key: str) -> np.ndarray:
     except UserError:
         raise
     except Exception as exc:  # scipy/h5py raise many types for corrupt files
-        raise UserError(
-            f"The file {path} could not be read as a MATLAB .mat file ({exc or type(exc).__name__}); "
-            "replace it with an intact copy."
-        ) from exc
+        raise UnreadableMatFile(path, exc) from exc
     return np.ascontiguousarray(array)
 
 

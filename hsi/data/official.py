@@ -21,6 +21,7 @@ import scipy.io
 
 from hsi.data.bundled import BUNDLED
 from hsi.data.download import download_file
+from hsi.data.mat import UnreadableMatFile
 from hsi.data.mat_scene import MatFilesScene
 from hsi.data.root import resolve_data_root
 from hsi.data.scene import Scene
@@ -113,6 +114,22 @@ class OfficialScene(MatFilesScene):
         if self.verify:
             self.check(cube, gt)
         return self.to_scene(cube, gt)
+
+    def read_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """The two arrays as stored; a damaged official file is one sentence saying how to get it again."""
+        try:
+            return super().read_arrays()
+        except UnreadableMatFile as error:
+            again = (
+                f"the next run writes it again (from the official site, or the copy bundled in {self.bundled})"
+                if self.bundled
+                else "the next run downloads it again"
+            )
+            raise UnreadableMatFile(
+                error.path,
+                error.cause,
+                f"delete it and run `hsi-data download {self.name}` to fetch it again ({again}).",
+            ) from None
 
     def fetch(self, parts: list[str]) -> None:
         paths = {"cube": self.cube_path, "gt": self.gt_path}

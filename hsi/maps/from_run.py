@@ -56,7 +56,7 @@ def render_run(
         title=f"{members.name} on {scene.name}",
         own_scene=not other_scene,
     )
-    log.info("maps of %s (%s path, %.2fs) written to %s", scene.name, prediction.path, prediction.seconds, out_dir)
+    log.info("maps of %s (%.2f s to classify) written to %s", scene.name, prediction.seconds, out_dir)
     return out_dir
 
 

@@ -1,4 +1,4 @@
-"""Classification maps as images: ground truth, predictions, errors, false-colour RGB, one overview."""
+"""Classification maps as images: ground truth, predictions, errors, a false-colour composite, one overview."""
 
 from __future__ import annotations
 
@@ -153,7 +153,7 @@ def render_maps(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     panels = {
-        "rgb": ("False-colour composite", rgb),
+        "false_colour": ("False-colour composite", rgb),
         "ground_truth": ("Ground truth", colourise(gt, colours if gt_classes is None else gt_classes[1])),
         "prediction": ("Prediction, every pixel", colourise(predicted, colours)),
         "prediction_labelled": ("Prediction, labelled pixels", colourise(np.where(gt > 0, predicted, 0), colours)),

@@ -164,21 +164,29 @@ def _refuse_if_nothing_is_tested(test: np.ndarray, min_test: int) -> None:
 
 
 def _untested_notes(one_field: list[int], buffered: list[int], two_fields: list[int], window: int, names) -> tuple:
+    def classes(labels: list[int], one: str, several: str) -> str:
+        """``Oats: one field`` for a class, ``Oats, Alfalfa: one field each`` for several."""
+        return f"{', '.join(class_name(k, names) for k in labels)}: {one if len(labels) == 1 else several}"
+
     notes = []
     if one_field:
         notes.append(
-            f"{', '.join(class_name(k, names) for k in one_field)}: one field each, so trained on all their "
-            "pixels and not tested"
+            classes(
+                one_field, "one field, so trained on all its pixels", "one field each, so trained on all their pixels"
+            )
+            + " and not tested"
         )
     if buffered:
         notes.append(
-            f"{', '.join(class_name(k, names) for k in buffered)}: too few test pixels left outside the "
-            f"{window}x{window} training windows, so trained on all their pixels and not tested"
+            classes(buffered, "too few test pixels", "too few test pixels")
+            + f" left outside the {window}x{window} training windows, so trained on all "
+            + ("its" if len(buffered) == 1 else "their")
+            + " pixels and not tested"
         )
     if two_fields:
         notes.append(
-            f"{', '.join(class_name(k, names) for k in two_fields)}: two fields each (one trains, one tests), "
-            "so not validated"
+            classes(two_fields, "two fields (one trains, one tests)", "two fields each (one trains, one tests)")
+            + ", so not validated"
         )
     for note in notes:
         log.warning("field split: %s", note)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
 
-from hsi.errors import EXIT_INTERRUPTED
+from hsi.errors import EXIT_INTERRUPTED, StoppedOutsideTraining
 
 log = logging.getLogger(__name__)
 
@@ -50,3 +51,16 @@ class StopRequest:
     def __exit__(self, *exc) -> None:
         for sig, handler in self._previous.items():
             signal.signal(sig, handler)
+
+
+@contextlib.contextmanager
+def ctrl_c_means_stopped(when: str):
+    """Outside the training loop Ctrl-C is Python's KeyboardInterrupt: make it :class:`StoppedOutsideTraining`.
+
+    ``when`` completes "stopped by Ctrl-C ..." (``before training began``), so the entry point can say in
+    one sentence what the stop leaves, instead of a traceback from whatever library was running.
+    """
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise StoppedOutsideTraining(when) from None

@@ -10,6 +10,7 @@ from the field.
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
@@ -158,6 +159,17 @@ class TrainerOptions:
                 f"trainer.{mixed[0]} blends whole windows, which tile batches do not hold; "
                 f"set trainer.{mixed[0]}=null or trainer.batches=windows."
             )
+
+    @classmethod
+    def checked(cls, **options) -> TrainerOptions:
+        """The options from a config; a key that names no option is one sentence naming the closest."""
+        names = [f.name for f in fields(cls)]
+        for key in options:
+            if key not in names:
+                close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+                hint = f" (did you mean trainer.{close[0]}?)" if close else ""
+                raise UserError(f"trainer.{key} is not a trainer option{hint}; remove it from the command or config.")
+        return cls(**options)
 
     def record(self) -> dict:
         """The options a run records in ``protocol.training`` (the resolved device, precision and tile side apart)."""

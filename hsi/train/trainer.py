@@ -86,7 +86,7 @@ class Trainer:
     """
 
     def __init__(self, optimizer: Callable | None = None, scheduler: Callable | None = None, **options) -> None:
-        self.options = TrainerOptions(**options)
+        self.options = TrainerOptions.checked(**options)
         for name, value in vars(self.options).items():
             setattr(self, name, value)
         self.training_batches = TrainingBatches(self.options, self.device)  # each fit() makes its own
