@@ -6,6 +6,6 @@
     python -m benchmarks.benchmark_predict --run RUN   # hsi-predict on a large synthetic GeoTIFF
 
 The others (layouts, map passes, maps, variant maps, malloc settings, memory phases and trace,
-part costs, the training profile) are described in their own docstrings and in docs/speed.md.
+part costs, the training profile) are described in their own docstrings and in studies/history/speed.md.
 Each prints what it measured; docs/ records the figures with the command and the machine.
 """

@@ -5,7 +5,7 @@
 
 A default run's peak resident memory passes 1 GB while it trains because glibc serves the
 batch's activations (5-53 MB each at batch 64) from its heap once its dynamic mmap threshold has
-risen, and the heap's free space fragments (docs/speed.md). A fixed threshold keeps them in
+risen, and the heap's free space fragments (studies/history/speed.md). A fixed threshold keeps them in
 mappings of their own, returned at each free, but each step then faults in and zeroes their
 pages again, 4 KiB at a time. glibc 2.35+ can back its allocations with transparent huge pages
 (the tunable ``glibc.malloc.hugetlb=1``, where the kernel's THP mode is ``madvise`` or

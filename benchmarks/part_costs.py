@@ -2,7 +2,7 @@
 
     python -m benchmarks.part_costs            # 25x25 windows of 30 components, 16 classes
 
-The numbers of docs/questions.md (question 3) and docs/models.md (the lighter 3-D part). MACs are
+The numbers of studies/history/questions.md (question 3) and docs/models.md (the lighter 3-D part). MACs are
 counted by torch's flop counter on one window, as in the model card (``hsi-models``).
 """
 

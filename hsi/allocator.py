@@ -5,7 +5,7 @@ when freed. The threshold starts at 128 KiB but rises (up to 32 MiB on 64-bit ma
 size of every such mapping that is freed, so after the first training steps a network's
 activations (5-53 MB each in HybridSN at batch 64) come from the heap instead, whose free space
 fragments and is kept: a default run's resident memory rose about 60 MB an epoch for its first
-epochs and peaked at 1,096 MB (docs/speed.md). Fixing the threshold at 1 MiB keeps large tensors
+epochs and peaked at 1,096 MB (studies/history/speed.md). Fixing the threshold at 1 MiB keeps large tensors
 in their own mappings (962 MB), but each training step then faults their pages in again, 4 KiB
 at a time, which cost 10% of the training time. PyTorch's CPU allocator can ask the kernel for
 transparent huge pages for its tensors of 2 MiB or more (``THP_MEM_ALLOC_ENABLE``), which faults

@@ -1,4 +1,4 @@
-"""How far a brightness change moves Indian Pines windows in the network's input space (docs/recipe.md).
+"""How far a brightness change moves Indian Pines windows in the network's input space (studies/history/recipe.md).
 
     python studies/brightness_shift.py --data-root ../shared/data [--spread 0.2]
 

@@ -1,7 +1,7 @@
 """The ensemble of each split's members against the members themselves, paired by split.
 
     python studies/ensembles.py outputs/study/ensemble5 outputs/study/ensemble5x5 \
-        --csv studies/ensemble5x5/results.csv
+        --csv studies/ensemble5x5/per_split.csv
 
 For every split seed with two or more finished members (runs that differ only in their init seed),
 the members' saved probabilities are averaged (:func:`hsi.sweep.ensemble.ensemble_of`, the same

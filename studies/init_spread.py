@@ -6,7 +6,7 @@ HybridSN for 30x25x25 windows and 16 classes, built with torch.manual_seed(0) un
 ``model.init`` scheme, in evaluation mode, on 32 windows of standard normal values (generator seed
 0, as whitened PCA components are scaled): the standard deviation of each logit over the windows,
 averaged over the 16 logits. Near zero means the network starts by predicting the same for every
-window. No data needed; the figures in docs/recipe.md come from this script.
+window. No data needed; the figures in studies/history/recipe.md come from this script.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@
 #        variants11_honest_more | variants11_rest | variants11_rest_honest | smooth25 | fraction30 | fraction30_seed4 | init11 | init25 | honest_init11 |
 #        augment11 | augment11_honest | augment25 | paper11 | paper25 | schedule11 | clip25 | clip25_rest | epochs50_25 |
 #        grid25 | grid25_more | grid25_third | grid25_confirm | grid_default | variance25 | variance25_rest | select100 | quick | wholerun | variants25 | variants25_rest |
-#        honest_fields25 | honest_fields11 | ensemble5 | variants25_sep3d | honest_try11 | ensemble5x5 | bn_grid25 | bn_probe | bn_lr25 | all. On the project's 2-core AVX2 CPU
+#        honest_fields25 | honest_fields11 | ensemble5 | variants25_sep3d | honest_try11 | ensemble5x5 | bn_grid25 | bn_probe | bn_lr25 | firsthour | all. On the project's 2-core AVX2 CPU
 # (no bf16, so fp32) one HybridSN run of the default recipe takes about 1 minute with 11x11 windows, 3-4 minutes
 # with 15x15 and 8-9 minutes with 25x25 (trainer=paper's 100 epochs: about 4 and 40 minutes). Each sweep writes summary.md/json/csv/png and report.html into its folder.
 # No setting below was chosen on the test pixels of these seeds: the split's search settings come
@@ -38,7 +38,7 @@ done
 if run svm25; then
   hsi-train -m experiment=honest preprocess.window=25 model=svm seed=0,1,2,3,4 hydra.sweep.dir=$out/honest/w25_svm
 fi
-# HybridSN alone on the 25x25-window disjoint splits, with the default recipe of docs/recipe.md (20 epochs).
+# HybridSN alone on the 25x25-window disjoint splits, with the default recipe of studies/history/recipe.md (20 epochs).
 if run hybridsn25; then
   hsi-train -m experiment=honest preprocess.window=25 model=hybridsn seed=0,1,2,3,4 hydra.sweep.dir=$out/honest/w25_hybridsn
 fi
@@ -55,7 +55,7 @@ done
 if run grid11; then
   hsi-train -m preprocess.window=11 split_seed=0,1,2 init_seed=0,1,2 replicate=0,1 hydra.sweep.dir=$out/grid11
 fi
-# The default protocol (random 10% split, 25x25 windows), five seeds, HybridSN and the SVM (docs/results.md).
+# The default protocol (random 10% split, 25x25 windows), five seeds, HybridSN and the SVM (studies/history/results.md).
 if run random; then
   hsi-train -m model=svm,hybridsn seed=0,1,2,3,4 hydra.sweep.dir=$out/random
 fi
@@ -65,17 +65,17 @@ if run random34; then
   hsi-train -m model=hybridsn seed=3,4 hydra.sweep.dir=$out/random34
 fi
 # The recipe choice on seeds that are never reported (100, 101), by validation OA and AA at the epoch
-# kept (docs/speed.md): the default against the shorter candidate of docs/speed.md (20 epochs).
+# kept (studies/history/speed.md): the default against the shorter candidate there (20 epochs).
 if run recipe; then
   hsi-train -m seed=100,101 hydra.sweep.dir=$out/recipe/default
   hsi-train -m seed=100,101 trainer.epochs=20 hydra.sweep.dir=$out/recipe/epochs20
 fi
-# The default protocol again after the recipe choice above (20 epochs): HybridSN seeds 0-4 (docs/results.md).
+# The default protocol again after the recipe choice above (20 epochs): HybridSN seeds 0-4 (studies/history/results.md).
 # The SVM's recipe did not change, so its figures come from the 'random' study.
 if run default; then
   hsi-train -m model=hybridsn seed=0,1,2,3,4 hydra.sweep.dir=$out/default
 fi
-# The ablation (docs/recipe.md): each ingredient added alone to the default recipe, 11x11
+# The ablation (studies/history/recipe.md): each ingredient added alone to the default recipe, 11x11
 # windows, the unreported seeds 100-104; judged on validation OA only.
 if run ablation11; then
   ab() { hsi-train -m preprocess.window=11 seed=100,101,102,103,104 "${@:2}" hydra.sweep.dir=$out/ablation11/$1; }
@@ -136,7 +136,7 @@ if run honest_smooth11; then
   hsi-train -m experiment=honest preprocess.window=11 seed=100,101,102,103,104 trainer.label_smoothing=0.1 \
       hydra.sweep.dir=$out/honest_smooth11
 fi
-# The 25x25 confirmation of label smoothing 0.1 (docs/recipe.md): the default protocol on the unreported seeds
+# The 25x25 confirmation of label smoothing 0.1 (studies/history/recipe.md): the default protocol on the unreported seeds
 # 100-104, with and without, judged on validation OA by the rule declared for ablation11. Seeds vary slowest,
 # so every finished seed is a complete pair.
 if run smooth25; then
@@ -151,14 +151,14 @@ fi
 if run fraction30_seed4; then
   hsi-train -m split.train_fraction=0.3 seed=4 hydra.sweep.dir=$out/fraction30_seed4
 fi
-# The weights' start (docs/recipe.md): PyTorch's default init against Glorot's (Keras's, the paper's framework)
+# The weights' start (studies/history/recipe.md): PyTorch's default init against Glorot's (Keras's, the paper's framework)
 # and He's, 11x11 windows, the unreported seeds 100-104, judged on validation OA; it picks the candidate that
 # the 25x25 confirmation (init25) decides on.
 if run init11; then
   hsi-train -m preprocess.window=11 seed=100,101,102,103,104 model.init=torch,glorot,kaiming \
       hydra.sweep.dir=$out/init11
 fi
-# The 25x25 confirmation of Glorot's start (init11's pick, docs/recipe.md): the default protocol on the unreported
+# The 25x25 confirmation of Glorot's start (init11's pick, studies/history/recipe.md): the default protocol on the unreported
 # seeds 100-104, judged on validation OA against PyTorch's start; seeds 100-102 of the baseline are smooth25's
 # label_smoothing=0.0 runs, so only 103 and 104 run here:
 #   python studies/tables.py recipe --pool outputs/study/smooth25 outputs/study/init25
@@ -173,7 +173,7 @@ if run honest_init11; then
   hsi-train -m experiment=honest preprocess.window=11 seed=100,101,102,103,104 model.init=glorot \
       hydra.sweep.dir=$out/honest_init11
 fi
-# Mixup, CutMix, spectral noise and brightness scaling (docs/recipe.md, declared before the runs): each added alone
+# Mixup, CutMix, spectral noise and brightness scaling (studies/history/recipe.md, declared before the runs): each added alone
 # to the default recipe, 11x11 windows, the unreported seeds 100-104, with the base run in the same study; judged on
 # validation OA by ablation11's rule:
 #   python studies/tables.py recipe outputs/study/augment11/{base,mixup0.2,cutmix1,noise0.1,scale0.2}
@@ -216,7 +216,7 @@ if run paper25; then
   hsi-train -m seed=100,101,102 trainer=paper hydra.sweep.dir=$out/paper25/seeds100_102
 fi
 # Gradient clipping, and the default one-cycle recipe over 50 epochs, on the 11x11 proxy, seeds 100-104, judged on
-# validation OA against augment11's base runs (docs/recipe.md):
+# validation OA against augment11's base runs (studies/history/recipe.md):
 #   python studies/tables.py recipe outputs/study/augment11/base outputs/study/schedule11/clip1 outputs/study/schedule11/epochs50
 if run schedule11; then
   hsi-train -m preprocess.window=11 seed=100,101,102,103,104 trainer.grad_clip=1.0 hydra.sweep.dir=$out/schedule11/clip1
@@ -234,14 +234,14 @@ fi
 if run clip25_rest; then
   hsi-train -m seed=103,104 trainer.grad_clip=1.0 hydra.sweep.dir=$out/clip25/seeds103_104
 fi
-# One-cycle over 50 epochs with 25x25 windows, after it passed the 11x11 proxy (docs/recipe.md): seeds
+# One-cycle over 50 epochs with 25x25 windows, after it passed the 11x11 proxy (studies/history/recipe.md): seeds
 # 100-104 (about 20 minutes a run). The sweep was stopped in seed 104's first epoch, once seeds 102 and 103 had lost
 # against the default (the rule could no longer be met); seed 104 is not counted. The table:
 #   python studies/tables.py recipe --pool outputs/study/smooth25 outputs/study/init25/seeds103_104 outputs/study/epochs50_25
 if run epochs50_25; then
   hsi-train -m seed=100,101,102,103,104 trainer.epochs=50 hydra.sweep.dir=$out/epochs50_25
 fi
-# Grid batches (docs/speed.md, "Training through tiles of the scene"): three recipes on the unreported
+# Grid batches (studies/history/speed.md, "Training through tiles of the scene"): three recipes on the unreported
 # seed 100, validation pixels only; seeds 101-102 only for a recipe that passes the declared rule there.
 if run grid25; then
   g() { hsi-train -m seed=100 trainer.batches=grid "${@:2}" hydra.sweep.dir=$out/grid25/$1; }
@@ -305,6 +305,15 @@ fi
 # The studies above ran when the random split held out 5% of each class for validation (the default until
 # select100); the ones below run with the default since then, which holds out none.
 unset -f hsi-train
+# The times README's quick start gives: the quick look and the default run, seed 0, at the precision
+# `auto` gives on the machine, one after the other and alone on it.
+if run firsthour; then
+  mkdir -p $out/firsthour
+  /usr/bin/time -v hsi-train experiment=quick seed=0 hydra.run.dir=$out/firsthour/quick \
+      > $out/firsthour/quick.log 2> $out/firsthour/quick.time
+  /usr/bin/time -v hsi-train seed=0 hydra.run.dir=$out/firsthour/default \
+      > $out/firsthour/default.log 2> $out/firsthour/default.time
+fi
 # The quick look of README, seed 0, float32.
 if run quick; then
   hsi-train experiment=quick seed=0 trainer.precision=fp32 hydra.run.dir=$out/quick_fp32

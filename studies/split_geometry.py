@@ -5,6 +5,8 @@
     python studies/split_geometry.py --data-root ../shared/data --windows 25 15 11 \\
         --temperatures 0 0.1 0.2 0.3 --jaccard
 
+``--csv FILE`` writes the table as CSV instead of printing it as Markdown (studies/split_geometry/).
+
 The second form prints, per window and search temperature, how much the seeds' training masks
 overlap (mean pairwise Jaccard index), beside the pixels the buffer drops: a split that barely
 changes with the seed gives p-values about one split, not about the scene.
@@ -16,6 +18,7 @@ settings were chosen, without looking at any accuracy.
 from __future__ import annotations
 
 import argparse
+import csv
 import itertools
 import time
 from pathlib import Path
@@ -37,24 +40,48 @@ def main() -> None:
     parser.add_argument("--train-fraction", type=float, default=0.1)
     parser.add_argument("--temperatures", type=float, nargs="+", default=[0.2])
     parser.add_argument("--jaccard", action="store_true", help="the seeds' overlap per window and temperature")
+    parser.add_argument("--csv", type=Path, help="write the table here as CSV instead of printing Markdown")
     args = parser.parse_args()
     gt = load_mat_array(Path(args.data_root) / "indian_pines" / "Indian_pines_gt.mat", "indian_pines_gt")
     if args.jaccard:
-        overlap_table(gt, args)
+        emit(*overlap_table(gt, args), args.csv)
         return
-    print(
-        "| window | seed | classes tested | untested | train | val | test | dropped (% of labelled) | "
-        "val covers every tested class | test pixels in a training field (%) | search (s) |"
-    )
-    print("|---:|---:|---:|---|---:|---:|---:|---:|---|---:|---:|")
+    header = [
+        "window",
+        "seed",
+        "classes tested",
+        "untested",
+        "train",
+        "val",
+        "test",
+        "dropped (% of labelled)",
+        "val covers every tested class",
+        "test pixels in a training field (%)",
+        "search (s)",
+    ]
+    rows, notes = [], []
     for window in args.windows:
         splits = []
         for seed in args.seeds:
             tic = time.perf_counter()
             splits.append(make_split(gt, seed, window, args))
-            print(geometry_row(gt, splits[-1], window, seed, time.perf_counter() - tic))
+            rows.append(geometry_row(gt, splits[-1], window, seed, time.perf_counter() - tic))
         if args.split == "fields":
-            print(fields_summary(gt, splits, window))
+            notes.append(fields_summary(gt, splits, window))
+    emit(header, rows, args.csv)
+    print("".join(notes), end="")
+
+
+def emit(header: list[str], rows: list[list], path: Path | None) -> None:
+    """The table as Markdown on stdout, or as CSV in ``path``."""
+    if path is not None:
+        with path.open("w", newline="") as handle:
+            csv.writer(handle, lineterminator="\n").writerows([header, *rows])
+        return
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---" if h in ("untested", "val covers every tested class") else "---:" for h in header) + "|")
+    for row in rows:
+        print("| " + " | ".join(str(c) for c in row) + " |")
 
 
 def make_split(gt: np.ndarray, seed: int, window: int, args, temperature: float | None = None):
@@ -66,18 +93,25 @@ def make_split(gt: np.ndarray, seed: int, window: int, args, temperature: float 
     )
 
 
-def geometry_row(gt: np.ndarray, split, window: int, seed: int, seconds: float) -> str:
+def geometry_row(gt: np.ndarray, split, window: int, seed: int, seconds: float) -> list:
     num_classes = int(gt.max())
     counts = split.class_counts(gt, num_classes)
     tested = [k for k in range(num_classes) if counts["test"][k] > 0]
     covered = all(counts["val"][k] > 0 for k in tested)
     in_fields = field_record(gt, split, num_classes)["test_pixels_in_training_fields"]
-    return (
-        f"| {window} | {seed} | {len(tested)} of {num_classes} | "
-        f"{', '.join(map(str, split.untestable)) or '-'} | {len(split.train)} | {len(split.val)} | "
-        f"{len(split.test)} | {100 * len(split.dropped) / (gt > 0).sum():.1f} | {'yes' if covered else 'no'} | "
-        f"{100 * in_fields:.1f} | {seconds:.1f} |"
-    )
+    return [
+        window,
+        seed,
+        f"{len(tested)} of {num_classes}",
+        ", ".join(map(str, split.untestable)) or "-",
+        len(split.train),
+        len(split.val),
+        len(split.test),
+        f"{100 * len(split.dropped) / (gt > 0).sum():.1f}",
+        "yes" if covered else "no",
+        f"{100 * in_fields:.1f}",
+        f"{seconds:.1f}",
+    ]
 
 
 def fields_summary(gt: np.ndarray, splits: list, window: int) -> str:
@@ -98,17 +132,24 @@ def jaccard(a: np.ndarray, b: np.ndarray) -> float:
     return len(np.intersect1d(a, b)) / len(np.union1d(a, b))
 
 
-def overlap_table(gt: np.ndarray, args) -> None:
+def overlap_table(gt: np.ndarray, args) -> tuple[list[str], list[list]]:
     labelled = int((gt > 0).sum())
-    print("| window | temperature | mean pairwise Jaccard of training masks | dropped (% of labelled) | test pixels |")
-    print("|---:|---:|---:|---:|---:|")
+    header = [
+        "window",
+        "temperature",
+        "mean pairwise Jaccard of training masks",
+        "dropped (% of labelled)",
+        "test pixels",
+    ]
+    rows = []
     for window in args.windows:
         for temperature in args.temperatures:
             splits = [make_split(gt, seed, window, args, temperature) for seed in args.seeds]
             overlap = np.mean([jaccard(a.train, b.train) for a, b in itertools.combinations(splits, 2)])
             dropped = 100 * np.mean([len(s.dropped) for s in splits]) / labelled
             test = np.mean([len(s.test) for s in splits])
-            print(f"| {window} | {temperature:g} | {overlap:.3f} | {dropped:.1f} | {test:.0f} |")
+            rows.append([window, f"{temperature:g}", f"{overlap:.3f}", f"{dropped:.1f}", f"{test:.0f}"])
+    return header, rows
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Markdown tables for docs/ and README, written from the run folders of studies/run.sh.
+"""Markdown tables and CSVs for docs/ and README, written from the run folders of studies/run.sh
+(and, for `throughput`, from the JSON reports of `python -m benchmarks.benchmark`).
 
     python studies/tables.py honest outputs/study/honest/w11 outputs/study/honest/w15 ...
     python studies/tables.py seeds outputs/study/random outputs/study/random34
@@ -13,6 +14,7 @@
     python studies/tables.py variants outputs/study/variants11 --figure docs/figures/variants11.png
     python studies/tables.py variants outputs/study/variants11_honest outputs/study/variants11_honest_more
     python studies/tables.py runs outputs/study/variance25 --csv studies/variance25/results.csv
+    python studies/tables.py throughput studies/throughput/*.json --csv studies/throughput/results.csv
 
 Every number comes from the runs' metrics.json files; untested classes are shown as such and
 left out of means, never counted as 0.
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import math
 from pathlib import Path
 
@@ -418,6 +421,27 @@ def runs_csv(folders: list[Path], out: Path | None, validation: bool = False) ->
                 )
 
 
+def throughput_csv(reports: list[Path], out: Path | None) -> None:
+    """One row per batching of each ``python -m benchmarks.benchmark`` JSON report: its samples/s against the loop's."""
+    rows = [
+        "report,precision,batches,tile_side,samples_per_s,x_windows,x_common_loop,peak_rss_mb,"
+        "common_loop_samples_per_s,batch_size,threads,torch"
+    ]
+    for path in reports:
+        report = json.loads(path.read_text())
+        for batches, tool in report["tool"].items():
+            rows.append(
+                f"{path.name},{tool['precision']},{batches},{tool['tile_side'] or ''},{tool['samples_per_s']:.1f},"
+                f"{tool['x_windows']:.2f},{tool['x_common_loop']:.2f},{tool['peak_rss_mb']:.0f},"
+                f"{report['baseline_samples_per_s']:.1f},{report['batch_size']},{report['threads']},{report['torch']}"
+            )
+    text = "\n".join(rows) + "\n"
+    if out is None:
+        print(text, end="")
+    else:
+        out.write_text(text)
+
+
 def _pareto_figure(points: list[tuple[str, float, float]], path: Path) -> None:
     """Mean OA against mean training time, the models no other beats on both joined (the Pareto front)."""
     from matplotlib.figure import Figure
@@ -439,13 +463,14 @@ def _pareto_figure(points: list[tuple[str, float, float]], path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "table", choices=["honest", "seeds", "grid", "recipe", "early", "overhead", "variants", "paired", "runs"]
+        "table",
+        choices=["honest", "seeds", "grid", "recipe", "early", "overhead", "variants", "paired", "runs", "throughput"],
     )
     parser.add_argument("folders", nargs="+", type=Path)
     parser.add_argument("--figure", type=Path, help="variants: also draw OA against training time here")
     parser.add_argument("--pool", action="store_true", help="recipe, early: group all folders' runs by option")
     parser.add_argument("--epoch", type=int, default=3, help="early: the epoch whose validation OA is shown")
-    parser.add_argument("--csv", type=Path, help="runs: write the CSV here instead of printing it")
+    parser.add_argument("--csv", type=Path, help="runs, throughput: write the CSV here instead of printing it")
     parser.add_argument("--validation", action="store_true", help="runs: validation figures instead of test ones")
     parser.add_argument("--model", help="paired: only this model's runs (for folders that hold several)")
     parser.add_argument("--base-model", help="paired: the first folder's model, where it differs from --model")
@@ -466,6 +491,8 @@ def main() -> None:
         paired(args.folders, args.model, args.base_model)
     elif args.table == "runs":
         runs_csv(args.folders, args.csv, args.validation)
+    elif args.table == "throughput":
+        throughput_csv(args.folders, args.csv)
     else:
         grid(args.folders[0])
 

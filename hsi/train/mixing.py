@@ -9,7 +9,7 @@ permutation of the batch, as in timm's ``Mixup`` (its default "batch" mode).
 
 A caveat of a pixel classifier: the label belongs to the window's centre pixel, so a CutMix box that
 covers the centre changes the labelled spectrum while the target still weighs ``a`` by its share of
-the *area*. Whether either blend helps is measured, not assumed (docs/recipe.md).
+the *area*. Whether either blend helps is measured, not assumed (studies/history/recipe.md).
 
 Every draw comes from the trainer's batch-order generator, so a run is repeatable and resumes exactly.
 """

@@ -107,7 +107,7 @@ def predict_logits(
     The dense and shared paths run ``tile_rows`` output rows per pass: each pass also computes the
     ``window - 1`` rows of its halo, so short passes repeat work (with 25x25 windows, 32 rows cost
     1.75x the 3-D stack of one pass), and long ones hold more memory. 128 rows was the fastest and
-    leanest of 32-256 on a 256 x 256 tile (docs/speed.md). With ``tta``, the log of the mean softmax
+    leanest of 32-256 on a 256 x 256 tile (studies/history/speed.md). With ``tta``, the log of the mean softmax
     over the scene's eight flipped and rotated views.
     """
     path = choose_path(model, path)

@@ -18,7 +18,7 @@ the scene) and computes each through the cells of a fixed grid that hold its pix
 training, but a random batch of 64 pixels touches most of a small scene, so little is shared.
 :func:`grid_batches` makes whole cells of a grid (random offset and order every epoch) the batches:
 every tile is computed once an epoch, the least arithmetic, but a batch then holds a few patches
-of neighbouring pixels, a different training (docs/speed.md measures what it does to accuracy).
+of neighbouring pixels, a different training (studies/history/speed.md measures what it does to accuracy).
 Either way a cell becomes the ``side x side`` square of output pixels that contains its part of
 the scene (moved inwards at the scene's edges, so every tile has one shape and a step stacks its
 tiles into one batch).
@@ -99,7 +99,7 @@ def grid_batches(pixels, shape: tuple[int, int], side: int, steps: int, generato
 
     Every pixel lies in exactly one batch, and each tile is computed once an epoch: the least arithmetic.
     But a batch then holds a few patches of neighbouring pixels instead of pixels from all over the scene,
-    which trained measurably worse on Indian Pines (docs/speed.md).
+    which trained measurably worse on Indian Pines (studies/history/speed.md).
     """
     pixels = torch.as_tensor(pixels, dtype=torch.long)
     offset = tuple(int(v) for v in torch.randint(0, side, (2,), generator=generator))

@@ -80,7 +80,7 @@ class Trainer:
 
     With ``batches`` ``tiles`` or ``grid``, validation and :meth:`predict` go through tiles too, and
     ``d4`` and the spectral augmentations draw one view, factor or noise image per tile, which all
-    of its windows share. Validation costs about an eighth of a default run (docs/speed.md).
+    of its windows share. Validation cost about an eighth of a default run (studies/history/speed.md).
     A weight decay given to the optimiser applies to weights of two or more axes only (biases and
     norm scales are not decayed, see :func:`weight_decay_groups`).
     """
