@@ -27,6 +27,7 @@ import numpy as np
 
 from hsi.data.mat import load_mat_array
 from hsi.splits import field_split, spatially_disjoint_split
+from hsi.splits.base import inside_training_windows
 from hsi.splits.fields import field_index, field_record
 
 
@@ -57,6 +58,7 @@ def main() -> None:
         "dropped (% of labelled)",
         "val covers every tested class",
         "test pixels in a training field (%)",
+        "test pixels within window // 2 of a validation pixel (%)",
         "search (s)",
     ]
     rows, notes = [], []
@@ -99,6 +101,8 @@ def geometry_row(gt: np.ndarray, split, window: int, seed: int, seconds: float) 
     tested = [k for k in range(num_classes) if counts["test"][k] > 0]
     covered = all(counts["val"][k] > 0 for k in tested)
     in_fields = field_record(gt, split, num_classes)["test_pixels_in_training_fields"]
+    near_val = inside_training_windows(split.mask("val", gt.shape), window).ravel()[split.test]
+    near_share = f"{100 * near_val.mean():.1f}" if len(split.test) else "-"
     return [
         window,
         seed,
@@ -110,6 +114,7 @@ def geometry_row(gt: np.ndarray, split, window: int, seed: int, seconds: float) 
         f"{100 * len(split.dropped) / (gt > 0).sum():.1f}",
         "yes" if covered else "no",
         f"{100 * in_fields:.1f}",
+        near_share,
         f"{seconds:.1f}",
     ]
 

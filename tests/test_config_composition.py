@@ -60,3 +60,14 @@ def test_the_other_commands_help_is_plain_text(tmp_path, command):
     result = run_cli(command, "--help", cwd=tmp_path)
     assert result.returncode == 0 and command in result.stdout
     assert "``" not in result.stdout and ":mod:" not in result.stdout  # reStructuredText stays in the source
+
+
+def test_the_honest_experiment_folds_the_svm_search_by_regions_of_training_pixels():
+    from hsi.config import build
+
+    assert _compose("model=svm").model.cv_folds == "random"
+    honest = _compose("experiment=honest", "model=svm")
+    assert honest.model.cv_folds == "regions" and honest.split._target_.endswith("spatially_disjoint_split")
+    svm = build(honest.model, "model", in_bands=30, window=25, num_classes=16)
+    assert svm.wants_training_regions
+    assert _compose("experiment=honest", "split=fields", "model=svm").model.cv_folds == "regions"

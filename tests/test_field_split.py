@@ -35,7 +35,9 @@ def _chebyshev_to_nearest(pixels, targets, shape):
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_each_class_trains_validates_and_tests_on_different_fields(seed):
     gt = _farm()
-    split = field_split(gt, seed=seed, train_fraction=0.1, min_test=5, window=5, class_names=NAMES)
+    split = field_split(
+        gt, seed=seed, train_fraction=0.1, min_test=5, window=5, class_names=NAMES, partial_validation=True
+    )
     fields, labels = field_index(gt).ravel(), gt.ravel()
     training_fields = set(fields[split.train])
     assert not training_fields & set(fields[split.val]) and not training_fields & set(fields[split.test])
@@ -53,6 +55,59 @@ def test_each_class_trains_validates_and_tests_on_different_fields(seed):
     assert any("one: one field, so trained on all its pixels and not tested" in note for note in split.notes)
     assert any("two: two fields (one trains, one tests), so not validated" in note for note in split.notes)
     assert field_record(gt, split, 3)["test_pixels_in_training_fields"] == 0.0
+
+
+def test_validation_that_misses_a_tested_class_tests_instead_of_being_withheld():
+    gt = _farm()
+    kept = field_split(gt, seed=0, min_test=5, window=5, class_names=NAMES, partial_validation=True)
+    split = field_split(gt, seed=0, min_test=5, window=5, class_names=NAMES)
+    assert len(kept.val) > 0 and len(split.val) == 0  # class 2 (two fields) cannot validate
+    np.testing.assert_array_equal(split.train, kept.train)
+    np.testing.assert_array_equal(split.test, np.union1d(kept.test, kept.val))  # nothing withheld for nothing
+    assert any("validation fields of three test instead" in note for note in split.notes)
+    # where every tested class can validate, validation stays
+    only_three = np.where(gt == 2, 0, gt)
+    validated = field_split(only_three, seed=0, min_test=5, window=5)
+    assert len(validated.val) > 0 and set(only_three.ravel()[validated.val]) == {1}
+
+
+def test_the_seed_draws_each_class_s_training_field():
+    gt = _farm()
+    fields, labels = field_index(gt).ravel(), gt.ravel()
+    per_seed = [field_split(gt, seed=s, min_test=5, window=5) for s in range(10)]
+    for k, count in ((1, 3), (2, 2)):
+        trained = [tuple(np.unique(fields[s.train[labels[s.train] == k]])) for s in per_seed]
+        assert len(set(trained)) == count, (k, trained)  # every field of the class trains in some seed
+
+
+def test_a_class_takes_an_order_of_its_fields_that_keeps_the_classes_before_it_tested():
+    gt = _farm()
+    gt[14:26, 19:21] = 4  # a thin strip beside class 3: most windows around it reach class 3's field
+    gt[14:26, 40:42] = 4
+    for seed in range(6):
+        split = field_split(gt, seed=seed, min_test=5, window=9)
+        assert split.untestable == (3,)  # the single field trains whole; classes 1, 2 and 4 stay tested
+        tested = set(gt.ravel()[split.test])
+        assert tested == {1, 2, 4}, (seed, tested)
+
+
+def test_on_indian_pines_every_class_with_three_or_more_fields_trains_from_two_fields_over_five_seeds():
+    from conftest import shared_data_dir
+
+    from hsi.data.mat import load_mat_array
+
+    path = shared_data_dir() / "indian_pines" / "Indian_pines_gt.mat"
+    if not path.is_file():
+        pytest.skip(f"the Indian Pines ground truth is not at {path} (set HSI_TEST_DATA)")
+    indian_pines_gt = load_mat_array(path, "indian_pines_gt")
+    fields, labels = field_index(indian_pines_gt).ravel(), indian_pines_gt.ravel()
+    for window in (25, 11):
+        splits = [field_split(indian_pines_gt, seed=s, window=window) for s in range(5)]
+        assert [len(s.untestable) for s in splits] == [7] * 5  # the seven one-field classes, and only they
+        for k in range(1, 17):
+            if len(np.unique(fields[labels == k])) >= 3:
+                trained = {tuple(np.unique(fields[s.train[labels[s.train] == k]])) for s in splits}
+                assert len(trained) >= 2, (window, k, trained)
 
 
 def test_seeds_give_different_field_assignments_and_the_seed_fixes_the_split():

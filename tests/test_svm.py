@@ -48,3 +48,53 @@ def test_a_saved_svm_predicts_exactly_as_the_fitted_one_through_a_weights_only_c
     restored.load_state_dict(load_checkpoint(tmp_path / "c.pt")["model_state"])
     np.testing.assert_array_equal(restored.predict_proba(spectra[120:]), svm.predict_proba(spectra[120:]))
     assert restored.chosen == svm.chosen
+
+
+def test_region_folds_keep_every_region_of_training_pixels_in_one_fold():
+    spectra, labels = _spectra()
+    regions = np.arange(len(labels)) // 10  # 24 regions of 10 pixels, each of one class
+    svm = SpectralSVM(in_bands=30, window=25, num_classes=3, cv_folds="regions")
+    folds = svm.folds(labels, regions)
+    assert len(folds) == 3
+    for train, test in folds:
+        assert not set(regions[train]) & set(regions[test])  # no region on both sides of a fold
+        assert set(labels[test]) == {0, 1, 2}  # still stratified: every class in every test fold
+    random = SpectralSVM(in_bands=30, window=25, num_classes=3).folds(labels, None)
+    split_regions = [len(set(regions[test]) & set(regions[train])) for train, test in random]
+    assert max(split_regions) > 0  # random folds do cut regions: the two differ
+    svm.fit(spectra, labels, regions=regions)
+    assert svm.chosen["cv_folds"] == "regions" and svm.chosen["C"] in SpectralSVM.C_GRID
+
+
+def test_training_regions_are_the_connected_training_pixels_of_each_class():
+    from hsi.classifiers.spectra import training_regions
+
+    labels = np.zeros(6 * 6, dtype=np.int64)  # zero-based classes on a 6x6 scene
+    labels[[0, 1, 7]] = 0  # one diagonal-connected region of class 0 at the top left
+    labels[[4, 5]] = 1  # a region of class 1 at the top right
+    labels[[30, 35]] = 1  # two single pixels of class 1 at the bottom corners
+    train = np.array([0, 1, 7, 4, 5, 30, 35])
+    regions = training_regions(labels, train, (6, 6))
+    assert regions[0] == regions[1] == regions[2]
+    assert regions[3] == regions[4]
+    assert len({regions[0], regions[3], regions[5], regions[6]}) == 4
+
+
+def test_a_classifier_of_spectra_gives_the_regions_to_a_model_that_wants_them():
+    from types import SimpleNamespace
+
+    from hsi.classifiers.spectra import SpectraClassifier, training_regions
+    from hsi.splits import Split
+
+    class Spy:
+        wants_raw_spectra, wants_training_regions = True, True
+
+        def fit(self, spectra, labels, **kwargs):
+            self.seen = kwargs
+
+    labels = np.arange(16) % 2
+    train = np.array([0, 2, 5, 9, 15])
+    inputs = SimpleNamespace(raw=np.zeros((4, 4, 3)), shape=(4, 4))
+    spy = Spy()
+    SpectraClassifier(spy).fit(inputs, labels, Split(train, np.empty(0, int), np.arange(16)), seed=0)
+    np.testing.assert_array_equal(spy.seen["regions"], training_regions(labels, train, (4, 4)))

@@ -8,13 +8,15 @@ import numpy as np
 
 from hsi.classifiers.base import SceneInputs, ScenePrediction
 from hsi.splits import Split
+from hsi.splits.fields import field_index
 
 
 class SpectraClassifier:
     """Wraps a model with ``fit(spectra, labels)``, ``predict_proba(spectra)``, ``num_parameters()``, ``state_dict()``.
 
     A model with ``wants_raw_spectra = True`` reads the raw cube and does its own scaling;
-    others read the run's PCA cube.
+    others read the run's PCA cube. A model with ``wants_training_regions = True`` is also given,
+    for each training pixel, the 8-connected region of its class's training pixels it lies in.
     """
 
     def __init__(self, model) -> None:
@@ -33,7 +35,10 @@ class SpectraClassifier:
     ) -> None:
         spectra = self._spectra(inputs)
         tic = time.perf_counter()
-        self.model.fit(spectra[split.train], labels[split.train])
+        extra = {}
+        if getattr(self.model, "wants_training_regions", False):
+            extra["regions"] = training_regions(labels, split.train, inputs.shape)
+        self.model.fit(spectra[split.train], labels[split.train], **extra)
         self.fit_seconds = time.perf_counter() - tic
 
     def predict_pixels(self, inputs: SceneInputs, pixels: np.ndarray) -> np.ndarray:
@@ -56,3 +61,14 @@ class SpectraClassifier:
 
     def load_state_dict(self, state: dict) -> None:
         self.model.load_state_dict(state)
+
+
+def training_regions(labels: np.ndarray, train: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """For each training pixel, the number of the 8-connected region of its class's training pixels.
+
+    Under a random split most regions are single pixels; under a spatially disjoint split they are
+    whole training blocks, under ``split=fields`` the training patches of each field.
+    """
+    image = np.zeros(shape[0] * shape[1], dtype=np.int64)
+    image[train] = labels[train] + 1
+    return field_index(image.reshape(shape)).ravel()[train]

@@ -7,6 +7,7 @@ reports for a program ended by Ctrl-C. Each command handles a Ctrl-C while it wo
 
 from __future__ import annotations
 
+import functools
 import importlib
 import sys
 
@@ -39,25 +40,10 @@ def _stopped(sentence: str) -> None:
     sys.exit(EXIT_INTERRUPTED)
 
 
-def train() -> None:
-    launch("hsi-train")
-
-
-def map_() -> None:
-    launch("hsi-map")
-
-
-def predict() -> None:
-    launch("hsi-predict")
-
-
-def models() -> None:
-    launch("hsi-models")
-
-
-def sweep_report() -> None:
-    launch("hsi-sweep-report")
-
-
-def data() -> None:
-    launch("hsi-data")
+# The console scripts of pyproject.toml, one per command.
+train = functools.partial(launch, "hsi-train")
+map_ = functools.partial(launch, "hsi-map")
+predict = functools.partial(launch, "hsi-predict")
+models = functools.partial(launch, "hsi-models")
+sweep_report = functools.partial(launch, "hsi-sweep-report")
+data = functools.partial(launch, "hsi-data")

@@ -19,10 +19,12 @@ import numpy as np
 import skops.io
 import torch
 from sklearn.decomposition import PCA
-from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
+
+from hsi.errors import UserError
 
 
 class SpectralSVM:
@@ -36,6 +38,10 @@ class SpectralSVM:
             ``components`` null means all bands.
         search: choose C, gamma and components by a stratified k-fold grid search (k = 3, or
             fewer when a class has fewer training pixels) on the training pixels.
+        cv_folds: ``random`` (stratified folds) or ``regions``: each region of training pixels
+            (given to :meth:`fit`) lies wholly in one fold, so a fold is never tested on the
+            neighbours of its own training pixels, as a spatially disjoint test set is not (blocked
+            cross-validation: Roberts et al., Ecography 40, 2017).
         seed: seeds the cross-validation folds and the PCA's solver.
     """
 
@@ -53,8 +59,13 @@ class SpectralSVM:
         gamma_scale: float = 1.0,
         components: int | None = None,
         search: bool = True,
+        cv_folds: str = "random",
         seed: int = 0,
     ) -> None:
+        if cv_folds not in ("random", "regions"):
+            raise UserError(f"model.cv_folds is {cv_folds!r}; it must be random or regions.")
+        self.cv_folds = cv_folds
+        self.wants_training_regions = cv_folds == "regions"
         self.num_classes = num_classes
         self.C, self.gamma_scale, self.components, self.search, self.seed = C, gamma_scale, components, search, seed
         self.chosen: dict = {}
@@ -72,13 +83,25 @@ class SpectralSVM:
             ]
         )
 
-    def fit(self, spectra: np.ndarray, labels: np.ndarray) -> SpectralSVM:
+    def folds(self, labels: np.ndarray, regions: np.ndarray | None):
+        """The cross-validation splits: stratified, and with ``regions`` each region in one fold."""
+        counts = np.bincount(labels)
+        smallest = int(counts[counts > 0].min())
+        if regions is None:
+            return list(StratifiedKFold(min(3, smallest), shuffle=True, random_state=self.seed).split(labels, labels))
+        k = min(3, smallest, len(np.unique(regions)))
+        splitter = StratifiedGroupKFold(k, shuffle=True, random_state=self.seed)
+        return list(splitter.split(labels, labels, regions))
+
+    def fit(self, spectra: np.ndarray, labels: np.ndarray, regions: np.ndarray | None = None) -> SpectralSVM:
+        """Fit on the training pixels; ``regions`` (one id per pixel) makes the folds of ``cv_folds=regions``."""
         spectra = np.asarray(spectra, dtype=np.float64)
         bands = spectra.shape[1]
         settings = {"C": self.C, "gamma_scale": self.gamma_scale, "components": self.components}
         counts = np.bincount(labels)
         smallest = int(counts[counts > 0].min()) if len(labels) else 0
-        if self.search and smallest >= 2:
+        regions = regions if self.cv_folds == "regions" else None
+        if self.search and smallest >= 2 and (regions is None or len(np.unique(regions)) >= 2):
             # Rare classes (Indian Pines' Oats has 2 training pixels at 10%) cap the folds.
             grid = [
                 {
@@ -94,7 +117,7 @@ class SpectralSVM:
             search = GridSearchCV(
                 self._pipeline(bands, self.C, self.gamma_scale, None),
                 grid,
-                cv=StratifiedKFold(min(3, smallest), shuffle=True, random_state=self.seed),
+                cv=self.folds(labels, regions),
             )
             search.fit(spectra, labels)
             best = search.best_params_
@@ -104,7 +127,7 @@ class SpectralSVM:
                 "gamma_scale": best["svm__gamma"] * bands,
                 "components": None if reduce == "passthrough" else reduce.n_components,
             }
-            self.chosen = {"cv_accuracy": float(search.best_score_)}
+            self.chosen = {"cv_accuracy": float(search.best_score_), "cv_folds": self.cv_folds}
         self.classifier = self._pipeline(bands, **settings).fit(spectra, labels)
         self.chosen.update(settings, bands=bands)
         return self

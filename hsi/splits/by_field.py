@@ -9,13 +9,21 @@ models", Nature Communications 11, 2020) holds whole units out instead. Here the
 an 8-connected region of one class in the ground truth, or the pixels of one class within one
 parcel of a user's field raster.
 
-For each class with two or more fields, the seed orders its fields at random; training takes the
+For each class with two or more fields, a draw orders its fields at random; training takes the
 first field(s) until the class has its training share (a compact patch: the pixels nearest a
 random pixel of the field, so its windows' buffer stays small), validation takes whole fields
 from the next ones where the class has three or more, and the remaining fields test. No
 validation or test pixel lies in a field that trains, and none lies inside a training window
 (the buffer). A class with one field, or whose test fields the buffer leaves under ``min_test``
 pixels, trains on all its pixels and is reported untested.
+
+The seed draws the classes in a random order, and for each class the first random order of its
+fields (up to ``attempts``) that keeps it and the classes drawn before it tested: a random draw
+among the admissible orders, so the fields of a class take turns to train as the seed changes.
+(Keeping the best of several whole assignments instead, by the classes and pixels they test,
+sends the same field to training seed after seed.) Validation that cannot judge every tested
+class (a class with two fields has none to spare) chooses no epoch under the trainer's default
+rule, so its fields test instead, unless ``partial_validation`` keeps them.
 """
 
 from __future__ import annotations
@@ -128,12 +136,46 @@ def _buffered(parts: list[_ClassFields], whole: dict[int, np.ndarray], shape, wi
     return train, val, test
 
 
-def _attempt(per_class: dict, fractions: tuple[float, float], shape, window: int, min_test: int, seed) -> tuple:
-    """One seeded assignment of every class's fields, settled against the buffer."""
-    rng = np.random.default_rng(seed)
-    parts = [_assign(k, f, fractions, shape[1], rng) for k, f in per_class.items() if len(f) > 1]
+def _draw(per_class: dict, fractions: tuple[float, float], shape, window: int, min_test: int, attempts: int, rng):
+    """The seed's assignment, class by class in a random order, settled against the buffer.
+
+    Each class with two or more fields takes the first of up to ``attempts`` random orders of its
+    fields that leaves it, and every class placed before it, ``min_test`` test pixels outside the
+    training windows: a random draw among the orders the classes before it admit (as the disjoint
+    split draws its blocks one by one). A class no order admits trains on all its pixels (and its
+    windows may cost other classes their test pixels).
+    """
     whole = {k: f[0] for k, f in per_class.items() if len(f) == 1}
-    return _settle(parts, whole, shape, window, min_test)
+    parts: list[_ClassFields] = []
+    for k in rng.permutation([k for k, f in per_class.items() if len(f) > 1]):
+        for _ in range(attempts):
+            candidate = _assign(int(k), per_class[k], fractions, shape[1], rng)
+            test = _buffered([*parts, candidate], whole, shape, window)[2]
+            if all(test[p.test].sum() >= min_test for p in (*parts, candidate)):
+                parts.append(candidate)
+                break
+        else:
+            whole[int(k)] = np.concatenate(per_class[k])
+    drawn_whole = [k for k in whole if len(per_class[k]) > 1]
+    parts, whole, buffered, masks = _settle(parts, whole, shape, window, min_test)
+    return parts, whole, sorted([*drawn_whole, *buffered]), masks
+
+
+def _first_complete_draw(per_class: dict, fractions, shape, window: int, min_test: int, attempts: int, seed) -> tuple:
+    """The first of the seed's draws in which every class with two or more fields is tested.
+
+    Where some class can be placed in no order (rare), its whole-class training can take the test
+    pixels of others, so the seed draws again, up to ``attempts`` times, and keeps the draw that
+    tests the most classes (the earliest of those) when none tests them all.
+    """
+    best = None
+    for attempt in range(attempts):
+        draw = _draw(per_class, fractions, shape, window, min_test, attempts, np.random.default_rng([seed, attempt]))
+        if not draw[2]:
+            return draw
+        if best is None or len(draw[2]) < len(best[2]):
+            best = draw
+    return best
 
 
 def _settle(parts: list[_ClassFields], whole: dict[int, np.ndarray], shape, window: int, min_test: int) -> tuple:
@@ -193,6 +235,25 @@ def _untested_notes(one_field: list[int], buffered: list[int], two_fields: list[
     return tuple(notes)
 
 
+def _validation_or_test(parts: list[_ClassFields], masks: tuple, partial: bool) -> tuple[tuple, list[int]]:
+    """Validation pixels only where they can judge every tested class; else they test. Returns the
+    masks and the classes that would have validated alone."""
+    train, val, test = masks
+    unvalidated = [p.label for p in parts if not val[p.val].any()]
+    if partial or not unvalidated or not val.any():
+        return masks, []
+    alone = sorted(p.label for p in parts if val[p.val].any())
+    return (train, np.zeros_like(val), test | val), alone
+
+
+def _check_settings(train_fraction: float, val_fraction: float, min_test: int, attempts: int) -> None:
+    check_fractions(train_fraction, val_fraction)
+    if min_test < 1:
+        raise UserError(f"split.min_test is {min_test}; it must be at least 1.")
+    if attempts < 1:
+        raise UserError(f"split.attempts is {attempts}; it must be at least 1.")
+
+
 def field_split(
     gt: np.ndarray,
     seed: int,
@@ -204,6 +265,7 @@ def field_split(
     attempts: int = 16,
     class_names=None,
     window: int = 25,
+    partial_validation: bool = False,
 ) -> Split:
     """Training, validation and test pixels of a class come from different fields.
 
@@ -215,26 +277,25 @@ def field_split(
         field_mask, field_key: a raster of field or parcel ids (0: none) of the scene's shape (.npy,
             .npz or .mat); each parcel's pixels of one class make a field. Without it, the
             8-connected regions of each class.
-        attempts: seeded assignments tried; the one that tests the most classes, then the most pixels, is kept.
+        attempts: the most random orders of a class's fields tried for one that keeps it, and the
+            classes drawn before it, tested.
         window: the classifier's window; the buffer is ``window // 2`` pixels.
+        partial_validation: keep validation fields even where some tested class has none (for
+            ``trainer.select_over=classes_with_enough``); by default they test then.
     """
-    check_fractions(train_fraction, val_fraction)
-    if min_test < 1:
-        raise UserError(f"split.min_test is {min_test}; it must be at least 1.")
-    if attempts < 1:
-        raise UserError(f"split.attempts is {attempts}; it must be at least 1.")
+    _check_settings(train_fraction, val_fraction, min_test, attempts)
     per_class = _field_lists(gt, _fields(gt, field_mask, field_key))
     fractions = (train_fraction, val_fraction)
-    drawn = (_attempt(per_class, fractions, gt.shape, window, min_test, [seed, a]) for a in range(attempts))
-    # most classes tested, then most test pixels
-    parts, whole, buffered, (train, val, test) = min(drawn, key=lambda d: (len(d[1]), -int(d[3][2].sum())))
-    _refuse_if_nothing_is_tested(test, min_test)
-    labelled = gt.ravel() > 0
-    dropped = labelled & ~train & ~val & ~test
-    two_fields = [p.label for p in parts if not len(p.val) and val_fraction > 0]
-    notes = _untested_notes(
-        sorted(k for k in whole if k not in buffered), sorted(buffered), sorted(two_fields), window, class_names
+    parts, whole, buffered, masks = _first_complete_draw(
+        per_class, fractions, gt.shape, window, min_test, attempts, seed
     )
+    (train, val, test), validated_alone = _validation_or_test(parts, masks, partial_validation)
+    _refuse_if_nothing_is_tested(test, min_test)
+    dropped = (gt.ravel() > 0) & ~train & ~val & ~test
+    two_fields = [p.label for p in parts if not len(p.val) and val_fraction > 0]
+    one_field = sorted(k for k in whole if k not in buffered)
+    notes = _untested_notes(one_field, sorted(buffered), sorted(two_fields), window, class_names)
+    notes += _validation_note(validated_alone, class_names)
     return Split(
         np.flatnonzero(train),
         np.flatnonzero(val),
@@ -243,3 +304,15 @@ def field_split(
         untestable=tuple(sorted(whole)),
         notes=notes,
     )
+
+
+def _validation_note(validated_alone: list[int], names) -> tuple[str, ...]:
+    """The note of a split whose validation fields test (none where validation stayed)."""
+    if not validated_alone:
+        return ()
+    note = (
+        f"validation fields of {', '.join(class_name(k, names) for k in validated_alone)} test instead: validation "
+        "that misses a tested class chooses no epoch (split.partial_validation=true keeps them)"
+    )
+    log.warning("field split: %s", note)
+    return (note,)

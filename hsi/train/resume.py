@@ -28,6 +28,8 @@ ADDED_LATER = {
     "model.conv3d": "standard",
     "model.norm3d": "none",
     "model.init": "torch",
+    "model.cv_folds": "random",
+    "split.partial_validation": False,  # a resumed run reads its saved split, whatever the split code is now
     **{f"trainer.{name}": value for name, value in defaults().items()},  # each option's default is the old behaviour
 }
 SHOWN_DIFFERENCES = 5  # a refusal lists at most this many differing fields, one per line
