@@ -6,7 +6,8 @@
 #        variants11_honest_more | variants11_rest | variants11_rest_honest | smooth25 | fraction30 | fraction30_seed4 | init11 | init25 | honest_init11 |
 #        augment11 | augment11_honest | augment25 | paper11 | paper25 | schedule11 | clip25 | clip25_rest | epochs50_25 |
 #        grid25 | grid25_more | grid25_third | grid25_confirm | grid_default | variance25 | variance25_rest | select100 | quick | wholerun | variants25 | variants25_rest |
-#        honest_fields25 | honest_fields11 | ensemble5 | variants25_sep3d | honest_try11 | ensemble5x5 | bn_grid25 | bn_probe | bn_lr25 | firsthour | all. On the project's 2-core AVX2 CPU
+#        honest_fields25 | honest_fields11 | ensemble5 | variants25_sep3d | honest_try11 | ensemble5x5 | bn_grid25 | bn_probe | bn_lr25 | firsthour |
+#        unseen_select_small | unseen_select25 | all. On the project's 2-core AVX2 CPU
 # (no bf16, so fp32) one HybridSN run of the default recipe takes about 1 minute with 11x11 windows, 3-4 minutes
 # with 15x15 and 8-9 minutes with 25x25 (trainer=paper's 100 epochs: about 4 and 40 minutes). Each sweep writes summary.md/json/csv/png and report.html into its folder.
 # No setting below was chosen on the test pixels of these seeds: the split's search settings come
@@ -402,4 +403,35 @@ fi
 if run bn_lr25; then
   hsi-train -m model=hybridsn_sep3d,hybridsn_r21d trainer.scheduler.max_lr=0.001 seed=0,1,2,3,4 \
       hydra.sweep.dir=$out/bn_lr25
+fi
+# Maps of unseen ground, a fair comparison (studies/unseen/README.md). Stage 1: each model's recipe for each
+# honest protocol, chosen on validation pixels of the unreported seeds 100-104. Declared before any run:
+#   candidates: hybridsn: preprocess.window 9, 11, 15, 25 x trainer.label_smoothing 0, 0.1 (dropout 0.4 and 20
+#     epochs as configured); spectral_cnn1d: model.epochs 100, 200, 400 x model.lr 1e-3, 3e-4; svm: none here (it
+#     chooses C, gamma and components per run by cross-validation on folds of whole regions of training pixels).
+#   protocols: experiment=honest (split=disjoint; validation chooses the epoch) and experiment=honest split=fields
+#     split.partial_validation=true (validation fields of the classes with three or more fields; under the default
+#     selection rule every run keeps its last epoch, as the reported runs, which have no validation, do).
+#   rule: per model and protocol, the candidate with the highest mean validation OA over seeds 100-104 (the epoch
+#     kept; python studies/tables.py recipe DIR), a tie within 0.1 points going to the candidate listed first.
+#   stage 2 (seeds 0-9, declared here too): each model with its chosen recipe on both protocols; every other
+#     model against the best spectral baseline of the same splits (the higher mean OA of svm and spectral_cnn1d),
+#     paired by seed: 95% t-intervals, a Wilcoxon signed-rank test beside each t-test, Holm over the page.
+if run unseen_select_small; then
+  for split in disjoint fields; do
+    extra=(); [[ $split == fields ]] && extra=(split=fields split.partial_validation=true)
+    hsi-train -m experiment=honest "${extra[@]}" model=hybridsn preprocess.window=9,11,15 \
+        trainer.label_smoothing=0.0,0.1 seed=100,101,102,103,104 hydra.sweep.dir=$out/unseen_select/${split}_hybridsn
+    hsi-train -m experiment=honest "${extra[@]}" model=spectral_cnn1d model.epochs=100,200,400 \
+        model.lr=0.001,0.0003 seed=100,101,102,103,104 hydra.sweep.dir=$out/unseen_select/${split}_cnn1d
+    hsi-train -m experiment=honest "${extra[@]}" model=svm seed=100,101,102,103,104 \
+        hydra.sweep.dir=$out/unseen_select/${split}_svm
+  done
+fi
+if run unseen_select25; then
+  for split in disjoint fields; do
+    extra=(); [[ $split == fields ]] && extra=(split=fields split.partial_validation=true)
+    hsi-train -m experiment=honest "${extra[@]}" model=hybridsn preprocess.window=25 \
+        trainer.label_smoothing=0.0,0.1 seed=100,101,102,103,104 hydra.sweep.dir=$out/unseen_select/${split}_hybridsn25
+  done
 fi
