@@ -64,7 +64,7 @@ def protocol_rows(cfg: DictConfig) -> list[tuple[str, str, str]]:
     split_name = str(cfg.split._target_).rsplit(".", 1)[-1]
     pre = cfg.preprocess
     scope = {
-        "all": "all pixels of the scene (the reference behaviour; PCA sees test pixels)",
+        "all": "all pixels of the scene (as the paper fits it; PCA sees test pixels)",
         "labeled": "the labelled pixels",
         "train": "the training pixels only",
     }[pre.fit_scope]

@@ -413,7 +413,8 @@ fi
 #     split.partial_validation=true (validation fields of the classes with three or more fields; under the default
 #     selection rule every run keeps its last epoch, as the reported runs, which have no validation, do).
 #   rule: per model and protocol, the candidate with the highest mean validation OA over seeds 100-104 (the epoch
-#     kept; python studies/tables.py recipe DIR), a tie within 0.1 points going to the candidate listed first.
+#     kept; python studies/tables.py validation DIR, which reads it from the history, or from the saved map for
+#     the models without epochs), a tie within 0.1 points going to the candidate listed first.
 #   stage 2 (seeds 0-9, declared here too): each model with its chosen recipe on both protocols; every other
 #     model against the best spectral baseline of the same splits (the higher mean OA of svm and spectral_cnn1d),
 #     paired by seed: 95% t-intervals, a Wilcoxon signed-rank test beside each t-test, Holm over the page.

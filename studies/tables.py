@@ -15,6 +15,7 @@
     python studies/tables.py variants outputs/study/variants11_honest outputs/study/variants11_honest_more
     python studies/tables.py runs outputs/study/variance25 --csv studies/variance25/results.csv
     python studies/tables.py throughput studies/throughput/*.json --csv studies/throughput/results.csv
+    python studies/tables.py validation outputs/study/unseen_select/disjoint_cnn1d
 
 Every number comes from the runs' metrics.json files; untested classes are shown as such and
 left out of means, never counted as 0.
@@ -33,7 +34,10 @@ import yaml
 from scipy import stats
 
 from hsi.describe import variance_sentence
+from hsi.maps.scene_maps import PREDICTIONS_NPZ
+from hsi.run_dir import MAPS, SPLIT_NPZ
 from hsi.sweep.aggregate import collect_runs
+from hsi.sweep.ensemble import scene_truth
 from hsi.sweep.stats import describe, holm, paired_comparison, variance_components
 
 
@@ -231,7 +235,39 @@ def grid(folder: Path) -> None:
 
 
 def _kept_validation(run) -> dict:
-    return next(h for h in run.metrics["history"] if h["epoch"] == run.metrics["best_epoch"])
+    """Validation OA and AA of the model a run kept: from its history, or, for a model without epochs (the
+    SVM, the 1-D CNN), from its saved map and split (the map is the kept model's, so the figures agree)."""
+    if run.metrics["history"]:
+        return next(h for h in run.metrics["history"] if h["epoch"] == run.metrics["best_epoch"])
+    labels = np.load(run.path / MAPS / PREDICTIONS_NPZ)["labels"].ravel().astype(np.int64) - 1
+    val = np.load(run.path / SPLIT_NPZ)["val"].ravel()
+    truth = scene_truth(run)[val]
+    classes = np.unique(truth)
+    recall = [float((labels[val][truth == k] == k).mean()) for k in classes]
+    return {"val_oa": float((labels[val] == truth).mean()), "val_aa": float(np.mean(recall))}
+
+
+def validation(folders: list[Path]) -> None:
+    """Validation OA and AA of the model each run kept, per folder and settings (mean ± SD over seeds), and
+    each candidate's OA paired by seed against the folder's first: for choosing among candidates on the
+    validation pixels of unreported seeds, whatever the model (no test figures)."""
+    print("| folder | settings | seeds | validation OA (%) | validation AA (%) | OA vs first (points, paired) |")
+    print("|---|---|---|---:|---:|---:|")
+    for folder in folders:
+        groups: dict[str, list] = {}
+        for r in sorted(_finished(folder), key=lambda r: r.split_seed):
+            groups.setdefault(r.group, []).append(r)
+        base = None
+        for group, runs in groups.items():
+            figures = {r.split_seed: _kept_validation(r) for r in runs}
+            oa = {seed: f["val_oa"] for seed, f in figures.items()}
+            base = base if base is not None else oa
+            shared = sorted(set(oa) & set(base))
+            paired = "" if oa is base else f"{100 * np.mean([oa[s] - base[s] for s in shared]):+.2f}"
+            print(
+                f"| {folder.name} | {group} | {', '.join(map(str, oa))} | {_pm(list(oa.values()))} | "
+                f"{_pm([f['val_aa'] for f in figures.values()])} | {paired} |"
+            )
 
 
 RECIPE_KEYS = (
@@ -464,7 +500,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "table",
-        choices=["honest", "seeds", "grid", "recipe", "early", "overhead", "variants", "paired", "runs", "throughput"],
+        choices=[
+            "honest",
+            "seeds",
+            "grid",
+            "recipe",
+            "early",
+            "overhead",
+            "variants",
+            "paired",
+            "runs",
+            "throughput",
+            "validation",
+        ],
     )
     parser.add_argument("folders", nargs="+", type=Path)
     parser.add_argument("--figure", type=Path, help="variants: also draw OA against training time here")
@@ -493,6 +541,8 @@ def main() -> None:
         runs_csv(args.folders, args.csv, args.validation)
     elif args.table == "throughput":
         throughput_csv(args.folders, args.csv)
+    elif args.table == "validation":
+        validation(args.folders)
     else:
         grid(args.folders[0])
 

@@ -27,7 +27,7 @@ def _saved(run) -> tuple[np.ndarray, np.ndarray] | None:
     return np.load(predictions)["probabilities"], np.load(split)["test"]
 
 
-def _ground_truth(run) -> np.ndarray:
+def scene_truth(run) -> np.ndarray:
     """The zero-based class of every pixel of the member's scene, read again through its config."""
     cfg = RunDir(run.path).load_checkpoint()["config"]
     scene = build(cfg["dataset"], "dataset").load()
@@ -54,7 +54,7 @@ def ensemble_of(runs: list) -> dict:
         return {"members": len(runs), "note": "the members do not share one scene and test set"}
     mean = np.mean([s[0] for s in saved], axis=0)
     try:
-        truth = _ground_truth(runs[0])
+        truth = scene_truth(runs[0])
     except UserError as error:
         return {"members": len(runs), "note": f"the scene could not be read again ({error})"}
     test = np.flatnonzero(tests.ravel())
