@@ -53,6 +53,7 @@ def _trainer(t: DictConfig, validates: bool = True) -> str:
     batch = {
         "grid": f"batches of about {t.batch_size} pixels made of whole {t.get('tile_side')}-pixel tiles of the scene",
         "tiles": f"batch {t.batch_size}, computed through shared tiles of the scene",
+        "scene": f"the whole scene a step, the loss on a stratified sample of {t.batch_size} training pixels",
     }.get(t.get("batches", "windows"), f"batch {t.batch_size}")
     return f"{optimiser}, {schedule}, {batch}, {t.epochs} epochs{', ' + extras if extras else ''}; " + _kept_epoch(
         t, validates

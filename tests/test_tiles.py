@@ -208,7 +208,7 @@ def _tile_trainer(**kwargs) -> Trainer:
     return Trainer(**{**options, **kwargs})
 
 
-@pytest.mark.parametrize("batches", ["tiles", "grid"])
+@pytest.mark.parametrize("batches", ["tiles", "grid", "scene"])
 def test_an_interrupted_tile_run_resumed_ends_like_the_uninterrupted_one(batches):
     torch.use_deterministic_algorithms(True)
     try:
@@ -233,7 +233,7 @@ def test_an_interrupted_tile_run_resumed_ends_like_the_uninterrupted_one(batches
 
 
 @pytest.mark.parametrize("name", ["hybridsn", "hybridsn_sep3d"])
-@pytest.mark.parametrize("batches", ["tiles", "grid"])
+@pytest.mark.parametrize("batches", ["tiles", "grid", "scene"])
 def test_a_tile_run_trains_validates_and_records_its_side(batches, name):
     model, trainer = _fit(_tile_trainer(epochs=3, augment=None, batches=batches), name=name)
     assert trainer.tile_side_used is not None and tiles.MIN_SIDE <= trainer.tile_side_used <= min(SHAPE)
@@ -249,6 +249,7 @@ def test_a_tile_run_trains_validates_and_records_its_side(batches, name):
         ({"batches": "pixels"}, "trainer.batches is 'pixels'; it must be windows"),
         ({"batches": "tiles", "mixup": 0.2}, "trainer.mixup blends whole windows"),
         ({"batches": "grid", "cutmix": 1.0}, "trainer.cutmix blends whole windows"),
+        ({"batches": "scene", "mixup": 0.2}, "trainer.mixup blends whole windows, which trainer.batches=scene"),
         ({"batches": "tiles", "tile_side": 2}, "trainer.tile_side is 2; it must be a whole number of at least 4"),
     ],
 )

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from hsi.patches import PatchSampler
-from hsi.train import dihedral, mixing, spectral_jitter, tiles
+from hsi.train import dihedral, mixing, scene, spectral_jitter, tiles
 from hsi.train.options import TrainerOptions
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,10 @@ class TrainingBatches:
         if kind == "windows":
             return None
         tiles.check_model(model, kind)
+        if kind == "scene":
+            self.side = self.options.tile_side or scene.crop_side(model, sampler)
+            tiles.check_side(self.side, sampler.scene_shape)
+            return self.side
         self.side = self.options.tile_side or self._auto_side(train_pixels, sampler)
         tiles.check_side(self.side, sampler.scene_shape)
         if kind == "tiles":
@@ -51,10 +55,12 @@ class TrainingBatches:
                 )
         return self.side
 
-    def steps(self, generator: torch.Generator, sampler: PatchSampler, train_pixels: torch.Tensor):
-        """One epoch's steps over the training pixels."""
+    def steps(self, generator: torch.Generator, sampler: PatchSampler, train_pixels: torch.Tensor, classes=None):
+        """One epoch's steps over the training pixels (``classes``: theirs, which scene batches stratify by)."""
         if self.options.batches == "windows":
             return self._window_steps(generator, sampler, train_pixels)
+        if self.options.batches == "scene":
+            return self._scene_steps(generator, sampler, train_pixels, classes)
         return self._tile_steps(generator, sampler, train_pixels)
 
     def _auto_side(self, pixels, sampler: PatchSampler) -> int:
@@ -83,6 +89,22 @@ class TrainingBatches:
                 views = torch.randint(0, dihedral.ORDER, (len(x),), generator=generator)
                 x, row, col = tiles.turn(x, batch, views, side)
             x, _, _ = self.augmented(x, generator, turn=False)  # the spectral augmentations, per tile
+            x = x.to(self.device, non_blocking=True)
+            forward = lambda model, x=x, t=batch.tile, r=row, c=col: tiles.tile_logits(model, x, t, r, c, side)  # noqa: E731
+            yield forward, batch.pixels, None, 1.0
+
+    def _scene_steps(self, generator: torch.Generator, sampler: PatchSampler, train_pixels: torch.Tensor, classes):
+        """As many steps as window batches of ``batch_size`` would take, each the trunk over the whole scene
+        (or a crop) and the loss on a fresh stratified sample of ``batch_size`` of its training pixels
+        (:mod:`hsi.train.scene`). ``d4`` turns the whole crop, so a step's windows share one view."""
+        side, shape, size = self.side, sampler.scene_shape, self.options.batch_size
+        for _ in range(-(-len(train_pixels) // size)):
+            batch = scene.scene_batch(train_pixels, classes, shape, side, size, generator)
+            x = tiles.cut_tiles(sampler.padded, batch.corners, side, sampler.margin)
+            row, col = batch.row, batch.col
+            if self.options.augment == "d4":
+                x, row, col = tiles.turn(x, batch, torch.randint(0, dihedral.ORDER, (1,), generator=generator), side)
+            x, _, _ = self.augmented(x, generator, turn=False)
             x = x.to(self.device, non_blocking=True)
             forward = lambda model, x=x, t=batch.tile, r=row, c=col: tiles.tile_logits(model, x, t, r, c, side)  # noqa: E731
             yield forward, batch.pixels, None, 1.0

@@ -30,13 +30,16 @@ def pixel_probabilities(
 ) -> torch.Tensor:
     """Softmax probabilities ``(N, K)`` (float32, on the CPU) of flat pixel indices, in evaluation mode.
 
-    ``batches``: the fit's (``windows``, ``tiles``, ``grid``); ``tile_side``: its tile side (None: chosen
+    ``batches``: the fit's (``windows``, ``tiles``, ``grid``, ``scene``); ``tile_side``: its tile side (None: chosen
     here for ``pixels``); ``batch_size``: windows (or tile pixels) per forward pass.
     """
     was_training = model.training
     model.eval()
     if batches != "windows":
-        side = tile_side or tiles.auto_side(pixels, sampler.scene_shape, batch_size, sampler.window)
+        # A scene fit's crop would compute the whole scene for every pass of ``batch_size`` pixels: any side
+        # gives the same logits in evaluation, so take the cheapest for these pixels.
+        side = tile_side if batches != "scene" else None
+        side = side or tiles.auto_side(pixels, sampler.scene_shape, batch_size, sampler.window)
         with autocast(precision, device):
             logits = tiles.pixel_logits(model, sampler, pixels, side, batch_size, tta).float().cpu()
     else:

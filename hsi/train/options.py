@@ -19,7 +19,7 @@ from hsi.errors import UserError
 from hsi.train.tiles import MIN_SIDE as MIN_TILE_SIDE
 
 AUGMENTATIONS = (None, "d4")
-BATCHES = ("windows", "tiles", "grid")
+BATCHES = ("windows", "tiles", "grid", "scene")
 SELECT_OVER = ("all_classes", "classes_with_enough")
 
 
@@ -103,8 +103,10 @@ class TrainerOptions:
     mixup, cutmix: alpha of the Beta(alpha, alpha) blend of each batch with a shuffled copy (Zhang
     et al. 2018; Yun et al. 2019). spectral_noise: Gaussian noise on every PCA component of each
     training window. spectral_scale: each window's spectra scaled by a factor in ``[1 - s, 1 + s]``.
-    batches: ``windows``, ``tiles`` or ``grid`` (:mod:`hsi.train.tiles`). tile_side: output pixels
-    along a tile's side (null: chosen from the batch size).
+    batches: ``windows``, ``tiles`` or ``grid`` (:mod:`hsi.train.tiles`), or ``scene``
+    (:mod:`hsi.train.scene`: the whole scene a step, ``batch_size`` pixels in the loss). tile_side:
+    output pixels along a tile's side (null: chosen from the batch size); with ``scene``, the side of
+    its square crops (null: the whole scene, or the largest square crop the memory allows).
     """
 
     epochs: int = option(100, _whole(1))
@@ -143,7 +145,8 @@ class TrainerOptions:
         _one_of(
             BATCHES,
             "windows (each window on its own), tiles (the same batches, each computed through the tiles "
-            "that hold it) or grid (whole tiles of the scene as batches)",
+            "that hold it), grid (whole tiles of the scene as batches) or scene (the whole scene a step, "
+            "the loss on a stratified sample of batch_size training pixels)",
         ),
     )
     tile_side: int | None = option(None, _whole(MIN_TILE_SIDE, optional=True), record=False)
@@ -156,7 +159,7 @@ class TrainerOptions:
         mixed = [name for name in ("mixup", "cutmix") if getattr(self, name) is not None]
         if self.batches != "windows" and mixed:
             raise UserError(
-                f"trainer.{mixed[0]} blends whole windows, which tile batches do not hold; "
+                f"trainer.{mixed[0]} blends whole windows, which trainer.batches={self.batches} does not hold; "
                 f"set trainer.{mixed[0]}=null or trainer.batches=windows."
             )
 

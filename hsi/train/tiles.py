@@ -259,9 +259,10 @@ def check_model(model: nn.Module, batches: str = "tiles") -> None:
     """One sentence, as a :class:`UserError`, if ``model`` cannot train on tiles."""
     reason = obstacle(model)
     if reason is not None:
+        config = f" (or trainer=default instead of trainer={batches})" if batches != "tiles" else ""
         raise UserError(
             f"trainer.batches={batches} cannot train this model: {reason}; train it window by window with "
-            "trainer.batches=windows (or trainer=default instead of trainer=grid)."
+            f"trainer.batches=windows{config}."
         )
 
 

@@ -271,7 +271,8 @@ class Trainer:
         """One pass over the training pixels in a fresh order; the mean training loss."""
         loop.model.train()
         total_loss, seen = 0.0, 0
-        for forward, y, partner, lam in self.training_batches.steps(loop.generator, sampler, train_pixels):
+        steps = self.training_batches.steps(loop.generator, sampler, train_pixels, targets[train_pixels])
+        for forward, y, partner, lam in steps:
             y = targets[y].to(self.device, non_blocking=True)
             with autocast(self.precision, self.device):
                 out = forward(loop.model)
