@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+from hsi.segments import SegmentSmoothing
 from hsi.train.options import option_words
 
 
@@ -43,6 +44,12 @@ def training_description(training: dict, best_epoch: int | None) -> str:
     if training.get("batches") == "tiles":
         side = training["tile_side"]
         batch = f"batches of about {training['batch_size']} pixels in {side}x{side}-pixel tiles of the scene"
+    elif training.get("batches") == "scene":
+        side = training["tile_side"]
+        batch = (
+            f"the trunk over {side}x{side}-pixel crops of the scene each step (the whole of a square scene that "
+            f"size), the loss on a stratified sample of {training['batch_size']} training pixels"
+        )
     return (
         f"{training['epochs_run']} of {training['epochs']} epochs, {batch}, "
         f"precision {training['precision']}, device {training['device']}{_then(regularisation_words(training))}; {kept}"
@@ -146,3 +153,11 @@ def variance_sentence(group: str, study: dict) -> str:
     if r > 1:
         text += f", F test p = {p('init')}; {share('noise')} from nondeterministic kernels, {sd('noise')}"
     return text + "."
+
+
+def segment_lines(training: dict) -> list[str]:
+    """The report's line on segment smoothing, when the run smoothed its map."""
+    section = training.get("segments")
+    if not section:
+        return []
+    return [f"- map: {SegmentSmoothing(**section).words()}"]

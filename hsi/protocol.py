@@ -10,6 +10,7 @@ from __future__ import annotations
 from omegaconf import DictConfig
 
 from hsi.describe import regularisation_words, start_words
+from hsi.segments import SegmentSmoothing
 
 _SPLITS = {
     "stratified_fraction_split": lambda s: (
@@ -86,7 +87,12 @@ def protocol_rows(cfg: DictConfig) -> list[tuple[str, str, str]]:
         ("training", _trainer(cfg.trainer, validates=cfg.split.get("val_fraction", 1.0) != 0), "`trainer.*`"),
         ("precision", precision, "`trainer.precision`"),
         ("seeds", f"`seed={cfg.seed}` for the split and the initialisation", "`seed`, `split_seed`, `init_seed`"),
-    ]
+    ] + _segment_rows(cfg)
+
+
+def _segment_rows(cfg: DictConfig) -> list[tuple[str, str, str]]:
+    smoothing = SegmentSmoothing.from_config(cfg.get("segments"))
+    return [] if smoothing is None else [("map smoothing", smoothing.words(), "`segments.*`")]
 
 
 def _model_keys(model: DictConfig) -> str:

@@ -9,7 +9,14 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import ConfusionMatrixDisplay
 
-from hsi.describe import aa_label, preprocessing_line, split_description, split_lines, training_description
+from hsi.describe import (
+    aa_label,
+    preprocessing_line,
+    segment_lines,
+    split_description,
+    split_lines,
+    training_description,
+)
 from hsi.files import new_figure, save_figure, write_atomically
 from hsi.formatting import pct
 from hsi.maps.confidence import plot_reliability
@@ -94,6 +101,7 @@ def write_report_md(run_dir: Path, metrics: dict) -> None:
         ),
         *split_lines(metrics),
         "- training: " + training_description(p["training"], metrics["best_epoch"]),
+        *segment_lines(p["training"]),
         "",
         *split_table(metrics),
         "## Per class",

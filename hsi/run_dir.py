@@ -17,7 +17,7 @@ import numpy as np
 import yaml
 from omegaconf import DictConfig, OmegaConf
 
-from hsi.classifiers import Classifier, SceneInputs, as_classifier
+from hsi.classifiers import Classifier, SceneInputs, as_classifier, with_segments
 from hsi.config import build
 from hsi.errors import UserError
 from hsi.files import strict_json, write_atomically
@@ -175,6 +175,7 @@ class RunDir:
             tta=bool(cfg.get("trainer", {}).get("tta", False)),  # predict as the run evaluated
         )
         classifier.load_state_dict(checkpoint["model_state"])
+        classifier = with_segments(classifier, cfg.get("segments"))  # maps as the run made its own
         return FinishedRun(classifier, pca, class_names, cfg, checkpoint)
 
     # -- interrupted runs ---------------------------------------------------------------------

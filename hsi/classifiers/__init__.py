@@ -1,8 +1,16 @@
 """One interface for every model the run trains: a network of windows or a classifier of spectra."""
 
 from hsi.classifiers.base import Classifier, SceneInputs, ScenePrediction
-from hsi.classifiers.build import as_classifier
+from hsi.classifiers.build import as_classifier, with_segments
 from hsi.classifiers.network import NetworkClassifier
 from hsi.classifiers.spectra import SpectraClassifier
 
-__all__ = ["Classifier", "NetworkClassifier", "SceneInputs", "ScenePrediction", "SpectraClassifier", "as_classifier"]
+__all__ = [
+    "Classifier",
+    "NetworkClassifier",
+    "SceneInputs",
+    "ScenePrediction",
+    "SpectraClassifier",
+    "as_classifier",
+    "with_segments",
+]

@@ -6,7 +6,9 @@ from torch import nn
 
 from hsi.classifiers.base import Classifier
 from hsi.classifiers.network import NetworkClassifier
+from hsi.classifiers.smoothed import SegmentSmoothedClassifier
 from hsi.classifiers.spectra import SpectraClassifier
+from hsi.segments import SegmentSmoothing
 
 
 def as_classifier(model, trainer=None, precision: str = "fp32", device="cpu", tta: bool = False) -> Classifier:
@@ -14,3 +16,14 @@ def as_classifier(model, trainer=None, precision: str = "fp32", device="cpu", tt
     if isinstance(model, nn.Module):
         return NetworkClassifier(model, trainer, precision=precision, device=device, tta=tta)
     return SpectraClassifier(model)
+
+
+def with_segments(classifier: Classifier, segments_config, shape: tuple[int, int] | None = None) -> Classifier:
+    """``classifier`` with the segment smoothing a run's ``segments`` section asks for (itself when off);
+    with the scene's ``shape``, a count of segments the scene cannot hold is refused now, not after training."""
+    smoothing = SegmentSmoothing.from_config(segments_config)
+    if smoothing is None:
+        return classifier
+    if shape is not None:
+        smoothing.check_fits(shape)
+    return SegmentSmoothedClassifier(classifier, smoothing)

@@ -1,0 +1,97 @@
+"""Segment smoothing: a classifier's class probabilities averaged over the scene's own segments.
+
+A per-pixel classifier (the SVM, the 1-D CNN) knows nothing of its neighbours, so its map is
+speckled; a patch network learns the texture of its training fields, which need not hold on new
+ground. Smoothing by segments adds spatial context that is learnt from no field at all: the
+scene is cut into superpixels of similar spectra (SLIC, Achanta et al., "SLIC Superpixels
+Compared to State-of-the-Art Superpixel Methods", IEEE TPAMI 2012, as scikit-image implements
+it), and every pixel takes the mean class probabilities of its segment: the soft form of the
+majority vote within segments of Tarabalka, Benediktsson and Chanussot ("Spectral-Spatial
+Classification of Hyperspectral Imagery Based on Partitional Clustering Techniques", IEEE TGRS
+2009).
+
+The segments are computed from every pixel of the scene being classified, with no label read:
+the method is transductive (the map of a scene depends on the whole of that scene), which the
+run's report says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hsi.errors import UserError
+
+
+@dataclass(frozen=True)
+class SegmentSmoothing:
+    """``count``: about this many SLIC superpixels over the scene; ``compactness``: SLIC's weight of
+    distance in the image against distance in the spectra (higher: squarer segments); ``components``:
+    the leading PCA components SLIC reads, scaled to a typical spread of one."""
+
+    count: int
+    compactness: float = 0.1
+    components: int = 3
+
+    @classmethod
+    def from_config(cls, section) -> SegmentSmoothing | None:
+        """The ``segments`` section of a run's config (None when ``count`` is null: smoothing off)."""
+        if section is None or section.get("count") is None:
+            return None
+        count, compactness = section.get("count"), section.get("compactness", 0.1)
+        components = section.get("components", 3)
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise UserError(f"segments.count is {count!r}; it must be a whole number of at least 1 (or null: off).")
+        if isinstance(compactness, bool) or not isinstance(compactness, int | float) or compactness <= 0:
+            raise UserError(f"segments.compactness is {compactness!r}; it must be a number above 0.")
+        if isinstance(components, bool) or not isinstance(components, int) or components < 1:
+            raise UserError(f"segments.components is {components!r}; it must be a whole number of at least 1.")
+        return cls(count, float(compactness), components)
+
+    def check_fits(self, shape: tuple[int, int]) -> None:
+        """One sentence when a scene of ``shape`` has fewer pixels than the segments asked for."""
+        height, width = shape
+        if self.count > height * width:
+            raise UserError(
+                f"segments.count is {self.count}, more segments than the {height}x{width} scene has pixels; "
+                f"use at most {height * width}."
+            )
+
+    def record(self) -> dict:
+        return {"count": self.count, "compactness": self.compactness, "components": self.components}
+
+    def words(self) -> str:
+        return (
+            f"probabilities averaged over about {self.count} SLIC segments of the scene's first "
+            f"{self.components} PCA components (compactness {self.compactness:g}; transductive: no label read)"
+        )
+
+
+def superpixels(image: np.ndarray, smoothing: SegmentSmoothing) -> np.ndarray:
+    """Segment numbers ``(H, W)`` (from 0) of the PCA image ``(H, W, C)``."""
+    from skimage.segmentation import slic  # imported when used: it adds a second to every start
+
+    smoothing.check_fits(image.shape[:2])
+    x = np.nan_to_num(image[..., : smoothing.components].astype(np.float64))
+    spread = float(x.reshape(-1, x.shape[-1]).std(0).mean())
+    x = x / spread if spread > 0 else x  # so that compactness means the same on every scene and PCA
+    return slic(
+        x,
+        n_segments=smoothing.count,
+        compactness=smoothing.compactness,
+        channel_axis=-1,
+        convert2lab=False,
+        start_label=0,
+        enforce_connectivity=True,
+    )
+
+
+def segment_mean(probabilities: np.ndarray, segments: np.ndarray) -> np.ndarray:
+    """Each pixel's probabilities ``(H, W, K)`` replaced by the mean over its segment's pixels."""
+    flat, classes = segments.ravel(), probabilities.shape[-1]
+    per_pixel = probabilities.reshape(-1, classes).astype(np.float64)
+    sizes = np.bincount(flat)
+    means = np.stack([np.bincount(flat, weights=per_pixel[:, k], minlength=len(sizes)) for k in range(classes)], 1)
+    means /= np.maximum(sizes, 1)[:, None]
+    return means[flat].reshape(probabilities.shape).astype(probabilities.dtype)
