@@ -98,7 +98,7 @@ def make_classifier(cfg: DictConfig, scene: Scene, trainer: Trainer) -> Classifi
     torch.manual_seed(cfg.init_seed)
     pre = cfg.preprocess
     model = build(cfg.model, "model", in_bands=pre.n_components, window=pre.window, num_classes=scene.num_classes)
-    return with_segments(as_classifier(model, trainer), cfg.get("segments"), scene.shape)
+    return with_segments(as_classifier(model, trainer), cfg.get("segments"))
 
 
 def prepare(cfg: DictConfig, scene: Scene, split: Split, resume_state: dict | None) -> Prepared:

@@ -26,44 +26,43 @@ from hsi.errors import UserError
 
 @dataclass(frozen=True)
 class SegmentSmoothing:
-    """``count``: about this many SLIC superpixels over the scene; ``compactness``: SLIC's weight of
-    distance in the image against distance in the spectra (higher: squarer segments); ``components``:
-    the leading PCA components SLIC reads, scaled to a typical spread of one."""
+    """``size``: about this many pixels a SLIC superpixel (a size, not a count, so that it means the same
+    on another scene and on each tile ``hsi-predict`` reads); ``compactness``: SLIC's weight of distance
+    in the image against distance in the spectra (higher: squarer segments); ``components``: the
+    leading PCA components SLIC reads, scaled to a typical spread of one."""
 
-    count: int
+    size: int
     compactness: float = 0.1
     components: int = 3
 
     @classmethod
     def from_config(cls, section) -> SegmentSmoothing | None:
-        """The ``segments`` section of a run's config (None when ``count`` is null: smoothing off)."""
-        if section is None or section.get("count") is None:
+        """The ``segments`` section of a run's config (None when ``size`` is null: smoothing off)."""
+        if section is None or section.get("size") is None:
             return None
-        count, compactness = section.get("count"), section.get("compactness", 0.1)
+        size, compactness = section.get("size"), section.get("compactness", 0.1)
         components = section.get("components", 3)
-        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            raise UserError(f"segments.count is {count!r}; it must be a whole number of at least 1 (or null: off).")
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise UserError(
+                f"segments.size is {size!r}; no segment can be made of less than one pixel: give a whole "
+                "number of at least 1 (or null: off)."
+            )
         if isinstance(compactness, bool) or not isinstance(compactness, int | float) or compactness <= 0:
             raise UserError(f"segments.compactness is {compactness!r}; it must be a number above 0.")
         if isinstance(components, bool) or not isinstance(components, int) or components < 1:
             raise UserError(f"segments.components is {components!r}; it must be a whole number of at least 1.")
-        return cls(count, float(compactness), components)
+        return cls(size, float(compactness), components)
 
-    def check_fits(self, shape: tuple[int, int]) -> None:
-        """One sentence when a scene of ``shape`` has fewer pixels than the segments asked for."""
-        height, width = shape
-        if self.count > height * width:
-            raise UserError(
-                f"segments.count is {self.count}, more segments than the {height}x{width} scene has pixels; "
-                f"use at most {height * width}."
-            )
+    def count(self, shape: tuple[int, int]) -> int:
+        """The number of segments SLIC is asked for on an image of ``shape``: one at least."""
+        return max(1, round(shape[0] * shape[1] / self.size))
 
     def record(self) -> dict:
-        return {"count": self.count, "compactness": self.compactness, "components": self.components}
+        return {"size": self.size, "compactness": self.compactness, "components": self.components}
 
     def words(self) -> str:
         return (
-            f"probabilities averaged over about {self.count} SLIC segments of the scene's first "
+            f"probabilities averaged over SLIC segments of about {self.size} pixels of the scene's first "
             f"{self.components} PCA components (compactness {self.compactness:g}; transductive: no label read)"
         )
 
@@ -72,13 +71,12 @@ def superpixels(image: np.ndarray, smoothing: SegmentSmoothing) -> np.ndarray:
     """Segment numbers ``(H, W)`` (from 0) of the PCA image ``(H, W, C)``."""
     from skimage.segmentation import slic  # imported when used: it adds a second to every start
 
-    smoothing.check_fits(image.shape[:2])
     x = np.nan_to_num(image[..., : smoothing.components].astype(np.float64))
     spread = float(x.reshape(-1, x.shape[-1]).std(0).mean())
     x = x / spread if spread > 0 else x  # so that compactness means the same on every scene and PCA
     return slic(
         x,
-        n_segments=smoothing.count,
+        n_segments=smoothing.count(image.shape[:2]),
         compactness=smoothing.compactness,
         channel_axis=-1,
         convert2lab=False,

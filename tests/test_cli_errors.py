@@ -40,6 +40,20 @@ def test_bad_settings_are_refused(scene_files, tmp_path, overrides, message):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_refused_start_leaves_the_users_own_empty_folders_alone(scene_files, tmp_path):
+    """Only Hydra's own date folder goes with a refused run's stub; a folder of the user's stays, empty or not."""
+    mine = tmp_path / "my-runs"
+    mine.mkdir()
+    result = run_cli("hsi-train", *scene_files["overrides"], "segments.size=0", f"hydra.run.dir={mine / 'a'}", cwd=mine)
+    assert result.returncode == 2 and "segments.size is 0" in result.stderr
+    assert mine.is_dir() and not (mine / "a").exists()
+    dated = tmp_path / "outputs" / "2026-01-01"
+    result = run_cli(
+        "hsi-train", *scene_files["overrides"], "segments.size=0", f"hydra.run.dir={dated / 'b'}", cwd=tmp_path
+    )
+    assert result.returncode == 2 and not dated.exists() and (tmp_path / "outputs").is_dir()
+
+
 def test_cube_and_labels_of_different_sizes(scene_files, tmp_path):
     from synthetic import make_scene, write_mat_v5
 

@@ -1,5 +1,5 @@
 """Segment smoothing: the mean over each segment, segments that follow the spectra, one segment gives one
-class, a count the scene cannot hold is one sentence, and a finished run's maps smooth as the run did."""
+class, a segment of less than a pixel is one sentence, and a finished run's maps smooth as the run did."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def test_the_segment_mean_is_the_mean_of_each_segments_probabilities():
 
 def test_one_segment_gives_the_whole_scene_one_class():
     cube, _ = make_scene(seed=1)
-    segments = superpixels(cube.astype(np.float64), SegmentSmoothing(count=1))
+    segments = superpixels(cube.astype(np.float64), SegmentSmoothing(size=cube.shape[0] * cube.shape[1]))
     assert (segments == 0).all()
     probabilities = np.random.default_rng(1).dirichlet(np.ones(3), size=cube.shape[:2])
     labels = segment_mean(probabilities, segments).argmax(-1)
@@ -48,7 +48,7 @@ def test_segments_follow_the_spectra_and_mend_a_speckled_map():
     probabilities[np.arange(32)[:, None], np.arange(32)[None, :], truth] += np.where(rng.random(gt.shape) < 0.7, 1, 0)
     before = (probabilities.argmax(-1) == truth)[gt > 0].mean()
     image = (cube - cube.mean((0, 1))) / cube.std((0, 1))
-    segments = superpixels(image, SegmentSmoothing(count=24, compactness=0.1, components=20))
+    segments = superpixels(image, SegmentSmoothing(size=40, compactness=0.1, components=20))
     after = (segment_mean(probabilities, segments).argmax(-1) == truth)[gt > 0].mean()
     assert before < 0.8 and after > 0.97
 
@@ -56,10 +56,10 @@ def test_segments_follow_the_spectra_and_mend_a_speckled_map():
 @pytest.mark.parametrize(
     "section, message",
     [
-        ({"count": 0}, "segments.count is 0; it must be a whole number of at least 1"),
-        ({"count": True}, "segments.count is True"),
-        ({"count": 10, "compactness": 0}, "segments.compactness is 0; it must be a number above 0"),
-        ({"count": 10, "components": 0}, "segments.components is 0"),
+        ({"size": 0}, "segments.size is 0; no segment can be made of less than one pixel"),
+        ({"size": True}, "segments.size is True"),
+        ({"size": 10, "compactness": 0}, "segments.compactness is 0; it must be a number above 0"),
+        ({"size": 10, "components": 0}, "segments.components is 0"),
     ],
 )
 def test_bad_segment_settings_are_one_sentence(section, message):
@@ -67,22 +67,16 @@ def test_bad_segment_settings_are_one_sentence(section, message):
         SegmentSmoothing.from_config(OmegaConf.create(section))
 
 
-def test_off_unless_a_count_is_given():
-    assert SegmentSmoothing.from_config(OmegaConf.create({"count": None, "compactness": 0.1})) is None
+def test_off_unless_a_size_is_given():
+    assert SegmentSmoothing.from_config(OmegaConf.create({"size": None, "compactness": 0.1})) is None
     assert SegmentSmoothing.from_config(None) is None
 
 
-def test_more_segments_than_pixels_is_refused_before_training(tmp_path):
-    result = run_cli(
-        "hsi-train",
-        *write_scene_files(tmp_path),
-        "model=svm",
-        "segments.count=100000",
-        "hydra.run.dir=run",
-        cwd=tmp_path,
-    )
+def test_a_segment_of_less_than_a_pixel_is_refused_before_training(tmp_path):
+    scene = write_scene_files(tmp_path)
+    result = run_cli("hsi-train", *scene, "model=svm", "segments.size=0", "hydra.run.dir=run", cwd=tmp_path)
     assert result.returncode == 2
-    assert "segments.count is 100000, more segments than the 24x24 scene has pixels; use at most 576." in result.stderr
+    assert "segments.size is 0; no segment can be made of less than one pixel" in result.stderr
     assert not (tmp_path / "run" / "metrics.json").exists()
 
 
@@ -94,7 +88,7 @@ def smoothed_run(tmp_path_factory):
         *write_scene_files(tmp),
         "model=svm",
         "split.train_fraction=0.2",
-        "segments.count=12",
+        "segments.size=48",
         "hydra.run.dir=run",
         cwd=tmp,
     )
@@ -105,13 +99,13 @@ def smoothed_run(tmp_path_factory):
 def test_a_smoothed_run_gives_every_segment_one_class_and_says_so(smoothed_run):
     saved = np.load(smoothed_run / "maps" / PREDICTIONS_NPZ)
     metrics = json.loads((smoothed_run / "metrics.json").read_text())
-    assert metrics["protocol"]["training"]["segments"] == {"count": 12, "compactness": 0.1, "components": 3}
+    assert metrics["protocol"]["training"]["segments"] == {"size": 48, "compactness": 0.1, "components": 3}
     assert "segments" in metrics["scene_prediction"]["path"]
     assert "SLIC segments" in (smoothed_run / "report.md").read_text()
     probabilities = saved["probabilities"]
     # Pixels of one segment share their probabilities: the map has at most as many distinct rows as segments.
     distinct = np.unique(probabilities.reshape(-1, probabilities.shape[-1]).round(6), axis=0)
-    assert len(distinct) <= 2 * 12  # SLIC makes about, not exactly, the count asked for
+    assert len(distinct) <= 2 * 24 * 24 // 48  # SLIC makes about, not exactly, the 12 segments asked for
 
 
 def test_hsi_map_of_a_smoothed_run_smooths_as_the_run_did(smoothed_run, tmp_path):

@@ -18,12 +18,7 @@ def as_classifier(model, trainer=None, precision: str = "fp32", device="cpu", tt
     return SpectraClassifier(model)
 
 
-def with_segments(classifier: Classifier, segments_config, shape: tuple[int, int] | None = None) -> Classifier:
-    """``classifier`` with the segment smoothing a run's ``segments`` section asks for (itself when off);
-    with the scene's ``shape``, a count of segments the scene cannot hold is refused now, not after training."""
+def with_segments(classifier: Classifier, segments_config) -> Classifier:
+    """``classifier`` with the segment smoothing a run's ``segments`` section asks for (itself when off)."""
     smoothing = SegmentSmoothing.from_config(segments_config)
-    if smoothing is None:
-        return classifier
-    if shape is not None:
-        smoothing.check_fits(shape)
-    return SegmentSmoothedClassifier(classifier, smoothing)
+    return classifier if smoothing is None else SegmentSmoothedClassifier(classifier, smoothing)

@@ -27,8 +27,11 @@ def remove_unfinished_run_dir(run_dir: Path) -> None:
         path = run_dir / name
         shutil.rmtree(path) if path.is_dir() else path.unlink()
     run_dir.rmdir()
-    with contextlib.suppress(OSError):
-        run_dir.parent.rmdir()  # the date folder, when this was its only run
+    # The date folder of the default layout (outputs/DATE/TIME), when this was its only run; any other
+    # parent is the user's, even when empty (it may be the folder they work in).
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", run_dir.parent.name):
+        with contextlib.suppress(OSError):
+            run_dir.parent.rmdir()
 
 
 def fail(program: str, error: UserError) -> None:
