@@ -113,3 +113,14 @@ def test_hsi_map_of_a_smoothed_run_smooths_as_the_run_did(smoothed_run, tmp_path
     assert result.returncode == 0, result.stderr
     before = np.load(smoothed_run / "maps" / PREDICTIONS_NPZ)["labels"]
     np.testing.assert_array_equal(np.load(tmp_path / "again" / PREDICTIONS_NPZ)["labels"], before)
+
+
+def test_hsi_predict_of_a_smoothed_run_in_one_tile_is_the_runs_own_map(smoothed_run, tmp_path):
+    rasterio = pytest.importorskip("rasterio")
+    cube, _ = make_scene()  # the training scene itself, unlabelled, as a NumPy cube
+    np.save(tmp_path / "scene.npy", cube)
+    out = tmp_path / "classes.tif"
+    result = run_cli("hsi-predict", str(smoothed_run), str(tmp_path / "scene.npy"), "--out", str(out), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    with rasterio.open(out) as src:
+        np.testing.assert_array_equal(src.read(1), np.load(smoothed_run / "maps" / PREDICTIONS_NPZ)["labels"])
