@@ -28,6 +28,7 @@ LAYERS = (
             "hsi.models",
             "hsi.evaluate",
             "hsi.train",
+            "hsi.segments",
             "hsi.config",
         ),
     ),
