@@ -112,6 +112,52 @@ def _honest_pairs(groups: dict[tuple[str, int, str], list]) -> None:
         print(f"| {row[0]} | {row[1]} | {row[2]} | {row[3]} | {100 * row[4]:+.2f} | {p} | {q} |")
 
 
+def _label(run) -> str:
+    """The model, and its segment smoothing where the run smoothed its map."""
+    segments = run.metrics["protocol"]["training"].get("segments")
+    return _model(run) + (f" + segments of {segments['size']} px" if segments else "")
+
+
+def unseen(folders: list[Path]) -> None:
+    """The fair comparison's report: per honest protocol, each model's OA over seeds, then every smoothed model
+    against each spectral baseline of the same splits, paired by seed: mean difference, 95% t-interval, paired
+    t-test and Wilcoxon signed-rank test (scipy), both Holm-adjusted over every test of the table."""
+    groups: dict[tuple[str, str], dict[int, float]] = {}
+    for folder in folders:
+        for r in _finished(folder):
+            groups.setdefault((_split_kind(r), _label(r)), {})[r.split_seed] = r.metrics["overall_accuracy"]
+    print("| split | model | seeds | OA (%), mean ± SD |")
+    print("|---|---|---:|---:|")
+    for (kind, label), by_seed in sorted(groups.items()):
+        print(f"| {kind} | {label} | {len(by_seed)} | {_pm(list(by_seed.values()))} |")
+    rows = []
+    for (kind, label), by_seed in sorted(groups.items()):
+        if "segments" not in label:
+            continue
+        for (base_kind, base), base_seeds in sorted(groups.items()):
+            if base_kind != kind or "segments" in base:
+                continue
+            shared = sorted(set(by_seed) & set(base_seeds))
+            diff = np.array([by_seed[s] - base_seeds[s] for s in shared])
+            test = stats.ttest_1samp(diff, 0.0)
+            low, high = test.confidence_interval(0.95)
+            wilcoxon = stats.wilcoxon(diff).pvalue
+            rows.append((kind, f"{label} - {base}", len(shared), diff.mean(), low, high, test.pvalue, wilcoxon))
+    t_holm, w_holm = holm([r[6] for r in rows]), holm([r[7] for r in rows])
+    print("\nPaired by seed (the same splits for every model of a protocol); Holm over the tests of this table:\n")
+    print(
+        "| split | b - a | seeds | mean OA difference (points) | 95% t-interval | p (t) | p (t), Holm | "
+        "p (Wilcoxon) | p (Wilcoxon), Holm |"
+    )
+    print("|---|---|---:|---:|---|---:|---:|---:|---:|")
+    for row, tq, wq in zip(rows, t_holm, w_holm, strict=True):
+        kind, name, n, mean, low, high, tp, wp = row
+        print(
+            f"| {kind} | {name} | {n} | {100 * mean:+.2f} | [{100 * low:+.2f}, {100 * high:+.2f}] | {tp:.3g} | "
+            f"{tq:.3g} | {wp:.3g} | {wq:.3g} |"
+        )
+
+
 def honest(folders: list[Path]) -> None:
     groups = _by_split_window_and_model(folders)
     _honest_rows(groups)
@@ -512,6 +558,7 @@ def main() -> None:
             "runs",
             "throughput",
             "validation",
+            "unseen",
         ],
     )
     parser.add_argument("folders", nargs="+", type=Path)
@@ -543,6 +590,8 @@ def main() -> None:
         throughput_csv(args.folders, args.csv)
     elif args.table == "validation":
         validation(args.folders)
+    elif args.table == "unseen":
+        unseen(args.folders)
     else:
         grid(args.folders[0])
 

@@ -71,3 +71,13 @@ def test_the_honest_experiment_folds_the_svm_search_by_regions_of_training_pixel
     svm = build(honest.model, "model", in_bands=30, window=25, num_classes=16)
     assert svm.wants_training_regions
     assert _compose("experiment=honest", "split=fields", "model=svm").model.cv_folds == "regions"
+
+
+def test_the_unseen_preset_is_the_honest_protocol_with_the_smoothed_svm():
+    cfg = _compose("experiment=unseen")
+    assert cfg.split._target_.endswith("spatially_disjoint_split") and cfg.preprocess.fit_scope == "train"
+    assert cfg.model._target_ == "hsi.models.SpectralSVM" and cfg.cv_folds == "regions"
+    assert dict(cfg.segments) == {"size": 20, "compactness": 0.1, "components": 3}
+    fields = _compose("experiment=unseen", "split=fields")
+    assert fields.split._target_.endswith("field_split") and fields.segments.size == 20
+    assert _compose().segments.size is None  # the default run does not smooth
