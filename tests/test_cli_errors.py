@@ -41,12 +41,13 @@ def test_bad_settings_are_refused(scene_files, tmp_path, overrides, message):
 
 
 def test_a_refused_start_leaves_the_users_own_empty_folders_alone(scene_files, tmp_path):
-    """Only Hydra's own date folder goes with a refused run's stub; a folder of the user's stays, empty or not."""
+    """Only the folders the start made go with a refused run's stub; a folder of the user's stays, even empty."""
     mine = tmp_path / "my-runs"
     mine.mkdir()
     result = run_cli("hsi-train", *scene_files["overrides"], "segments.size=0", f"hydra.run.dir={mine / 'a'}", cwd=mine)
     assert result.returncode == 2 and "segments.size is 0" in result.stderr
     assert mine.is_dir() and not (mine / "a").exists()
+    (tmp_path / "outputs").mkdir()  # the user's; the date folder below it is made by the start
     dated = tmp_path / "outputs" / "2026-01-01"
     result = run_cli(
         "hsi-train", *scene_files["overrides"], "segments.size=0", f"hydra.run.dir={dated / 'b'}", cwd=tmp_path

@@ -15,6 +15,30 @@ from hsi.run_dir import START_OVERRIDES, TRAIN_LOG
 _HYDRA_ONLY = {START_OVERRIDES.split("/")[0], TRAIN_LOG}
 
 
+# The nearest folder above the run folder named on the command line that existed when the command started:
+# it and everything above it are the user's; what lies below it, Hydra made for this start.
+_existing_at_start: Path | None = None
+
+
+def note_existing_parent(run_dir: str | None) -> None:
+    """Before Hydra creates ``run_dir`` (``hydra.run.dir`` as given; None: the default layout), remember the
+    nearest of its parents that exists, so that only folders this start made are removed with its stub."""
+    global _existing_at_start
+    _existing_at_start = None
+    if run_dir is not None:
+        parent = Path(run_dir).expanduser().absolute().parent
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        _existing_at_start = parent
+
+
+def _made_by_this_start(folder: Path) -> bool:
+    folder = folder.absolute()
+    if _existing_at_start is not None:
+        return _existing_at_start in folder.parents
+    return re.fullmatch(r"\d{4}-\d{2}-\d{2}", folder.name) is not None  # the date folder of outputs/DATE/TIME
+
+
 def remove_unfinished_run_dir(run_dir: Path) -> None:
     """Delete a run folder that holds nothing but Hydra's own bookkeeping from this start."""
     run_dir = Path(run_dir)
@@ -27,11 +51,13 @@ def remove_unfinished_run_dir(run_dir: Path) -> None:
         path = run_dir / name
         shutil.rmtree(path) if path.is_dir() else path.unlink()
     run_dir.rmdir()
-    # The date folder of the default layout (outputs/DATE/TIME), when this was its only run; any other
-    # parent is the user's, even when empty (it may be the folder they work in).
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", run_dir.parent.name):
+    # The folders Hydra made for this start (the date folder of outputs/DATE/TIME), when they are empty now;
+    # a folder that was there before is the user's, even when empty (it may be the folder they work in).
+    for parent in run_dir.absolute().parents:
+        if not _made_by_this_start(parent):
+            break
         with contextlib.suppress(OSError):
-            run_dir.parent.rmdir()
+            parent.rmdir()
 
 
 def fail(program: str, error: UserError) -> None:

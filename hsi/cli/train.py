@@ -16,7 +16,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from hsi.cli.common import fail, remove_unfinished_run_dir
+from hsi.cli.common import fail, note_existing_parent, remove_unfinished_run_dir
 from hsi.cli.config_keys import check_keys_exist
 from hsi.errors import EXIT_INTERRUPTED, RunInterrupted, StoppedOutsideTraining, UserError
 from hsi.experiment import train_and_evaluate
@@ -192,6 +192,7 @@ def main() -> None:
     """The console script: plain checks of the output folder, the config choices and the launcher, then Hydra."""
     argv = with_start_overrides(sys.argv[1:])
     sys.argv = [sys.argv[0], *argv]  # Hydra reads the overrides from sys.argv
+    note_existing_parent(_argument(argv, "hydra.run.dir"))
     _config_choices_exist(argv)
     _config_keys_exist(argv)
     _output_folder_is_writable(argv)
