@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from test_tiles import BANDS, CLASSES, SHAPE, TILEABLE, WINDOW, _loss_and_grads, _model, _scene
+from test_tiles import BANDS, CLASSES, SHAPE, TILEABLE, WINDOW, _loss_and_grads, _model, _scene, assert_same_step
 
 from hsi.errors import UserError
 from hsi.models.spectral_cnn import HuSpectralNet
@@ -53,11 +53,7 @@ def test_a_scene_step_has_the_loss_and_gradients_of_the_window_step(name, overri
     windows = sampler(pixels)
     window_loss, window_grads = _loss_and_grads(model, model(windows), classes[pixels])
     assert len(pixels) == 24
-    torch.testing.assert_close(step_loss, window_loss, rtol=1e-12, atol=1e-12)
-    for key, grad in window_grads.items():
-        torch.testing.assert_close(step_grads[key], grad, rtol=1e-9, atol=1e-12, msg=key)
-    for key, buffer in model.named_buffers():
-        torch.testing.assert_close(step_buffers[key], buffer, rtol=1e-12, atol=1e-12, msg=key)
+    assert_same_step(model, (step_loss, step_grads, step_buffers), (window_loss, window_grads))
 
 
 def test_a_crop_step_that_forgot_where_its_crop_lies_would_be_caught():

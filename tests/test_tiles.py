@@ -48,6 +48,17 @@ def _scene(dtype=torch.float64):
     return padded, PatchSampler(padded, WINDOW, SHAPE[1])
 
 
+def assert_same_step(model, shared, windows):
+    """A shared step's (loss, gradients, buffers) equal the window step's (loss, gradients) and the model's
+    buffers after it, in float64."""
+    loss, grads, buffers = shared
+    torch.testing.assert_close(loss, windows[0], rtol=1e-12, atol=1e-12)
+    for key, grad in windows[1].items():
+        torch.testing.assert_close(grads[key], grad, rtol=1e-9, atol=1e-12, msg=key)
+    for key, buffer in model.named_buffers():
+        torch.testing.assert_close(buffers[key], buffer, rtol=1e-12, atol=1e-12, msg=key)
+
+
 def _loss_and_grads(model, logits, targets):
     model.zero_grad()
     loss = nn.functional.cross_entropy(logits, targets)
@@ -85,11 +96,7 @@ def test_a_tile_step_has_the_loss_and_gradients_of_the_window_step(name, overrid
     model.load_state_dict(before)  # the window step starts from the same running statistics
     window_loss, window_grads = _loss_and_grads(model, model(windows), targets[batch.pixels])
     assert len(batch.corners) > 4  # several tiles, so pixels of different tiles share a batch
-    torch.testing.assert_close(tile_loss, window_loss, rtol=1e-12, atol=1e-12)
-    for key, grad in window_grads.items():
-        torch.testing.assert_close(tile_grads[key], grad, rtol=1e-9, atol=1e-12, msg=key)
-    for key, buffer in model.named_buffers():
-        torch.testing.assert_close(tile_buffers[key], buffer, rtol=1e-12, atol=1e-12, msg=key)
+    assert_same_step(model, (tile_loss, tile_grads, tile_buffers), (window_loss, window_grads))
 
 
 def test_batch_norm_over_tiles_without_counting_windows_is_not_the_window_step():
