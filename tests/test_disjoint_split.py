@@ -89,6 +89,44 @@ def test_without_a_buffer_the_same_strip_can_be_tested():
     assert 3 not in classes_that_can_be_tested(gt, block_size=8, window=25, min_val=2, min_test=3)
 
 
+def _field_whose_small_block_cannot_hold_its_training_share():
+    """A 33-pixel field of class 3: one pixel in one block, then a 2x16 strip over two more blocks."""
+    gt = np.zeros((48, 48), dtype=np.int64)
+    gt[:, :24], gt[:, 24:] = 1, 2
+    gt[23, 31] = 3
+    gt[24:26, 32:48] = 3
+    return gt
+
+
+def test_a_class_is_testable_only_if_its_training_share_can_train_and_leave_enough():
+    gt = _field_whose_small_block_cannot_hold_its_training_share()
+    # one pixel trains: its window drops 8 strip pixels and leaves 8 + 16 in two blocks, enough
+    assert 3 in classes_that_can_be_tested(gt, block_size=8, window=9, min_val=2, min_test=3)
+    # a fifth of 33 is 7 pixels: any block holding them (or the lone pixel and its nearest block)
+    # leaves at most one block of 8 and the lone pixel, which cannot part into 2 and 3
+    assert 3 not in classes_that_can_be_tested(gt, block_size=8, window=9, min_val=2, min_test=3, train_fraction=0.2)
+
+
+def test_a_class_whose_training_share_leaves_too_few_trains_whole_instead_of_stopping_the_split():
+    gt = _field_whose_small_block_cannot_hold_its_training_share()
+    split = spatially_disjoint_split(gt, **STRIP)  # train_fraction 0.2, 9x9 windows
+    labels = gt.ravel()
+    assert split.untestable == (3,)
+    assert (labels[split.train] == 3).sum() == (gt == 3).sum()
+    assert "strip cannot keep 2 validation and 3 test pixels" in split.notes[0]
+
+
+@pytest.mark.parametrize("window", [9, 25])
+def test_indian_pines_alfalfa_is_untestable_at_9x9_as_at_25x25(window, indian_pines_root):
+    import scipy.io
+
+    gt_file = indian_pines_root / "indian_pines" / "Indian_pines_gt.mat"
+    gt = scipy.io.loadmat(gt_file)["indian_pines_gt"].astype(np.int64)
+    split = spatially_disjoint_split(gt, seed=100, window=window)  # 9x9 once stopped on Alfalfa
+    assert 1 in split.untestable
+    assert (gt.ravel()[split.train] == 1).sum() == (gt == 1).sum()
+
+
 def test_the_split_is_a_function_of_its_seed():
     gt = _fields()
     kwargs = dict(train_fraction=0.2, block_size=8, window=5, min_val=2, min_test=4)

@@ -104,24 +104,40 @@ def _can_share(counts: list[int], min_val: int, min_test: int) -> bool:
     )
 
 
-def testable_classes(gt: np.ndarray, block_size: int, window: int, min_val: int, min_test: int) -> list[int]:
+def _grown_from(block: int, need: int, blocks: np.ndarray, counts: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """``block`` and then the class's nearest other blocks, until they hold ``need`` of its pixels."""
+    order = np.argsort(np.hypot(*(centres - centres[blocks == block][0]).T), kind="stable")
+    held = np.cumsum(counts[order])
+    return blocks[order[: int(np.searchsorted(held, need)) + 1]]
+
+
+def testable_classes(
+    gt: np.ndarray, block_size: int, window: int, min_val: int, min_test: int, train_fraction: float = 0.0
+) -> list[int]:
     """Classes that some assignment could test: checked for each class alone, its best case.
 
-    A class is testable when training on its pixels in one block leaves, outside their
-    windows, pixels in other blocks that can be parted into ``min_val`` validation and
-    ``min_test`` test pixels. Other classes' training blocks only add buffer, so a class that
-    fails alone fails in every joint assignment (a single small field: Indian Pines' Oats is
-    20 pixels in a 10x2 strip, narrower than a 25x25 window).
+    A class is testable when training on its training share (``train_fraction`` of its pixels,
+    at least one) in one block, or in one block and its nearest blocks where one block holds
+    too few, leaves, outside their windows, pixels in other blocks that can be parted into
+    ``min_val`` validation and ``min_test`` test pixels. Other classes' training blocks only
+    add buffer, so a class that fails alone fails in the search too (a single small field:
+    Indian Pines' Oats is 20 pixels in a 10x2 strip, narrower than a 25x25 window; its Alfalfa,
+    46 pixels in blocks of 33, 12 and 1, cannot train five pixels and keep fifteen outside a
+    9x9 window).
     """
     block_of = block_index(gt.shape, block_size)
+    rows, cols = np.indices(gt.shape)
     out = []
     for k in (int(v) for v in np.unique(gt) if v > 0):
         mask = gt == k
-        for b in np.unique(block_of[mask]):
-            seeds = mask & (block_of == b)
+        need = max(1, int(round(train_fraction * mask.sum())))
+        blocks, index, counts = np.unique(block_of[mask], return_inverse=True, return_counts=True)
+        centres = np.stack([np.bincount(index, weights=c[mask]) / counts for c in (rows, cols)], axis=1)
+        for b in blocks:
+            seeds = mask & np.isin(block_of, _grown_from(b, need, blocks, counts, centres))
             left = mask & ~inside_training_windows(seeds, window)
-            counts = np.bincount(block_of[left], minlength=block_of.max() + 1)
-            if _can_share([int(n) for n in counts if n], min_val, min_test):
+            counts_left = np.bincount(block_of[left], minlength=block_of.max() + 1)
+            if _can_share([int(n) for n in counts_left if n], min_val, min_test):
                 out.append(k)
                 break
     return out
@@ -337,7 +353,7 @@ def spatially_disjoint_split(
         raise UserError(f"split.temperature is {temperature}; it must be 0 (always the best block) or more.")
     classes = [int(k) for k in np.unique(gt) if k > 0]
     testable = np.zeros(int(gt.max()) + 1, bool)
-    testable[testable_classes(gt, block_size, window, min_val, min_test)] = True
+    testable[testable_classes(gt, block_size, window, min_val, min_test, train_fraction)] = True
     blocks = _blocks(gt, block_size, window)
     placed = (gt > 0) & ~testable[gt]  # untestable classes train on all their pixels
     fractions = (train_fraction, val_fraction, min_val, min_test, temperature)
