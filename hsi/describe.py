@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from hsi.segments import SegmentSmoothing
+from hsi.segments import SegmentInputs, SegmentSmoothing
 from hsi.train.options import option_words
 
 
@@ -156,8 +156,11 @@ def variance_sentence(group: str, study: dict) -> str:
 
 
 def segment_lines(training: dict) -> list[str]:
-    """The report's line on segment smoothing, when the run smoothed its map."""
-    section = training.get("segments")
-    if not section:
-        return []
-    return [f"- map: {SegmentSmoothing(**section).words()}"]
+    """The report's lines on segment spectra as inputs and segment smoothing, where the run used them."""
+    lines = []
+    if section := training.get("segment_inputs"):
+        segmentation = SegmentSmoothing(**{k: v for k, v in section.items() if k != "mode"})
+        lines.append(f"- input: {SegmentInputs(section['mode'], segmentation).words()}")
+    if section := training.get("segments"):
+        lines.append(f"- map: {SegmentSmoothing(**section).words()}")
+    return lines

@@ -10,7 +10,7 @@ from __future__ import annotations
 from omegaconf import DictConfig
 
 from hsi.describe import regularisation_words, start_words
-from hsi.segments import SegmentSmoothing
+from hsi.segments import SegmentInputs, SegmentSmoothing
 
 _SPLITS = {
     "stratified_fraction_split": lambda s: (
@@ -91,8 +91,10 @@ def protocol_rows(cfg: DictConfig) -> list[tuple[str, str, str]]:
 
 
 def _segment_rows(cfg: DictConfig) -> list[tuple[str, str, str]]:
+    segment_inputs = SegmentInputs.from_config(cfg.get("segments"))
     smoothing = SegmentSmoothing.from_config(cfg.get("segments"))
-    return [] if smoothing is None else [("map smoothing", smoothing.words(), "`segments.*`")]
+    rows = [] if segment_inputs is None else [("segment inputs", segment_inputs.words(), "`segments.input_*`")]
+    return rows + ([] if smoothing is None else [("map smoothing", smoothing.words(), "`segments.*`")])
 
 
 def _model_keys(model: DictConfig) -> str:

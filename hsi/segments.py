@@ -36,15 +36,15 @@ class SegmentSmoothing:
     components: int = 3
 
     @classmethod
-    def from_config(cls, section) -> SegmentSmoothing | None:
-        """The ``segments`` section of a run's config (None when ``size`` is null: smoothing off)."""
-        if section is None or section.get("size") is None:
+    def from_config(cls, section, size_key: str = "size") -> SegmentSmoothing | None:
+        """The ``segments`` section of a run's config (None when ``size_key`` is null: off)."""
+        if section is None or section.get(size_key) is None:
             return None
-        size, compactness = section.get("size"), section.get("compactness", 0.1)
+        size, compactness = section.get(size_key), section.get("compactness", 0.1)
         components = section.get("components", 3)
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
             raise UserError(
-                f"segments.size is {size!r}; no segment can be made of less than one pixel: give a whole "
+                f"segments.{size_key} is {size!r}; no segment can be made of less than one pixel: give a whole "
                 "number of at least 1 (or null: off)."
             )
         if isinstance(compactness, bool) or not isinstance(compactness, int | float) or compactness <= 0:
@@ -86,10 +86,55 @@ def superpixels(image: np.ndarray, smoothing: SegmentSmoothing) -> np.ndarray:
 
 
 def segment_mean(probabilities: np.ndarray, segments: np.ndarray) -> np.ndarray:
-    """Each pixel's probabilities ``(H, W, K)`` replaced by the mean over its segment's pixels."""
+    """Each pixel's probabilities ``(H, W, K)`` (or any vector: a spectrum) replaced by the mean over its segment's pixels."""
     flat, classes = segments.ravel(), probabilities.shape[-1]
     per_pixel = probabilities.reshape(-1, classes).astype(np.float64)
     sizes = np.bincount(flat)
     means = np.stack([np.bincount(flat, weights=per_pixel[:, k], minlength=len(sizes)) for k in range(classes)], 1)
     means /= np.maximum(sizes, 1)[:, None]
     return means[flat].reshape(probabilities.shape).astype(probabilities.dtype)
+
+
+INPUT_MODES = ("stack", "mean")
+
+
+@dataclass(frozen=True)
+class SegmentInputs:
+    """Spectra of segments as a classifier's input: each pixel's spectrum joined with (``stack``) or
+    replaced by (``mean``) the mean spectrum of its SLIC segment, ``segmentation`` saying how the
+    scene is cut. The mean is a spectral-spatial feature learnt from no field: the superpixel
+    features of Fang et al. ("Spectral-Spatial Classification of Hyperspectral Images with a
+    Superpixel-Based Discriminative Sparse Model", IEEE TGRS 2015) in their simplest form, stacked
+    with the pixel's own spectrum as Fauvel et al. stack spatial features ("Advances in
+    Spectral-Spatial Classification of Hyperspectral Images", Proc. IEEE 101(3), 2013)."""
+
+    mode: str
+    segmentation: SegmentSmoothing
+
+    @classmethod
+    def from_config(cls, section) -> SegmentInputs | None:
+        """``segments.input_size`` (null: off) and ``segments.input_mode`` of a run's config."""
+        segmentation = SegmentSmoothing.from_config(section, size_key="input_size")
+        if segmentation is None:
+            return None
+        mode = section.get("input_mode", "stack")
+        if mode not in INPUT_MODES:
+            raise UserError(f"segments.input_mode is {mode!r}; it must be stack or mean.")
+        return cls(mode, segmentation)
+
+    def transform(self, spectra: np.ndarray, segments: np.ndarray) -> np.ndarray:
+        """``spectra (H, W, C)`` as the classifier reads them: ``(H, W, 2C)`` stacked or ``(H, W, C)`` means."""
+        means = segment_mean(spectra, segments)
+        return np.concatenate([spectra, means], axis=-1) if self.mode == "stack" else means
+
+    def record(self) -> dict:
+        return {"mode": self.mode, **self.segmentation.record()}
+
+    def words(self) -> str:
+        verb = "joined with" if self.mode == "stack" else "replaced by"
+        seg = self.segmentation
+        return (
+            f"each pixel's spectrum {verb} the mean spectrum of its SLIC segment of about {seg.size} pixels of "
+            f"the scene's first {seg.components} PCA components (compactness {seg.compactness:g}; "
+            "transductive: no label read)"
+        )

@@ -6,9 +6,10 @@ from torch import nn
 
 from hsi.classifiers.base import Classifier
 from hsi.classifiers.network import NetworkClassifier
+from hsi.classifiers.segment_inputs import SegmentInputClassifier
 from hsi.classifiers.smoothed import SegmentSmoothedClassifier
 from hsi.classifiers.spectra import SpectraClassifier
-from hsi.segments import SegmentSmoothing
+from hsi.segments import SegmentInputs, SegmentSmoothing
 
 
 def as_classifier(model, trainer=None, precision: str = "fp32", device="cpu", tta: bool = False) -> Classifier:
@@ -19,6 +20,10 @@ def as_classifier(model, trainer=None, precision: str = "fp32", device="cpu", tt
 
 
 def with_segments(classifier: Classifier, segments_config) -> Classifier:
-    """``classifier`` with the segment smoothing a run's ``segments`` section asks for (itself when off)."""
+    """``classifier`` with the segment inputs and the segment smoothing a run's ``segments`` section asks
+    for (itself when both are off); the smoothing reads the segments of the scene's own PCA image."""
+    segment_inputs = SegmentInputs.from_config(segments_config)
+    if segment_inputs is not None:
+        classifier = SegmentInputClassifier(classifier, segment_inputs)
     smoothing = SegmentSmoothing.from_config(segments_config)
     return classifier if smoothing is None else SegmentSmoothedClassifier(classifier, smoothing)
