@@ -86,7 +86,7 @@ def superpixels(image: np.ndarray, smoothing: SegmentSmoothing) -> np.ndarray:
 
 
 def segment_mean(probabilities: np.ndarray, segments: np.ndarray) -> np.ndarray:
-    """Each pixel's probabilities ``(H, W, K)`` (or any vector: a spectrum) replaced by the mean over its segment's pixels."""
+    """Each pixel's probabilities ``(H, W, K)``, or any vector (a spectrum), replaced by its segment's mean."""
     flat, classes = segments.ravel(), probabilities.shape[-1]
     per_pixel = probabilities.reshape(-1, classes).astype(np.float64)
     sizes = np.bincount(flat)
