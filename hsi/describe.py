@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+from hsi.classifiers.self_training import SelfTraining
 from hsi.segments import SegmentInputs, SegmentSmoothing
 from hsi.train.options import option_words
 
@@ -163,4 +164,8 @@ def segment_lines(training: dict) -> list[str]:
         lines.append(f"- input: {SegmentInputs(section['mode'], segmentation).words()}")
     if section := training.get("segments"):
         lines.append(f"- map: {SegmentSmoothing(**section).words()}")
+    if section := training.get("self_training"):
+        pseudo = ", ".join(f"{n:,}" for n in section["pseudo_labels"])
+        words = SelfTraining(section["share"], section["rounds"]).words()
+        lines.append(f"- self-training: {words}; pseudo-labels per round: {pseudo}")
     return lines

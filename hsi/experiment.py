@@ -20,7 +20,14 @@ from omegaconf import DictConfig, OmegaConf
 
 import hsi
 from hsi.allocator import allocator_settings, use_allocator
-from hsi.classifiers import Classifier, SceneInputs, ScenePrediction, as_classifier, with_segments
+from hsi.classifiers import (
+    Classifier,
+    SceneInputs,
+    ScenePrediction,
+    as_classifier,
+    with_segments,
+    with_self_training,
+)
 from hsi.config import anchor_paths, build, check_preprocess_config, check_scene_fits
 from hsi.data.scene import Scene
 from hsi.errors import RunInterrupted
@@ -92,13 +99,15 @@ def split_geometry(split: Split, scene: Scene, window: int) -> dict:
 
 
 def make_classifier(cfg: DictConfig, scene: Scene, trainer: Trainer) -> Classifier:
-    """The model of ``cfg.model`` with ``trainer``, initialised from ``init_seed``, its map smoothed by the
-    scene's segments where ``cfg.segments`` asks for it."""
+    """The model of ``cfg.model`` with ``trainer``, initialised from ``init_seed``, reading and smoothing by the
+    scene's segments where ``cfg.segments`` asks, and fitted again on its own confident pixels where
+    ``cfg.self_training`` does."""
     torch.use_deterministic_algorithms(bool(cfg.get("deterministic", False)))
     torch.manual_seed(cfg.init_seed)
     pre = cfg.preprocess
     model = build(cfg.model, "model", in_bands=pre.n_components, window=pre.window, num_classes=scene.num_classes)
-    return with_segments(as_classifier(model, trainer), cfg.get("segments"))
+    classifier = with_segments(as_classifier(model, trainer), cfg.get("segments"))
+    return with_self_training(classifier, cfg.get("self_training"))
 
 
 def prepare(cfg: DictConfig, scene: Scene, split: Split, resume_state: dict | None) -> Prepared:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from omegaconf import DictConfig
 
+from hsi.classifiers.self_training import SelfTraining
 from hsi.describe import regularisation_words, start_words
 from hsi.segments import SegmentInputs, SegmentSmoothing
 
@@ -94,7 +95,9 @@ def _segment_rows(cfg: DictConfig) -> list[tuple[str, str, str]]:
     segment_inputs = SegmentInputs.from_config(cfg.get("segments"))
     smoothing = SegmentSmoothing.from_config(cfg.get("segments"))
     rows = [] if segment_inputs is None else [("segment inputs", segment_inputs.words(), "`segments.input_*`")]
-    return rows + ([] if smoothing is None else [("map smoothing", smoothing.words(), "`segments.*`")])
+    rows += [] if smoothing is None else [("map smoothing", smoothing.words(), "`segments.*`")]
+    self_training = SelfTraining.from_config(cfg.get("self_training"))
+    return rows + ([] if self_training is None else [("self-training", self_training.words(), "`self_training.*`")])
 
 
 def _model_keys(model: DictConfig) -> str:

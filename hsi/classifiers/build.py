@@ -7,6 +7,7 @@ from torch import nn
 from hsi.classifiers.base import Classifier
 from hsi.classifiers.network import NetworkClassifier
 from hsi.classifiers.segment_inputs import SegmentInputClassifier
+from hsi.classifiers.self_training import SelfTrainedClassifier, SelfTraining
 from hsi.classifiers.smoothed import SegmentSmoothedClassifier
 from hsi.classifiers.spectra import SpectraClassifier
 from hsi.segments import SegmentInputs, SegmentSmoothing
@@ -27,3 +28,11 @@ def with_segments(classifier: Classifier, segments_config) -> Classifier:
         classifier = SegmentInputClassifier(classifier, segment_inputs)
     smoothing = SegmentSmoothing.from_config(segments_config)
     return classifier if smoothing is None else SegmentSmoothedClassifier(classifier, smoothing)
+
+
+def with_self_training(classifier: Classifier, self_training_config) -> Classifier:
+    """``classifier`` fitted again on its own confident pixels where ``self_training`` asks (itself when off).
+
+    Wrap the classifier with its segments first: the pseudo-labels are read from the smoothed map."""
+    self_training = SelfTraining.from_config(self_training_config)
+    return classifier if self_training is None else SelfTrainedClassifier(classifier, self_training)

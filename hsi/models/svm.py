@@ -132,6 +132,13 @@ class SpectralSVM:
         self.chosen.update(settings, bands=bands)
         return self
 
+    def keep_choices(self) -> None:
+        """Fit from now on with the C, gamma and components the last search chose, searching no more (the
+        refits of self-training, whose pseudo-labels would otherwise choose them)."""
+        if {"C", "gamma_scale", "components"} <= set(self.chosen):
+            self.C, self.gamma_scale, self.components = (self.chosen[k] for k in ("C", "gamma_scale", "components"))
+        self.search = False
+
     def predict_proba(self, spectra: np.ndarray) -> np.ndarray:
         """Class scores ``(N, num_classes)`` summing to 1: a softmax of the one-vs-rest decision values.
 
