@@ -77,7 +77,11 @@ def test_the_unseen_preset_is_the_honest_protocol_with_the_smoothed_svm():
     cfg = _compose("experiment=unseen")
     assert cfg.split._target_.endswith("spatially_disjoint_split") and cfg.preprocess.fit_scope == "train"
     assert cfg.model._target_ == "hsi.models.SpectralSVM" and cfg.cv_folds == "regions"
-    assert dict(cfg.segments) == {"size": 20, "compactness": 0.1, "components": 3}
+    smoothing = {"size": 20, "compactness": 0.1, "components": 3}
+    assert dict(cfg.segments) == {**smoothing, "input_size": None, "input_mode": "stack"}
+    assert cfg.self_training.share is None
     fields = _compose("experiment=unseen", "split=fields")
     assert fields.split._target_.endswith("field_split") and fields.segments.size == 20
-    assert _compose().segments.size is None  # the default run does not smooth
+    default = _compose()
+    assert default.segments.size is None and default.segments.input_size is None  # the default run does neither
+    assert default.self_training.share is None
