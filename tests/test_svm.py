@@ -98,3 +98,29 @@ def test_a_classifier_of_spectra_gives_the_regions_to_a_model_that_wants_them():
     spy = Spy()
     SpectraClassifier(spy).fit(inputs, labels, Split(train, np.empty(0, int), np.arange(16)), seed=0)
     np.testing.assert_array_equal(spy.seen["regions"], training_regions(labels, train, (4, 4)))
+
+
+def test_block_folds_part_a_class_that_trains_from_one_region():
+    from hsi.classifiers.spectra import training_regions
+
+    labels = np.full(24 * 24, -1)
+    train = np.flatnonzero(np.arange(24 * 24) // 24 < 4)  # rows 0-3: one 4x24 region of class 0
+    labels[train] = 0
+    second = np.flatnonzero(np.arange(24 * 24) // 24 >= 20)  # rows 20-23: one region of class 1
+    labels[second] = 1
+    train = np.concatenate([train, second])
+    regions = training_regions(labels, train, (24, 24))
+    assert len(np.unique(regions)) == 2  # one region a class: region folds cannot part either
+    pieces = training_regions(labels, train, (24, 24), block=8)
+    # an independent count: each region crosses three 8-pixel columns of blocks
+    rows, cols = np.divmod(train, 24)
+    expected = {(labels[p], r // 8, c // 8) for p, r, c in zip(train, rows, cols, strict=True)}
+    assert len(np.unique(pieces)) == len(expected) == 6
+    for piece in np.unique(pieces):  # a piece is one class in one block
+        members = train[pieces == piece]
+        assert len({(labels[p], (p // 24) // 8, (p % 24) // 8) for p in members}) == 1
+    svm = SpectralSVM(in_bands=30, window=25, num_classes=2, cv_folds="blocks")
+    assert svm.region_block == 8 and svm.wants_training_regions
+    for fold_train, fold_test in svm.folds(labels[train], pieces):
+        assert set(labels[train][fold_train]) == {0, 1}  # every fold trains on both classes
+        assert not set(pieces[fold_train]) & set(pieces[fold_test])

@@ -8,6 +8,7 @@ import numpy as np
 
 from hsi.classifiers.base import SceneInputs, ScenePrediction
 from hsi.splits import Split
+from hsi.splits.base import block_index
 from hsi.splits.fields import field_index
 
 
@@ -37,7 +38,8 @@ class SpectraClassifier:
         tic = time.perf_counter()
         extra = {}
         if getattr(self.model, "wants_training_regions", False):
-            extra["regions"] = training_regions(labels, split.train, inputs.shape)
+            block = getattr(self.model, "region_block", None)
+            extra["regions"] = training_regions(labels, split.train, inputs.shape, block=block)
         self.model.fit(spectra[split.train], labels[split.train], **extra)
         self.fit_seconds = time.perf_counter() - tic
 
@@ -63,12 +65,19 @@ class SpectraClassifier:
         self.model.load_state_dict(state)
 
 
-def training_regions(labels: np.ndarray, train: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """For each training pixel, the number of the 8-connected region of its class's training pixels.
+def training_regions(
+    labels: np.ndarray, train: np.ndarray, shape: tuple[int, int], block: int | None = None
+) -> np.ndarray:
+    """For each training pixel, the number of the 8-connected region of its class's training pixels, or with
+    ``block``, of the piece of that region within one ``block x block`` block of the scene.
 
     Under a random split most regions are single pixels; under a spatially disjoint split they are
     whole training blocks, under ``split=fields`` the training patches of each field.
     """
     image = np.zeros(shape[0] * shape[1], dtype=np.int64)
     image[train] = labels[train] + 1
-    return field_index(image.reshape(shape)).ravel()[train]
+    regions = field_index(image.reshape(shape)).ravel()[train]
+    if block is None:
+        return regions
+    pieces = np.stack([regions, block_index(shape, block).ravel()[train]], axis=1)
+    return np.unique(pieces, axis=0, return_inverse=True)[1].ravel()

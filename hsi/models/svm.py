@@ -41,7 +41,11 @@ class SpectralSVM:
         cv_folds: ``random`` (stratified folds) or ``regions``: each region of training pixels
             (given to :meth:`fit`) lies wholly in one fold, so a fold is never tested on the
             neighbours of its own training pixels, as a spatially disjoint test set is not (blocked
-            cross-validation: Roberts et al., Ecography 40, 2017).
+            cross-validation: Roberts et al., Ecography 40, 2017); or ``blocks``: each region cut
+            by a grid of ``CV_BLOCK`` x ``CV_BLOCK`` pixel blocks, each piece wholly in one fold. Where a
+            class trains from one region (``split=fields`` trains most classes from one patch of one
+            field), region folds test it in the fold that holds none of its training pixels, so every
+            setting scores nearly 0 and the search chooses nothing; its blocks still part it.
         seed: seeds the cross-validation folds and the PCA's solver.
     """
 
@@ -49,6 +53,7 @@ class SpectralSVM:
     C_GRID = (1.0, 10.0, 100.0, 1000.0, 10000.0)
     GAMMA_SCALE_GRID = (0.1, 0.3, 1.0, 3.0, 10.0)
     COMPONENTS_GRID = (None, 30)
+    CV_BLOCK = 8  # the side of the blocks of cv_folds=blocks: the disjoint split's own block
 
     def __init__(
         self,
@@ -62,10 +67,11 @@ class SpectralSVM:
         cv_folds: str = "random",
         seed: int = 0,
     ) -> None:
-        if cv_folds not in ("random", "regions"):
-            raise UserError(f"model.cv_folds is {cv_folds!r}; it must be random or regions.")
+        if cv_folds not in ("random", "regions", "blocks"):
+            raise UserError(f"model.cv_folds is {cv_folds!r}; it must be random, regions or blocks.")
         self.cv_folds = cv_folds
-        self.wants_training_regions = cv_folds == "regions"
+        self.wants_training_regions = cv_folds in ("regions", "blocks")
+        self.region_block = self.CV_BLOCK if cv_folds == "blocks" else None
         self.num_classes = num_classes
         self.C, self.gamma_scale, self.components, self.search, self.seed = C, gamma_scale, components, search, seed
         self.chosen: dict = {}
@@ -94,13 +100,14 @@ class SpectralSVM:
         return list(splitter.split(labels, labels, regions))
 
     def fit(self, spectra: np.ndarray, labels: np.ndarray, regions: np.ndarray | None = None) -> SpectralSVM:
-        """Fit on the training pixels; ``regions`` (one id per pixel) makes the folds of ``cv_folds=regions``."""
+        """Fit on the training pixels; ``regions`` (one id per pixel) makes the folds of ``cv_folds=regions``
+        or ``blocks``."""
         spectra = np.asarray(spectra, dtype=np.float64)
         bands = spectra.shape[1]
         settings = {"C": self.C, "gamma_scale": self.gamma_scale, "components": self.components}
         counts = np.bincount(labels)
         smallest = int(counts[counts > 0].min()) if len(labels) else 0
-        regions = regions if self.cv_folds == "regions" else None
+        regions = regions if self.wants_training_regions else None
         if self.search and smallest >= 2 and (regions is None or len(np.unique(regions)) >= 2):
             # Rare classes (Indian Pines' Oats has 2 training pixels at 10%) cap the folds.
             grid = [
