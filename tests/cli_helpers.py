@@ -79,3 +79,18 @@ def run_cli(
         except SystemExit as stop:
             code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
     return subprocess.CompletedProcess([name, *args], code, out.getvalue(), err.getvalue())
+
+
+def train_on_synthetic_scene(folder: Path, *overrides: str) -> subprocess.CompletedProcess:
+    """``hsi-train`` on the synthetic scene written into ``folder``, into ``folder/run``."""
+    from synthetic import write_scene_files
+
+    return run_cli("hsi-train", *write_scene_files(folder), *overrides, "hydra.run.dir=run", cwd=folder)
+
+
+def assert_refused_before_training(folder: Path, *overrides: str) -> str:
+    """The start is refused with exit code 2 and leaves no run folder; returns what it said."""
+    result = train_on_synthetic_scene(folder, *overrides)
+    assert result.returncode == 2, result.stderr
+    assert not (folder / "run").exists()
+    return result.stderr

@@ -8,9 +8,9 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from cli_helpers import run_cli
+from cli_helpers import assert_refused_before_training, run_cli, train_on_synthetic_scene
 from omegaconf import OmegaConf
-from synthetic import make_scene, write_scene_files
+from synthetic import make_scene
 
 from hsi.classifiers import SceneInputs, ScenePrediction, with_segments
 from hsi.classifiers.segment_inputs import SegmentInputClassifier
@@ -114,25 +114,14 @@ def test_off_unless_an_input_size_is_given():
 
 
 def test_stacking_for_hybridsn_is_refused_before_training(tmp_path):
-    scene = write_scene_files(tmp_path)
-    result = run_cli("hsi-train", *scene, "model=hybridsn", "segments.input_size=20", "hydra.run.dir=run", cwd=tmp_path)
-    assert result.returncode == 2
-    assert "segments.input_mode=stack joins two spectra into one input" in result.stderr
-    assert not (tmp_path / "run").exists()
+    said = assert_refused_before_training(tmp_path, "model=hybridsn", "segments.input_size=20")
+    assert "segments.input_mode=stack joins two spectra into one input" in said
 
 
 @pytest.fixture(scope="module")
 def stacked_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("segment_inputs")
-    result = run_cli(
-        "hsi-train",
-        *write_scene_files(tmp),
-        "model=svm",
-        "split.train_fraction=0.2",
-        "segments.input_size=24",
-        "hydra.run.dir=run",
-        cwd=tmp,
-    )
+    result = train_on_synthetic_scene(tmp, "model=svm", "split.train_fraction=0.2", "segments.input_size=24")
     assert result.returncode == 0, result.stderr
     return tmp / "run"
 

@@ -8,9 +8,8 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from cli_helpers import run_cli
+from cli_helpers import assert_refused_before_training, run_cli, train_on_synthetic_scene
 from omegaconf import OmegaConf
-from synthetic import write_scene_files
 
 from hsi.classifiers import ScenePrediction, with_self_training
 from hsi.classifiers.self_training import SelfTraining, pseudo_labels
@@ -101,24 +100,12 @@ def test_bad_self_training_settings_are_one_sentence(section, message):
 
 
 def test_self_training_of_hybridsn_is_refused_before_training(tmp_path):
-    scene = write_scene_files(tmp_path)
-    result = run_cli("hsi-train", *scene, "model=hybridsn", "self_training.share=2", "hydra.run.dir=run", cwd=tmp_path)
-    assert result.returncode == 2
-    assert "self_training fits a model again from scratch" in result.stderr
-    assert not (tmp_path / "run").exists()
+    said = assert_refused_before_training(tmp_path, "model=hybridsn", "self_training.share=2")
+    assert "self_training fits a model again from scratch" in said
 
 
 def test_a_self_trained_svm_run_says_so_and_maps_as_it_did(tmp_path):
-    scene = write_scene_files(tmp_path)
-    result = run_cli(
-        "hsi-train",
-        *scene,
-        "model=svm",
-        "split.train_fraction=0.2",
-        "self_training.share=1",
-        "hydra.run.dir=run",
-        cwd=tmp_path,
-    )
+    result = train_on_synthetic_scene(tmp_path, "model=svm", "split.train_fraction=0.2", "self_training.share=1")
     assert result.returncode == 0, result.stderr
     run = tmp_path / "run"
     record = json.loads((run / "metrics.json").read_text())["protocol"]["training"]
