@@ -19,6 +19,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from hsi.errors import UserError
+
 
 class HuSpectralNet(nn.Module):
     """The network of Hu et al. (2015) for spectra of ``bands`` values and ``num_classes`` classes."""
@@ -38,6 +40,39 @@ class HuSpectralNet(nn.Module):
         return self.head(self.features(spectra[:, None, :]))
 
 
+def augment_spectra(
+    pool: torch.Tensor,
+    labels: torch.Tensor,
+    batch: torch.Tensor,
+    generator: torch.Generator,
+    brightness: float,
+    mix: bool,
+) -> torch.Tensor:
+    """The training spectra ``pool[batch]`` as they might look on other ground, drawn afresh for every batch.
+
+    ``brightness``: each spectrum scaled by one factor drawn from ``[1 - brightness, 1 + brightness]``
+    (illumination, soil moisture, canopy cover: the brightness augmentation of Nalepa et al., "Training-
+    and Test-Time Data Augmentation for Hyperspectral Image Segmentation", IEEE GRSL 17(2), 2020).
+    ``mix``: each spectrum replaced by a random convex combination of itself and a random spectrum of
+    its own class from the whole ``pool`` (a within-class mixup: Zhang et al., "mixup: Beyond Empirical
+    Risk Minimization", ICLR 2018, with both ends of one class, so the label stays), which fills the
+    space between a class's training fields.
+    """
+    out = pool[batch]
+    if mix:
+        own = labels[batch]
+        order = torch.argsort(labels, stable=True)
+        counts = torch.bincount(labels)
+        starts = torch.cumsum(counts, 0) - counts
+        draw = torch.rand(len(batch), generator=generator)
+        partner = order[starts[own] + torch.minimum((draw * counts[own]).long(), counts[own] - 1)]
+        weight = torch.rand(len(batch), 1, generator=generator)
+        out = weight * out + (1 - weight) * pool[partner]
+    if brightness:
+        out = out * (1 + brightness * (2 * torch.rand(len(batch), 1, generator=generator) - 1))
+    return out
+
+
 class SpectralCNN1D:
     """Standardised spectra -> :class:`HuSpectralNet`, trained with Adam; the interface of the SVM baseline.
 
@@ -45,7 +80,9 @@ class SpectralCNN1D:
         in_bands, window, num_classes: given by the pipeline like every model; ``in_bands`` (the
             CNN's PCA size) and ``window`` are unused: the network reads raw spectra.
         epochs, lr, batch_size: the fixed training schedule.
-        seed: seeds the initial weights and the batches.
+        brightness, mix: spectral augmentation of every training batch (:func:`augment_spectra`); off at 0
+            and false.
+        seed: seeds the initial weights, the batches and the augmentation.
     """
 
     wants_raw_spectra = True
@@ -58,10 +95,17 @@ class SpectralCNN1D:
         epochs: int = 200,
         lr: float = 1e-3,
         batch_size: int = 64,
+        brightness: float = 0.0,
+        mix: bool = False,
         seed: int = 0,
     ) -> None:
+        if isinstance(brightness, bool) or not isinstance(brightness, int | float) or not 0 <= brightness < 1:
+            raise UserError(f"model.brightness is {brightness!r}; give a spread of at least 0 and below 1.")
+        if not isinstance(mix, bool):
+            raise UserError(f"model.mix is {mix!r}; it must be true or false.")
         self.num_classes = num_classes
         self.epochs, self.lr, self.batch_size, self.seed = epochs, lr, batch_size, seed
+        self.brightness, self.mix = float(brightness), mix
         self.network: HuSpectralNet | None = None
         self.mean = self.scale = None
         self.chosen: dict = {}
@@ -76,16 +120,28 @@ class SpectralCNN1D:
         torch.manual_seed(self.seed)
         self.network = HuSpectralNet(spectra.shape[1], self.num_classes)
         inputs, targets = self._standardise(spectra), torch.from_numpy(np.asarray(labels, dtype=np.int64))
+        augmenting = bool(self.brightness or self.mix)
+        raw = torch.from_numpy(spectra.astype(np.float32))
+        mean, scale = (torch.from_numpy(v.astype(np.float32)) for v in (self.mean, self.scale))
         optimiser = torch.optim.Adam(self.network.parameters(), lr=self.lr)
         order = torch.Generator().manual_seed(self.seed)
+        draws = torch.Generator().manual_seed(self.seed + 1)  # its own stream: the batch order stays as without
         self.network.train()
         for _ in range(self.epochs):
             for batch in torch.randperm(len(inputs), generator=order).split(self.batch_size):
+                batch_inputs = inputs[batch]
+                if augmenting:  # on the raw spectra, then scaled as every input is
+                    augmented = augment_spectra(raw, targets, batch, draws, self.brightness, self.mix)
+                    batch_inputs = (augmented - mean) / scale
                 optimiser.zero_grad()
-                nn.functional.cross_entropy(self.network(inputs[batch]), targets[batch]).backward()
+                nn.functional.cross_entropy(self.network(batch_inputs), targets[batch]).backward()
                 optimiser.step()
         self.network.eval()
         schedule = f"Adam, learning rate {self.lr:g}, {self.epochs} epochs of batches of {self.batch_size}"
+        if self.brightness:
+            schedule += f"; each spectrum scaled by up to {self.brightness:g} either way"
+        if self.mix:
+            schedule += "; each spectrum mixed with one of its own class"
         self.chosen = {"bands": spectra.shape[1], "schedule": schedule}
         return self
 
