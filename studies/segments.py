@@ -25,6 +25,7 @@ from tables import _finished, _pm, _split_kind
 
 from hsi.config import build
 from hsi.maps.scene_maps import PREDICTIONS_NPZ
+from hsi.preprocess import fit_pca, fit_pixels_mask
 from hsi.run_dir import MAPS, SPLIT_NPZ, RunDir
 from hsi.segments import SegmentSmoothing, segment_mean, superpixels
 
@@ -47,11 +48,17 @@ def _scene(dataset_config: dict):
     return _SCENES[key]
 
 
-def run_scores(run) -> dict[SegmentSmoothing | None, float]:
-    """Validation OA of a finished run's saved map, unsmoothed (key None) and under every candidate."""
+def run_scores(run, fit_scope: str | None = None) -> dict[SegmentSmoothing | None, float]:
+    """Validation OA of a finished run's saved map, unsmoothed (key None) and under every candidate; with
+    ``fit_scope``, the segments follow a PCA refitted on those pixels (``all``: every pixel) instead of the run's."""
     finished = RunDir(run.path).load(precision="fp32", device="cpu")
     scene = _scene(OmegaConf.to_container(finished.config.dataset, resolve=True))
-    reduced = finished.pca.transform(scene.cube)
+    pca = finished.pca
+    if fit_scope is not None:
+        pre = finished.config.preprocess
+        mask = fit_pixels_mask(scene.gt, np.load(run.path / SPLIT_NPZ)["train"], fit_scope)
+        pca = fit_pca(scene.cube, mask, pre.n_components, whiten=pre.whiten, seed=run.split_seed)
+    reduced = pca.transform(scene.cube)
     probabilities = np.load(run.path / MAPS / PREDICTIONS_NPZ)["probabilities"]
     val = np.load(run.path / SPLIT_NPZ)["val"].ravel()
     truth = scene.gt.ravel().astype(np.int64)[val] - 1
@@ -86,13 +93,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folders", nargs="+", type=Path)
     parser.add_argument("--csv", type=Path, help="one row per run and candidate: its validation OA")
+    parser.add_argument("--fit-scope", choices=["all", "labeled", "train"], help="refit the segments' PCA on these pixels")
     args = parser.parse_args()
     rows = []
     for folder in args.folders:
         runs = sorted(_finished(folder), key=lambda r: r.split_seed)
         if not runs:
             continue
-        scores = {r.split_seed: run_scores(r) for r in runs}
+        scores = {r.split_seed: run_scores(r, args.fit_scope) for r in runs}
         model, protocol = runs[0].metrics["model"], _split_kind(runs[0])
         for seed, by_candidate in scores.items():
             for candidate, value in by_candidate.items():
