@@ -93,7 +93,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folders", nargs="+", type=Path)
     parser.add_argument("--csv", type=Path, help="one row per run and candidate: its validation OA")
-    parser.add_argument("--fit-scope", choices=["all", "labeled", "train"], help="refit the segments' PCA on these pixels")
+    scopes = ["all", "labeled", "train"]
+    parser.add_argument("--fit-scope", choices=scopes, help="refit the segments' PCA on these pixels")
     args = parser.parse_args()
     rows = []
     for folder in args.folders:
