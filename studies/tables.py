@@ -16,6 +16,7 @@
     python studies/tables.py runs outputs/study/variance25 --csv studies/variance25/results.csv
     python studies/tables.py throughput studies/throughput/*.json --csv studies/throughput/results.csv
     python studies/tables.py validation outputs/study/unseen_select/disjoint_cnn1d
+    python studies/tables.py confusions outputs/study/unseen_report/*
 
 Every number comes from the runs' metrics.json files; untested classes are shown as such and
 left out of means, never counted as 0.
@@ -542,6 +543,31 @@ def _pareto_figure(points: list[tuple[str, float, float]], path: Path) -> None:
     fig.savefig(path, dpi=120)
 
 
+CORN_AND_SOYBEAN = ("Corn-notill", "Corn-mintill", "Corn", "Soybean-notill", "Soybean-mintill", "Soybean-clean")
+
+
+def confusions(folders: list[Path]) -> None:
+    """Per folder, the test confusion matrices of its runs pooled: the corn and soybean classes' share of the
+    test pixels, the accuracy on them and on the other classes, and the share of errors among them."""
+    print(
+        "| folder | runs | corn and soybean: share of test (%) | their accuracy (%) | others' accuracy (%) | "
+        "errors among the six (%) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|")
+    for folder in folders:
+        runs = _finished(folder)
+        pooled = sum(np.array(r.metrics["confusion_matrix"], dtype=np.int64) for r in runs)
+        six = np.isin(runs[0].metrics["class_names"], CORN_AND_SOYBEAN)
+        right = np.diag(pooled)
+        errors = pooled.sum() - right.sum()
+        among = pooled[np.ix_(six, six)].sum() - right[six].sum()
+        print(
+            f"| {folder.name} | {len(runs)} | {100 * pooled[six].sum() / pooled.sum():.1f} | "
+            f"{100 * right[six].sum() / pooled[six].sum():.1f} | {100 * right[~six].sum() / pooled[~six].sum():.1f} | "
+            f"{100 * among / errors:.1f} |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -559,6 +585,7 @@ def main() -> None:
             "throughput",
             "validation",
             "unseen",
+            "confusions",
         ],
     )
     parser.add_argument("folders", nargs="+", type=Path)
@@ -592,6 +619,8 @@ def main() -> None:
         validation(args.folders)
     elif args.table == "unseen":
         unseen(args.folders)
+    elif args.table == "confusions":
+        confusions(args.folders)
     else:
         grid(args.folders[0])
 
