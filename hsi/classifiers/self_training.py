@@ -1,16 +1,14 @@
 """Self-training: a classifier fitted again on its own most confident pixels of the scene.
 
-After the first fit the scene is classified (through the run's segment smoothing, where it has
-one), and for each class the pixels it claims most confidently, ``share`` times as many as the
-class has training pixels, join the training pixels with the class predicted for them; the
-classifier is then fitted again, ``rounds`` times in all. This is the classic self-labelling of
-semi-supervised learning (Yarowsky 1995; for hyperspectral images, Tan et al., "Semi-supervised
-hyperspectral image classification using segment-based self-training", 2015, and Dopido et
-al., "Semisupervised Self-Learning for Hyperspectral Image Classification", IEEE TGRS 51(7),
-2013). It reads every pixel's spectrum and no label beyond the training pixels': transductive,
-as the run's report says. Validation pixels are never pseudo-labelled, so validation still judges
-pixels the classifier did not train on in any form; test pixels may be, as any pixel of a new
-scene would be.
+After the first fit the scene is classified (through the run's segment smoothing, where it has one),
+and for each class the pixels it claims most confidently, ``share`` times as many as the class has training
+pixels, join the training pixels with the class predicted for them; the classifier is then fitted
+again, ``rounds`` times in all. This is the classic self-labelling of semi-supervised learning
+(Yarowsky, ACL 1995; for hyperspectral images, Dopido et al., "Semisupervised Self-Learning for
+Hyperspectral Image Classification", IEEE TGRS 51(7), 2013). It reads every pixel's spectrum and no
+label beyond the training pixels': transductive, as the run's report says. Validation pixels are
+never pseudo-labelled, so validation still judges pixels the classifier did not train on in any
+form; test pixels may be, as any pixel of a new scene would be.
 """
 
 from __future__ import annotations

@@ -51,8 +51,8 @@ def augment_spectra(
     """The training spectra ``pool[batch]`` as they might look on other ground, drawn afresh for every batch.
 
     ``brightness``: each spectrum scaled by one factor drawn from ``[1 - brightness, 1 + brightness]``
-    (illumination, soil moisture, canopy cover: the brightness augmentation of Nalepa et al., "Training-
-    and Test-Time Data Augmentation for Hyperspectral Image Segmentation", IEEE GRSL 17(2), 2020).
+    (illumination, slope and haze scale a pixel's radiance: the windows' ``trainer.spectral_scale``
+    of :mod:`hsi.train.spectral_jitter`, here on raw spectra).
     ``mix``: each spectrum replaced by a random convex combination of itself and a random spectrum of
     its own class from the whole ``pool`` (a within-class mixup: Zhang et al., "mixup: Beyond Empirical
     Risk Minimization", ICLR 2018, with both ends of one class, so the label stays), which fills the
