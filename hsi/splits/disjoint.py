@@ -20,8 +20,8 @@ fields and blocks in training (taking only the few best would give nearly one sp
 seed). Seeded draws are made until one meets every class's minimum supports, and that one is kept:
 a sample of the admissible assignments, and a deterministic function of the seed.
 
-Classes that no assignment could test train on all their pixels, placed before the search so
-that their windows' buffer is known to it.
+Classes that cannot train their share and still be tested (:func:`testable_classes`) train on all
+their pixels, placed before the search so that their windows' buffer is known to it.
 """
 
 from __future__ import annotations
@@ -120,7 +120,8 @@ def testable_classes(
     at least one) in one block, or in one block and its nearest blocks where one block holds
     too few, leaves, outside their windows, pixels in other blocks that can be parted into
     ``min_val`` validation and ``min_test`` test pixels. Other classes' training blocks only
-    add buffer, so a class that fails alone fails in the search too (a single small field:
+    add buffer, so the check is the class's best case among the compact training sets the
+    search grows, and a class that fails it is not asked of the search (a single small field:
     Indian Pines' Oats is 20 pixels in a 10x2 strip, narrower than a 25x25 window; its Alfalfa,
     46 pixels in blocks of 33, 12 and 1, cannot train five pixels and keep fifteen outside a
     9x9 window).
@@ -315,7 +316,8 @@ def _untestable_notes(untestable: tuple[int, ...], min_val: int, min_test: int, 
     names = ", ".join(class_name(k, class_names) for k in untestable)
     note = (
         f"{names} cannot keep {min_val} validation and {min_test} test pixels outside every "
-        f"{window}x{window} training window in any assignment: trained on all their pixels, not tested"
+        f"{window}x{window} training window once their training share is placed: trained on all their pixels, "
+        "not tested"
     )
     log.warning("disjoint split: %s", note)
     return (note,)
@@ -340,7 +342,7 @@ def spatially_disjoint_split(
         train_fraction: the share of each class's pixels to train on (whole blocks make it approximate).
         val_fraction: the share of each class's pixels to validate on, taken from what the buffer leaves.
         block_size: the side of the square blocks, in pixels.
-        min_val, min_test: per-class minimum supports. A class that no assignment could give them
+        min_val, min_test: per-class minimum supports. A class that cannot train its share and keep them
             (see :func:`testable_classes`) trains but is not tested, and the log names it; if a
             testable class misses them in every attempt, the split stops with a sentence naming it.
         attempts: seeded draws of the search; the first that meets every minimum is kept.
