@@ -40,6 +40,12 @@ class HuSpectralNet(nn.Module):
         return self.head(self.features(spectra[:, None, :]))
 
 
+def class_index(labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The pool's pixels sorted by class, each class's count, and where its run starts in that order."""
+    counts = torch.bincount(labels)
+    return torch.argsort(labels, stable=True), counts, torch.cumsum(counts, 0) - counts
+
+
 def augment_spectra(
     pool: torch.Tensor,
     labels: torch.Tensor,
@@ -47,6 +53,7 @@ def augment_spectra(
     generator: torch.Generator,
     brightness: float,
     mix: bool,
+    by_class: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None,
 ) -> torch.Tensor:
     """The training spectra ``pool[batch]`` as they might look on other ground, drawn afresh for every batch.
 
@@ -56,14 +63,13 @@ def augment_spectra(
     ``mix``: each spectrum replaced by a random convex combination of itself and a random spectrum of
     its own class from the whole ``pool`` (a within-class mixup: Zhang et al., "mixup: Beyond Empirical
     Risk Minimization", ICLR 2018, with both ends of one class, so the label stays), which fills the
-    space between a class's training fields.
+    space between a class's training fields. ``by_class``: :func:`class_index` of ``labels``, computed once
+    by a caller that augments many batches of one pool.
     """
     out = pool[batch]
     if mix:
         own = labels[batch]
-        order = torch.argsort(labels, stable=True)
-        counts = torch.bincount(labels)
-        starts = torch.cumsum(counts, 0) - counts
+        order, counts, starts = by_class if by_class is not None else class_index(labels)
         draw = torch.rand(len(batch), generator=generator)
         partner = order[starts[own] + torch.minimum((draw * counts[own]).long(), counts[own] - 1)]
         weight = torch.rand(len(batch), 1, generator=generator)
@@ -121,8 +127,10 @@ class SpectralCNN1D:
         self.network = HuSpectralNet(spectra.shape[1], self.num_classes)
         inputs, targets = self._standardise(spectra), torch.from_numpy(np.asarray(labels, dtype=np.int64))
         augmenting = bool(self.brightness or self.mix)
-        raw = torch.from_numpy(spectra.astype(np.float32))
-        mean, scale = (torch.from_numpy(v.astype(np.float32)) for v in (self.mean, self.scale))
+        if augmenting:  # the raw pool, its classes' index and the scaling, once for every batch
+            raw = torch.from_numpy(spectra.astype(np.float32))
+            by_class = class_index(targets)
+            mean, scale = (torch.from_numpy(v.astype(np.float32)) for v in (self.mean, self.scale))
         optimiser = torch.optim.Adam(self.network.parameters(), lr=self.lr)
         order = torch.Generator().manual_seed(self.seed)
         draws = torch.Generator().manual_seed(self.seed + 1)  # its own stream: the batch order stays as without
@@ -131,7 +139,7 @@ class SpectralCNN1D:
             for batch in torch.randperm(len(inputs), generator=order).split(self.batch_size):
                 batch_inputs = inputs[batch]
                 if augmenting:  # on the raw spectra, then scaled as every input is
-                    augmented = augment_spectra(raw, targets, batch, draws, self.brightness, self.mix)
+                    augmented = augment_spectra(raw, targets, batch, draws, self.brightness, self.mix, by_class)
                     batch_inputs = (augmented - mean) / scale
                 optimiser.zero_grad()
                 nn.functional.cross_entropy(self.network(batch_inputs), targets[batch]).backward()
