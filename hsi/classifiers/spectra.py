@@ -17,7 +17,8 @@ class SpectraClassifier:
 
     A model with ``wants_raw_spectra = True`` reads the raw cube and does its own scaling;
     others read the run's PCA cube. A model with ``wants_training_regions = True`` is also given,
-    for each training pixel, the 8-connected region of its class's training pixels it lies in.
+    for each training pixel, the 8-connected region of its class's training pixels it lies in; one with
+    ``wants_scene_spectra`` true, every pixel's spectrum of the scene, without labels.
     """
 
     def __init__(self, model) -> None:
@@ -40,6 +41,8 @@ class SpectraClassifier:
         if getattr(self.model, "wants_training_regions", False):
             block = getattr(self.model, "region_block", None)
             extra["regions"] = training_regions(labels, split.train, inputs.shape, block=block)
+        if getattr(self.model, "wants_scene_spectra", False):  # every pixel, no label: transductive pre-training
+            extra["scene"] = spectra
         self.model.fit(spectra[split.train], labels[split.train], **extra)
         self.fit_seconds = time.perf_counter() - tic
 

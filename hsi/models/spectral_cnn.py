@@ -20,6 +20,8 @@ import torch
 from torch import nn
 
 from hsi.errors import UserError
+from hsi.models.focal_loss import focal_loss
+from hsi.models.masked_bands import pretrain_masked_bands
 
 
 class HuSpectralNet(nn.Module):
@@ -38,6 +40,10 @@ class HuSpectralNet(nn.Module):
     def forward(self, spectra: torch.Tensor) -> torch.Tensor:
         """``(N, bands)`` standardised spectra to ``(N, num_classes)`` logits."""
         return self.head(self.features(spectra[:, None, :]))
+
+    def encoder(self) -> nn.Module:
+        """The layers up to the hidden units, sharing this network's weights: ``(N, bands)`` to ``(N, hidden)``."""
+        return nn.Sequential(nn.Unflatten(1, (1, -1)), self.features, *self.head[:3])
 
 
 def class_index(labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -88,6 +94,10 @@ class SpectralCNN1D:
         epochs, lr, batch_size: the fixed training schedule.
         brightness, mix: spectral augmentation of every training batch (:func:`augment_spectra`); off at 0
             and false.
+        focal_gamma: the training loss is the focal loss with this exponent (:mod:`hsi.models.focal_loss`);
+            0, cross-entropy.
+        pretrain_epochs: before training, epochs of masked-band reconstruction on every pixel of the scene,
+            no label read (:mod:`hsi.models.masked_bands`; transductive); 0, none.
         seed: seeds the initial weights, the batches and the augmentation.
     """
 
@@ -103,15 +113,23 @@ class SpectralCNN1D:
         batch_size: int = 64,
         brightness: float = 0.0,
         mix: bool = False,
+        focal_gamma: float = 0.0,
+        pretrain_epochs: int = 0,
         seed: int = 0,
     ) -> None:
         if isinstance(brightness, bool) or not isinstance(brightness, int | float) or not 0 <= brightness < 1:
             raise UserError(f"model.brightness is {brightness!r}; give a spread of at least 0 and below 1.")
         if not isinstance(mix, bool):
             raise UserError(f"model.mix is {mix!r}; it must be true or false.")
+        if isinstance(focal_gamma, bool) or not isinstance(focal_gamma, int | float) or not 0 <= focal_gamma <= 10:
+            raise UserError(f"model.focal_gamma is {focal_gamma!r}; give an exponent from 0 (cross-entropy) to 10.")
+        if isinstance(pretrain_epochs, bool) or not isinstance(pretrain_epochs, int) or pretrain_epochs < 0:
+            raise UserError(f"model.pretrain_epochs is {pretrain_epochs!r}; give a whole number of epochs, 0 for none.")
         self.num_classes = num_classes
         self.epochs, self.lr, self.batch_size, self.seed = epochs, lr, batch_size, seed
         self.brightness, self.mix = float(brightness), mix
+        self.focal_gamma, self.pretrain_epochs = float(focal_gamma), pretrain_epochs
+        self.pretrain_losses: list[float] = []
         self.network: HuSpectralNet | None = None
         self.mean = self.scale = None
         self.chosen: dict = {}
@@ -119,12 +137,26 @@ class SpectralCNN1D:
     def _standardise(self, spectra: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(((np.asarray(spectra, dtype=np.float64) - self.mean) / self.scale).astype(np.float32))
 
-    def fit(self, spectra: np.ndarray, labels: np.ndarray) -> SpectralCNN1D:
+    @property
+    def wants_scene_spectra(self) -> bool:
+        """Whether :meth:`fit` reads every pixel's spectrum of the scene (for pre-training)."""
+        return self.pretrain_epochs > 0
+
+    def fit(self, spectra: np.ndarray, labels: np.ndarray, scene: np.ndarray | None = None) -> SpectralCNN1D:
+        """Train on ``spectra`` and their ``labels``; ``scene``, every pixel's spectrum (unlabelled), is read
+        only by pre-training and required by it."""
         spectra = np.asarray(spectra, dtype=np.float64)
         self.mean = spectra.mean(0)
         self.scale = np.where(spectra.std(0) > 0, spectra.std(0), 1.0)  # a constant band stays 0
         torch.manual_seed(self.seed)
         self.network = HuSpectralNet(spectra.shape[1], self.num_classes)
+        if self.pretrain_epochs:
+            if scene is None:
+                raise ValueError("pre-training reads the scene's spectra: pass scene=")
+            hidden = self.network.head[1].out_features
+            self.pretrain_losses = pretrain_masked_bands(
+                self.network.encoder(), hidden, self._standardise(scene), self.pretrain_epochs, self.lr, self.seed
+            )
         inputs, targets = self._standardise(spectra), torch.from_numpy(np.asarray(labels, dtype=np.int64))
         augmenting = bool(self.brightness or self.mix)
         if augmenting:  # the raw pool, its classes' index and the scaling, once for every batch
@@ -142,7 +174,7 @@ class SpectralCNN1D:
                     augmented = augment_spectra(raw, targets, batch, draws, self.brightness, self.mix, by_class)
                     batch_inputs = (augmented - mean) / scale
                 optimiser.zero_grad()
-                nn.functional.cross_entropy(self.network(batch_inputs), targets[batch]).backward()
+                focal_loss(self.network(batch_inputs), targets[batch], self.focal_gamma).backward()
                 optimiser.step()
         self.network.eval()
         schedule = f"Adam, learning rate {self.lr:g}, {self.epochs} epochs of batches of {self.batch_size}"
@@ -150,6 +182,13 @@ class SpectralCNN1D:
             schedule += f"; each spectrum scaled by up to {self.brightness:g} either way"
         if self.mix:
             schedule += "; each spectrum mixed with one of its own class"
+        if self.focal_gamma:
+            schedule += f"; focal loss, gamma {self.focal_gamma:g}"
+        if self.pretrain_epochs:
+            schedule = (
+                f"{self.pretrain_epochs} epochs of masked-band reconstruction on the scene's "
+                f"{len(scene):,} unlabelled pixels (transductive), then " + schedule
+            )
         self.chosen = {"bands": spectra.shape[1], "schedule": schedule}
         return self
 
