@@ -430,7 +430,7 @@ if run unseen_select_small; then
   done
 fi
 # In halving order (studies/unseen/README.md, the amendment for the 25x25 candidates, declared before their runs):
-# seeds 100 and 101 of every candidate first; then seeds 102-104 of the candidates within 8 points (it keeps), named in KEEP as
+# seeds 100 and 101 of every candidate first; then seeds 102-104 of the candidates the 8-point cut keeps, named in KEEP as
 # split:smoothing pairs, e.g. KEEP="disjoint:0.1 fields:0.0" bash studies/run.sh unseen_select25_rest OUT.
 if run unseen_select25; then
   for split in disjoint fields; do
