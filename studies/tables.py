@@ -139,6 +139,8 @@ def unseen(folders: list[Path]) -> None:
             if base_kind != kind or "segments" in base:
                 continue
             shared = sorted(set(by_seed) & set(base_seeds))
+            if len(shared) < 2:  # a part of a study that has run one seed so far: nothing to test
+                continue
             diff = np.array([by_seed[s] - base_seeds[s] for s in shared])
             test = stats.ttest_1samp(diff, 0.0)
             low, high = test.confidence_interval(0.95)
