@@ -7,7 +7,7 @@
 #        augment11 | augment11_honest | augment25 | paper11 | paper25 | schedule11 | clip25 | clip25_rest | epochs50_25 |
 #        grid25 | grid25_more | grid25_third | grid25_confirm | grid_default | variance25 | variance25_rest | select100 | quick | wholerun | variants25 | variants25_rest |
 #        honest_fields25 | honest_fields11 | ensemble5 | variants25_sep3d | honest_try11 | ensemble5x5 | bn_grid25 | bn_probe | bn_lr25 | firsthour |
-#        unseen_select_small | unseen_select25 | unseen_select25_rest | unseen_segments | unseen_report | unseen_hybridsn | unseen_inputs | unseen_self | unseen_folds | unseen_augment | unseen_methods | scene25_select | scene25 | all. On the project's 2-core AVX2 CPU
+#        unseen_select_small | unseen_select25 | unseen_select25_rest | unseen_segments | unseen_report | unseen_hybridsn | unseen_hybridsn15 | unseen_inputs | unseen_self | unseen_folds | unseen_augment | unseen_methods | scene25_select | scene25 | all. On the project's 2-core AVX2 CPU
 # (no bf16, so fp32) one HybridSN run of the default recipe takes about 1 minute with 11x11 windows, 3-4 minutes
 # with 15x15 and 8-9 minutes with 25x25 (trainer=paper's 100 epochs: about 4 and 40 minutes). Each sweep writes summary.md/json/csv/png and report.html into its folder.
 # No setting below was chosen on the test pixels of these seeds: the split's search settings come
@@ -489,6 +489,20 @@ if run unseen_hybridsn; then
           hydra.sweep.dir=$out/unseen_report/${split}_hybridsn_$seeds
     done
   done
+fi
+# Stage 2 for HybridSN's chosen recipe under disjoint (studies/unseen/README.md: 15x15 windows, label smoothing 0.1).
+# The disjoint split's buffer follows the window, so the spectral baselines and the preset run again on the same
+# 15x15-window splits, seeds 0-9, and HybridSN is set against the better spectral baseline of those splits
+# as stage 2 declares (paired by seed, t-interval, Wilcoxon, Holm over the page). Declared before its runs.
+if run unseen_hybridsn15; then
+  hsi-train -m experiment=honest model=hybridsn preprocess.window=15 trainer.label_smoothing=0.1 \
+      seed=0,1,2,3,4,5,6,7,8,9 hydra.sweep.dir=$out/unseen_report15/disjoint_hybridsn
+  hsi-train -m experiment=honest model=svm preprocess.window=15 seed=0,1,2,3,4,5,6,7,8,9 \
+      hydra.sweep.dir=$out/unseen_report15/disjoint_svm
+  hsi-train -m experiment=honest model=spectral_cnn1d model.epochs=400 model.lr=0.001 preprocess.window=15 \
+      seed=0,1,2,3,4,5,6,7,8,9 hydra.sweep.dir=$out/unseen_report15/disjoint_cnn1d
+  hsi-train -m experiment=unseen preprocess.window=15 seed=0,1,2,3,4,5,6,7,8,9 \
+      hydra.sweep.dir=$out/unseen_report15/disjoint_preset
 fi
 # Round two of the unseen-ground methods (studies/unseen/README.md, "Round two", declared before its runs and
 # scores): the preset with segment spectra stacked onto each pixel's spectrum (segments.input_size 20, 80), seeds
