@@ -42,8 +42,10 @@ def pretrain_masked_bands(
 
     Returns the mean reconstruction loss of every epoch.
     """
-    torch.manual_seed(seed)
-    decoder = nn.Linear(features, spectra.shape[1])
+    # the decoder's start is fixed by the seed, and the caller's random stream is left as it was
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        decoder = nn.Linear(features, spectra.shape[1])
     parameters = [*encoder.parameters(), *decoder.parameters()]
     optimiser = torch.optim.Adam(parameters, lr=lr)
     order = torch.Generator().manual_seed(seed)
