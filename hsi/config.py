@@ -9,7 +9,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from hsi.errors import UserError
-from hsi.preprocess import check_fit_scope
+from hsi.preprocess import check_fit_scope, check_reduction
 
 
 def build(node: DictConfig, what: str, **kwargs):
@@ -32,12 +32,29 @@ def check_preprocess_config(cfg: DictConfig) -> None:
             "has a centre pixel (the reference uses 25)."
         )
     check_fit_scope(cfg.preprocess.fit_scope)
+    check_reduction(cfg.preprocess.get("reduction", "pca"))
+    segments = cfg.get("segments") or {}
+    if cfg.preprocess.get("reduction", "pca") == "bands" and (segments.get("size") or segments.get("input_size")):
+        raise UserError(
+            "segments follow the run's PCA image, which preprocess.reduction=bands does not make; "
+            "drop segments.size and segments.input_size, or use preprocess.reduction=pca."
+        )
+    split_window = cfg.get("split_window")
+    if split_window is not None and (
+        isinstance(split_window, bool) or not isinstance(split_window, int) or split_window % 2 == 0
+    ):
+        raise UserError(f"split_window is {split_window}; give an odd whole number, or null for preprocess.window.")
+    if split_window is not None and split_window < window:
+        raise UserError(
+            f"split_window is {split_window}, smaller than the {window}x{window} windows the model reads, whose "
+            "edges would then reach training pixels; give at least preprocess.window, or null."
+        )
 
 
 def check_scene_fits(cfg: DictConfig, scene) -> None:
     """The PCA size and the window against the scene's bands and size."""
     pre = cfg.preprocess
-    if pre.n_components > scene.num_bands:
+    if pre.get("reduction", "pca") == "pca" and pre.n_components > scene.num_bands:
         raise UserError(
             f"preprocess.n_components is {pre.n_components} but the scene has only {scene.num_bands} bands; "
             f"choose at most {scene.num_bands}."

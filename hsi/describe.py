@@ -87,9 +87,15 @@ def preprocessing_line(p: dict) -> str:
             "preprocessing: the classifier's own "
             "(raw spectra standardised on the training pixels; the CNN's PCA unused)"
         )
+    seen = " (test pixels included)" if p["pca_saw_test_pixels"] else " (no test pixels)"
+    if p.get("reduction") == "bands":
+        return (
+            f"bands: every band in order ({p['pca_components']}), each standardised on `{p['pca_fit_scope']}` pixels"
+            + seen
+        )
     return (
         f"PCA: {p['pca_components']} components, whiten={p['pca_whiten']}, fitted on `{p['pca_fit_scope']}` pixels"
-        + (" (test pixels included)" if p["pca_saw_test_pixels"] else " (no test pixels)")
+        + seen
     )
 
 

@@ -35,7 +35,7 @@ from hsi.evaluate import classification_metrics
 from hsi.maps.confidence import reliability_table
 from hsi.maps.scene_maps import write_scene_maps
 from hsi.pages import write_run_page
-from hsi.preprocess import SpectralPCA, fit_pca, fit_pixels_mask
+from hsi.preprocess import SpectralPCA, fit_pixels_mask, fit_reduction, input_channels
 from hsi.provenance import cpu_name, peak_rss_mb, source_commit
 from hsi.report import write_run_report
 from hsi.run_dir import RunDir
@@ -74,7 +74,8 @@ def make_split(cfg: DictConfig, scene: Scene, resume_state: dict | None) -> Spli
     if resume_state is not None:
         return RunDir.saved_split(resume_state)
     make = build(cfg.split, "split")
-    return make(scene.gt, seed=cfg.split_seed, class_names=scene.class_names, window=cfg.preprocess.window)
+    window = cfg.get("split_window") or cfg.preprocess.window  # a smaller model window may share a larger one's split
+    return make(scene.gt, seed=cfg.split_seed, class_names=scene.class_names, window=window)
 
 
 def split_geometry(split: Split, scene: Scene, window: int) -> dict:
@@ -105,7 +106,8 @@ def make_classifier(cfg: DictConfig, scene: Scene, trainer: Trainer) -> Classifi
     torch.use_deterministic_algorithms(bool(cfg.get("deterministic", False)))
     torch.manual_seed(cfg.init_seed)
     pre = cfg.preprocess
-    model = build(cfg.model, "model", in_bands=pre.n_components, window=pre.window, num_classes=scene.num_classes)
+    channels = input_channels(pre.get("reduction", "pca"), pre.n_components, scene.num_bands)
+    model = build(cfg.model, "model", in_bands=channels, window=pre.window, num_classes=scene.num_classes)
     classifier = with_segments(as_classifier(model, trainer), cfg.get("segments"))
     return with_self_training(classifier, cfg.get("self_training"))
 
@@ -117,7 +119,9 @@ def prepare(cfg: DictConfig, scene: Scene, split: Split, resume_state: dict | No
     pca = (
         SpectralPCA.from_state_dict(resume_state["pca"])
         if resume_state is not None
-        else fit_pca(scene.cube, fit_mask, pre.n_components, whiten=pre.whiten, seed=cfg.split_seed)
+        else fit_reduction(
+            scene.cube, fit_mask, pre.get("reduction", "pca"), pre.n_components, whiten=pre.whiten, seed=cfg.split_seed
+        )
     )
     inputs = SceneInputs.from_cube(scene.cube, pca, pre.window, pre.padding, training=True)
     return Prepared(scene, split, pca, fit_mask, inputs, scene.gt.ravel() - 1, split_geometry(split, scene, pre.window))
@@ -162,7 +166,8 @@ def protocol_record(cfg: DictConfig, data: Prepared, classifier: Classifier) -> 
         "init_seed": cfg.init_seed,
         "replicate": int(cfg.get("replicate", 0)),
         "deterministic": bool(cfg.get("deterministic", False)),
-        "pca_components": pre.n_components,
+        "reduction": pre.get("reduction", "pca"),
+        "pca_components": data.pca.num_components,
         "pca_whiten": pre.whiten,
         "pca_fit_scope": pre.fit_scope,
         "pca_saw_test_pixels": bool(data.fit_mask.ravel()[data.split.test].any()) and not own,

@@ -4,6 +4,8 @@ HybridSN (Roy et al., "HybridSN: Exploring 3-D-2-D CNN Feature Hierarchy for Hyp
 Image Classification", IEEE GRSL 2020) reduces the bands with whitened PCA (30 components for
 Indian Pines) fitted on every pixel of the scene. That fit sees the test pixels; ``fit_scope``
 makes the choice explicit: ``all`` (the reference), ``labeled`` or ``train`` (leak-free).
+``reduction=bands`` keeps every band in order instead, each standardised on the same pixels, for
+networks that read a spectrum along its bands (:mod:`hsi.models.spectral_first`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from hsi.errors import UserError
 
 FIT_SCOPES = ("all", "labeled", "train")
 PAD_MODES = ("zero", "reflect")
+REDUCTIONS = ("pca", "bands")
 
 
 @dataclass
@@ -70,6 +73,17 @@ def check_fit_scope(fit_scope: str) -> None:
         raise UserError(f"preprocess.fit_scope is '{fit_scope}'; choose one of {', '.join(FIT_SCOPES)}.")
 
 
+def check_reduction(reduction: str) -> None:
+    if reduction not in REDUCTIONS:
+        raise UserError(f"preprocess.reduction is '{reduction}'; choose one of {', '.join(REDUCTIONS)}.")
+
+
+def input_channels(reduction: str, n_components: int, bands: int) -> int:
+    """What a window holds along its spectral axis: the PCA's components, or every band."""
+    check_reduction(reduction)
+    return bands if reduction == "bands" else n_components
+
+
 def fit_pixels_mask(gt: np.ndarray, train_mask: np.ndarray, fit_scope: str) -> np.ndarray:
     """Which pixels the PCA may see: every pixel, the labelled ones, or the training ones."""
     check_fit_scope(fit_scope)
@@ -93,6 +107,28 @@ def fit_pca(
         )
     pca = PCA(n_components=n_components, whiten=whiten, random_state=seed).fit(pixels)
     return SpectralPCA(pca.mean_, pca.components_, pca.explained_variance_, whiten)
+
+
+def fit_band_scaling(cube: np.ndarray, fit_mask: np.ndarray) -> SpectralPCA:
+    """Every band kept in order, standardised by its mean and spread over the pixels in ``fit_mask``.
+
+    Written as the whitened projection onto the identity, so that a run's checkpoint, ``hsi-map`` and
+    ``hsi-predict`` read it as they read a PCA; a band constant over those pixels stays 0.
+    """
+    pixels = cube[fit_mask].astype(np.float64)
+    variance = pixels.var(0)
+    variance = np.where(variance > 0, variance, 1.0)
+    return SpectralPCA(pixels.mean(0), np.eye(cube.shape[2]), variance, whiten=True)
+
+
+def fit_reduction(
+    cube: np.ndarray, fit_mask: np.ndarray, reduction: str, n_components: int, whiten: bool = True, seed: int = 0
+) -> SpectralPCA:
+    """The run's spectral preprocessing: :func:`fit_pca`, or :func:`fit_band_scaling` for ``bands``."""
+    check_reduction(reduction)
+    if reduction == "bands":
+        return fit_band_scaling(cube, fit_mask)
+    return fit_pca(cube, fit_mask, n_components, whiten=whiten, seed=seed)
 
 
 def pad_cube(cube: np.ndarray, margin: int, mode: str = "zero") -> torch.Tensor:

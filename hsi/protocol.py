@@ -79,9 +79,17 @@ def protocol_rows(cfg: DictConfig) -> list[tuple[str, str, str]]:
         ("scene", f"{cfg.dataset.name}", "`dataset`"),
         ("split", _SPLITS[split_name](cfg.split), f"`split={_split_choice(split_name)}`"),
         (
-            "PCA",
-            f"{pre.n_components} components, {'whitened' if pre.whiten else 'not whitened'}, fitted on {scope}",
-            "`preprocess.*`",
+            (
+                "bands",
+                "every band in order, each standardised on " + scope.replace("PCA sees", "the scaling sees"),
+                "`preprocess.reduction`",
+            )
+            if pre.get("reduction", "pca") == "bands"
+            else (
+                "PCA",
+                f"{pre.n_components} components, {'whitened' if pre.whiten else 'not whitened'}, fitted on {scope}",
+                "`preprocess.*`",
+            )
         ),
         ("windows", f"{pre.window}x{pre.window}, {pre.padding} padding", "`preprocess.window`, `preprocess.padding`"),
         ("model", ", ".join(filter(None, (model, start_words(cfg.model.get("init"))))), _model_keys(cfg.model)),
