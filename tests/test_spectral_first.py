@@ -41,10 +41,10 @@ def test_the_spectral_branch_reads_the_centre_spectrum_and_the_spatial_branch_th
     others[..., 3, 3] = windows[..., 3, 3]  # same centre spectra, other neighbours
     with torch.no_grad():
         assert not torch.allclose(net(windows), net(others))  # the window matters
+        spectral = net.spectral(windows[:, 0, :, 3, 3])  # the 1-D CNN's layers on the centre spectrum
         net.classifier[1].weight[:, net.hidden :] = 0  # silence the spatial branch's features
         torch.testing.assert_close(net(windows), net(others))  # then only the centre spectrum does
-        # and the spectral branch is the 1-D CNN's layers on that spectrum
-        torch.testing.assert_close(net.spectral(windows[:, 0, :, 3, 3]), net.spectral(others[:, 0, :, 3, 3]))
+        torch.testing.assert_close(net(windows), net.classifier(torch.cat([spectral, torch.zeros(3, 16)], 1)))
 
 
 def _split(window: int, split_window: int | None):
@@ -98,6 +98,7 @@ def test_a_run_trains_on_every_band_and_maps_again_from_its_checkpoint(tmp_path)
         (["split_window=8"], "split_window is 8; give an odd whole number"),
         (["preprocess.reduction=wavelets"], "preprocess.reduction is 'wavelets'; choose one of pca, bands"),
         (["preprocess.reduction=bands", "segments.size=20"], "segments follow the run's PCA image"),
+        (["preprocess.window=3"], "model=spectral_first needs windows of at least 5x5"),
     ],
 )
 def test_bad_settings_are_refused_in_one_sentence_before_training(tmp_path, overrides, message):
