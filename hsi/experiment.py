@@ -174,6 +174,7 @@ def protocol_record(cfg: DictConfig, data: Prepared, classifier: Classifier) -> 
         "classifier_own_preprocessing": own,
         **data.geometry,
         "window": pre.window,
+        "split_window": cfg.get("split_window") or pre.window,
         "padding": pre.padding,
         "training": classifier.training_record(),
     }

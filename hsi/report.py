@@ -97,7 +97,7 @@ def write_report_md(run_dir: Path, metrics: dict) -> None:
         *(
             []
             if p.get("classifier_own_preprocessing")
-            else [f"- window: {p['window']}x{p['window']}, padding: {p['padding']}"]
+            else [f"- window: {p['window']}x{p['window']}, padding: {p['padding']}" + _split_window_words(p)]
         ),
         *split_lines(metrics),
         "- training: " + training_description(p["training"], metrics["best_epoch"]),
@@ -193,3 +193,9 @@ def write_run_report(run_dir: Path, metrics: dict, history: list[dict]) -> None:
         plot_reliability(Path(run_dir) / RELIABILITY_PNG, metrics["reliability"])
     write_per_class_csv(run_dir, metrics["per_class"])
     write_report_md(run_dir, metrics)
+
+
+def _split_window_words(p: dict) -> str:
+    """Where the split's buffer followed a larger window than the model's (``split_window``)."""
+    split_window = p.get("split_window", p["window"])
+    return "" if split_window == p["window"] else f"; the split's buffer that of {split_window}x{split_window} windows"

@@ -97,10 +97,14 @@ def main() -> None:
     parser.add_argument("--fit-scope", choices=scopes, help="refit the segments' PCA on these pixels")
     args = parser.parse_args()
     rows = []
+    groups = []  # a folder, or each window of a folder whose sweep ran several (each its own candidate)
     for folder in args.folders:
-        runs = sorted(_finished(folder), key=lambda r: r.split_seed)
-        if not runs:
-            continue
+        by_window: dict[int, list] = {}
+        for r in sorted(_finished(folder), key=lambda r: r.split_seed):
+            by_window.setdefault(r.metrics["protocol"]["window"], []).append(r)
+        for window, runs in sorted(by_window.items()):
+            groups.append((folder.name if len(by_window) == 1 else f"{folder.name}/w{window}", runs))
+    for name, runs in groups:
         scores = {r.split_seed: run_scores(r, args.fit_scope) for r in runs}
         model, protocol = runs[0].metrics["model"], _split_kind(runs[0])
         for seed, by_candidate in scores.items():
@@ -108,7 +112,7 @@ def main() -> None:
                 record = candidate.record() if candidate else {"size": "", "compactness": "", "components": ""}
                 rows.append(
                     {
-                        "folder": folder.name,
+                        "folder": name,
                         "model": model,
                         "protocol": protocol,
                         "seed": seed,
@@ -116,7 +120,7 @@ def main() -> None:
                         "validation_OA": f"{100 * value:.2f}",
                     }
                 )
-        print(f"\n### {folder.name}: {model}, split={protocol}, seeds {', '.join(map(str, scores))}\n")
+        print(f"\n### {name}: {model}, split={protocol}, seeds {', '.join(map(str, scores))}\n")
         print("| smoothing | validation OA (%) | vs no smoothing (points, paired) |")
         print("|---|---:|---:|")
         plain = [s[None] for s in scores.values()]

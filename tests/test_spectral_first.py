@@ -83,7 +83,9 @@ def test_a_run_trains_on_every_band_and_maps_again_from_its_checkpoint(tmp_path)
     protocol = json.loads((run / "metrics.json").read_text())["protocol"]
     bands = make_scene()[0].shape[2]
     assert protocol["reduction"] == "bands" and protocol["pca_components"] == bands and protocol["window"] == 5
-    assert "every band in order" in (run / "report.md").read_text()
+    assert protocol["split_window"] == 7
+    report = (run / "report.md").read_text()
+    assert "every band in order" in report and "the split's buffer that of 7x7 windows" in report
     again = run_cli("hsi-map", str(run), "--out", str(tmp_path / "again"), "--precision", "fp32", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     np.testing.assert_array_equal(
