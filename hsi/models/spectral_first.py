@@ -37,6 +37,8 @@ class SpectralFirstNet(nn.Module):
         dropout: on the joined features, before the output layer.
     """
 
+    supports_dense = True  # the head is a crop, a mean and a dense layer: convolutions over the trunk's map
+
     def __init__(
         self, in_bands: int, window: int, num_classes: int, spatial_channels: int = 16, dropout: float = 0.4
     ) -> None:
@@ -81,8 +83,6 @@ class SpectralFirstNet(nn.Module):
 
     def trunk_side(self) -> int:
         return self.window - 2 * SPATIAL_CONVS
-
-    supports_dense = True  # the head is a crop, a mean and a dense layer: convolutions over the trunk's map
 
     def sharing(self) -> Sharing:
         return Sharing(dense=True, trunk=True, batch_statistics=False)
