@@ -119,45 +119,57 @@ def _label(run) -> str:
     return _model(run) + (f" + segments of {segments['size']} px" if segments else "")
 
 
+SPECTRAL_BASELINES = ("spectral_cnn1d", "svm")  # models of single spectra without smoothing
+
+
 def unseen(folders: list[Path]) -> None:
-    """The fair comparison's report: per honest protocol, each model's OA over seeds, then every smoothed model
-    against each spectral baseline of the same splits, paired by seed: mean difference, 95% t-interval, paired
-    t-test and Wilcoxon signed-rank test (scipy), both Holm-adjusted over every test of the table."""
-    groups: dict[tuple[str, str], dict[int, float]] = {}
+    """The fair comparison's report: per honest protocol and window (the splits follow the window), each model's
+    OA over seeds, then, paired by seed on the same splits, every smoothed model against each unsmoothed one, and
+    every other network (HybridSN) against the better spectral baseline (the higher mean OA): mean difference,
+    95% t-interval, paired t-test and Wilcoxon signed-rank test (scipy), both Holm-adjusted over every test."""
+    groups: dict[tuple[str, int, str], dict[int, float]] = {}
     for folder in folders:
         for r in _finished(folder):
-            groups.setdefault((_split_kind(r), _label(r)), {})[r.split_seed] = r.metrics["overall_accuracy"]
-    print("| split | model | seeds | OA (%), mean ± SD |")
-    print("|---|---|---:|---:|")
-    for (kind, label), by_seed in sorted(groups.items()):
-        print(f"| {kind} | {label} | {len(by_seed)} | {_pm(list(by_seed.values()))} |")
-    rows = []
-    for (kind, label), by_seed in sorted(groups.items()):
-        if "segments" not in label:
+            key = (_split_kind(r), r.metrics["protocol"]["window"], _label(r))
+            groups.setdefault(key, {})[r.split_seed] = r.metrics["overall_accuracy"]
+    print("| split | window | model | seeds | OA (%), mean ± SD |")
+    print("|---|---:|---|---:|---:|")
+    for (kind, window, label), by_seed in sorted(groups.items()):
+        print(f"| {kind} | {window} | {label} | {len(by_seed)} | {_pm(list(by_seed.values()))} |")
+    pairs = []
+    for (kind, window, label), by_seed in sorted(groups.items()):
+        if label in SPECTRAL_BASELINES:
             continue
-        for (base_kind, base), base_seeds in sorted(groups.items()):
-            if base_kind != kind or "segments" in base:
-                continue
-            shared = sorted(set(by_seed) & set(base_seeds))
-            if len(shared) < 2:  # a part of a study that has run one seed so far: nothing to test
-                continue
-            diff = np.array([by_seed[s] - base_seeds[s] for s in shared])
-            test = stats.ttest_1samp(diff, 0.0)
-            low, high = test.confidence_interval(0.95)
-            wilcoxon = stats.wilcoxon(diff).pvalue
-            rows.append((kind, f"{label} - {base}", len(shared), diff.mean(), low, high, test.pvalue, wilcoxon))
-    t_holm, w_holm = holm([r[6] for r in rows]), holm([r[7] for r in rows])
-    print("\nPaired by seed (the same splits for every model of a protocol); Holm over the tests of this table:\n")
+        same = {b: s for (k, w, b), s in groups.items() if (k, w) == (kind, window) and "segments" not in b}
+        if "segments" in label:  # a smoothed model (the preset): against every unsmoothed model of its splits
+            bases = same
+        else:  # a network: against the better spectral baseline only
+            spectral = [b for b in same if b in SPECTRAL_BASELINES]
+            best = max(spectral, key=lambda b: np.mean(list(same[b].values())), default=None)
+            bases = {best: same[best]} if best is not None else {}
+        pairs += [(kind, window, label, by_seed, base, base_seeds) for base, base_seeds in sorted(bases.items())]
+    rows = []
+    for kind, window, label, by_seed, base, base_seeds in pairs:
+        shared = sorted(set(by_seed) & set(base_seeds))
+        if len(shared) < 2:  # a part of a study that has run one seed so far: nothing to test
+            continue
+        diff = np.array([by_seed[s] - base_seeds[s] for s in shared])
+        test = stats.ttest_1samp(diff, 0.0)
+        low, high = test.confidence_interval(0.95)
+        wilcoxon = stats.wilcoxon(diff).pvalue
+        rows.append((kind, window, f"{label} - {base}", len(shared), diff.mean(), low, high, test.pvalue, wilcoxon))
+    t_holm, w_holm = holm([r[7] for r in rows]), holm([r[8] for r in rows])
+    print("\nPaired by seed (one protocol and window: the same splits); Holm over the tests of this table:\n")
     print(
-        "| split | b - a | seeds | mean OA difference (points) | 95% t-interval | p (t) | p (t), Holm | "
+        "| split | window | b - a | seeds | mean OA difference (points) | 95% t-interval | p (t) | p (t), Holm | "
         "p (Wilcoxon) | p (Wilcoxon), Holm |"
     )
-    print("|---|---|---:|---:|---|---:|---:|---:|---:|")
+    print("|---|---:|---|---:|---:|---|---:|---:|---:|---:|")
     for row, tq, wq in zip(rows, t_holm, w_holm, strict=True):
-        kind, name, n, mean, low, high, tp, wp = row
+        kind, window, name, n, mean, low, high, tp, wp = row
         print(
-            f"| {kind} | {name} | {n} | {100 * mean:+.2f} | [{100 * low:+.2f}, {100 * high:+.2f}] | {tp:.3g} | "
-            f"{tq:.3g} | {wp:.3g} | {wq:.3g} |"
+            f"| {kind} | {window} | {name} | {n} | {100 * mean:+.2f} | [{100 * low:+.2f}, {100 * high:+.2f}] | "
+            f"{tp:.3g} | {tq:.3g} | {wp:.3g} | {wq:.3g} |"
         )
 
 
