@@ -39,16 +39,19 @@ def check_preprocess_config(cfg: DictConfig) -> None:
             "segments follow the run's PCA image, which preprocess.reduction=bands does not make; "
             "drop segments.size and segments.input_size, or use preprocess.reduction=pca."
         )
-    split_window = cfg.get("split_window")
-    if split_window is not None and (
-        isinstance(split_window, bool) or not isinstance(split_window, int) or split_window % 2 == 0
-    ):
-        raise UserError(f"split_window is {split_window}; give an odd whole number, or null for preprocess.window.")
-    if split_window is not None and split_window < window:
+    given = cfg.get("split_window")
+    if given is not None and (isinstance(given, bool) or not isinstance(given, int) or given % 2 == 0):
+        raise UserError(f"split_window is {given}; give an odd whole number, or null for preprocess.window.")
+    if given is not None and given < window:
         raise UserError(
-            f"split_window is {split_window}, smaller than the {window}x{window} windows the model reads, whose "
+            f"split_window is {given}, smaller than the {window}x{window} windows the model reads, whose "
             "edges would then reach training pixels; give at least preprocess.window, or null."
         )
+
+
+def split_window(cfg: DictConfig) -> int:
+    """The window whose reach the split's buffer keeps out: ``split_window``, else ``preprocess.window``."""
+    return cfg.get("split_window") or cfg.preprocess.window
 
 
 def check_scene_fits(cfg: DictConfig, scene) -> None:

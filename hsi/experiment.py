@@ -28,7 +28,7 @@ from hsi.classifiers import (
     with_segments,
     with_self_training,
 )
-from hsi.config import anchor_paths, build, check_preprocess_config, check_scene_fits
+from hsi.config import anchor_paths, build, check_preprocess_config, check_scene_fits, split_window
 from hsi.data.scene import Scene
 from hsi.errors import RunInterrupted
 from hsi.evaluate import classification_metrics
@@ -74,8 +74,7 @@ def make_split(cfg: DictConfig, scene: Scene, resume_state: dict | None) -> Spli
     if resume_state is not None:
         return RunDir.saved_split(resume_state)
     make = build(cfg.split, "split")
-    window = cfg.get("split_window") or cfg.preprocess.window  # a smaller model window may share a larger one's split
-    return make(scene.gt, seed=cfg.split_seed, class_names=scene.class_names, window=window)
+    return make(scene.gt, seed=cfg.split_seed, class_names=scene.class_names, window=split_window(cfg))
 
 
 def split_geometry(split: Split, scene: Scene, window: int) -> dict:
@@ -174,7 +173,7 @@ def protocol_record(cfg: DictConfig, data: Prepared, classifier: Classifier) -> 
         "classifier_own_preprocessing": own,
         **data.geometry,
         "window": pre.window,
-        "split_window": cfg.get("split_window") or pre.window,
+        "split_window": split_window(cfg),
         "padding": pre.padding,
         "training": classifier.training_record(),
     }

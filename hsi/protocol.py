@@ -67,7 +67,7 @@ def protocol_rows(cfg: DictConfig) -> list[tuple[str, str, str]]:
     split_name = str(cfg.split._target_).rsplit(".", 1)[-1]
     pre = cfg.preprocess
     scope = {
-        "all": "all pixels of the scene (as the paper fits it; PCA sees test pixels)",
+        "all": "all pixels of the scene (as the paper fits it; the fit sees test pixels)",
         "labeled": "the labelled pixels",
         "train": "the training pixels only",
     }[pre.fit_scope]
@@ -81,7 +81,7 @@ def protocol_rows(cfg: DictConfig) -> list[tuple[str, str, str]]:
         (
             (
                 "bands",
-                "every band in order, each standardised on " + scope.replace("PCA sees", "the scaling sees"),
+                f"every band in order, each standardised on {scope}",
                 "`preprocess.reduction`",
             )
             if pre.get("reduction", "pca") == "bands"

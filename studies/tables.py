@@ -94,7 +94,7 @@ def _honest_rows(groups: dict[tuple[str, int, str], list]) -> None:
 def _honest_pairs(groups: dict[tuple[str, int, str], list]) -> None:
     print("\nPaired over split seeds (the same splits for every model of a split kind and window):\n")
     print(
-        "| split | window | b - a | seeds | mean OA difference (points) | p (paired t) | "
+        "| split | splits of window | b - a | seeds | mean OA difference (points) | p (paired t) | "
         "p, Holm-adjusted over the table |"
     )
     print("|---|---:|---|---:|---:|---:|---:|")
@@ -123,16 +123,19 @@ SPECTRAL_BASELINES = ("spectral_cnn1d", "svm")  # models of single spectra witho
 
 
 def unseen(folders: list[Path]) -> None:
-    """The fair comparison's report: per honest protocol and window (the splits follow the window), each model's
+    """The fair comparison's report: per honest protocol and split window (the splits follow it), each model's
     OA over seeds, then, paired by seed on the same splits, every smoothed model against each unsmoothed one, and
     every other network (HybridSN) against the better spectral baseline (the higher mean OA): mean difference,
     95% t-interval, paired t-test and Wilcoxon signed-rank test (scipy), both Holm-adjusted over every test."""
     groups: dict[tuple[str, int, str], dict[int, float]] = {}
     for folder in folders:
         for r in _finished(folder):
-            key = (_split_kind(r), r.metrics["protocol"]["window"], _label(r))
+            protocol = r.metrics["protocol"]
+            window, splits_of = protocol["window"], protocol.get("split_window", protocol["window"])
+            label = _label(r) + (f" ({window}x{window} windows)" if window != splits_of else "")
+            key = (_split_kind(r), splits_of, label)  # the splits follow the split's window, not the model's
             groups.setdefault(key, {})[r.split_seed] = r.metrics["overall_accuracy"]
-    print("| split | window | model | seeds | OA (%), mean ± SD |")
+    print("| split | splits of window | model | seeds | OA (%), mean ± SD |")
     print("|---|---:|---|---:|---:|")
     for (kind, window, label), by_seed in sorted(groups.items()):
         print(f"| {kind} | {window} | {label} | {len(by_seed)} | {_pm(list(by_seed.values()))} |")
@@ -159,10 +162,10 @@ def unseen(folders: list[Path]) -> None:
         wilcoxon = stats.wilcoxon(diff).pvalue
         rows.append((kind, window, f"{label} - {base}", len(shared), diff.mean(), low, high, test.pvalue, wilcoxon))
     t_holm, w_holm = holm([r[7] for r in rows]), holm([r[8] for r in rows])
-    print("\nPaired by seed (one protocol and window: the same splits); Holm over the tests of this table:\n")
+    print("\nPaired by seed (one protocol and split window: the same splits); Holm over the tests of this table:\n")
     print(
-        "| split | window | b - a | seeds | mean OA difference (points) | 95% t-interval | p (t) | p (t), Holm | "
-        "p (Wilcoxon) | p (Wilcoxon), Holm |"
+        "| split | splits of window | b - a | seeds | mean OA difference (points) | 95% t-interval | p (t) | "
+        "p (t), Holm | p (Wilcoxon) | p (Wilcoxon), Holm |"
     )
     print("|---|---:|---|---:|---:|---|---:|---:|---:|---:|")
     for row, tq, wq in zip(rows, t_holm, w_holm, strict=True):

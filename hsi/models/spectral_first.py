@@ -77,8 +77,10 @@ class SpectralFirstNet(nn.Module):
         """Logits from footprints ``(N, hidden + channels, side, side)``: the centre pixel's spectral features
         and the mean of the spatial features over the footprint."""
         centre = x.shape[-1] // 2
-        spectral = x[:, : self.hidden, centre, centre]
-        spatial = x[:, self.hidden :].mean(dim=(2, 3))
+        return self._join(x[:, : self.hidden, centre, centre], x[:, self.hidden :].mean(dim=(2, 3)))
+
+    def _join(self, spectral: torch.Tensor, spatial: torch.Tensor) -> torch.Tensor:
+        """Logits from one window's spectral features ``(N, hidden)`` and mean spatial features ``(N, channels)``."""
         return self.classifier(torch.cat([spectral, spatial], dim=1))
 
     def trunk_side(self) -> int:
@@ -108,6 +110,4 @@ class SpectralFirstNet(nn.Module):
         trunk runs it on every pixel, which a single window does not need)."""
         x = windows[:, 0]
         centre = x.shape[-1] // 2
-        spectral = self.spectral(x[:, :, centre, centre])
-        spatial = self.spatial(x).mean(dim=(2, 3))
-        return self.classifier(torch.cat([spectral, spatial], dim=1))
+        return self._join(self.spectral(x[:, :, centre, centre]), self.spatial(x).mean(dim=(2, 3)))
