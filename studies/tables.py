@@ -94,7 +94,7 @@ def _honest_rows(groups: dict[tuple[str, int, str], list]) -> None:
 def _honest_pairs(groups: dict[tuple[str, int, str], list]) -> None:
     print("\nPaired over split seeds (the same splits for every model of a split kind and window):\n")
     print(
-        "| split | splits of window | b - a | seeds | mean OA difference (points) | p (paired t) | "
+        "| split | window | b - a | seeds | mean OA difference (points) | p (paired t) | "
         "p, Holm-adjusted over the table |"
     )
     print("|---|---:|---|---:|---:|---:|---:|")
