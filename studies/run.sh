@@ -432,12 +432,14 @@ fi
 # In halving order (studies/unseen/README.md, the amendment for the 25x25 candidates, declared before their runs):
 # seeds 100 and 101 of every candidate first; then seeds 102-104 of the candidates the 8-point cut keeps, named in KEEP as
 # split:smoothing pairs, e.g. KEEP="disjoint:0.1 fields:0.0" bash studies/run.sh unseen_select25_rest OUT.
+# HybridSN trains in fp32 here and in unseen_hybridsn_fields, as every HybridSN run of this comparison did on CPUs
+# without bf16 (trainer.precision=auto would take bf16 autocast on a CPU with it, and give other figures).
 if run unseen_select25; then
   for split in disjoint fields; do
     extra=(); [[ $split == fields ]] && extra=(split=fields split.partial_validation=true)
     for ls in 0.1 0.0; do
       hsi-train -m experiment=honest "${extra[@]}" model=hybridsn preprocess.window=25 trainer.label_smoothing=$ls \
-          seed=100,101 hydra.sweep.dir=$out/unseen_select/${split}_hybridsn25_ls${ls}_first
+          trainer.precision=fp32 seed=100,101 hydra.sweep.dir=$out/unseen_select/${split}_hybridsn25_ls${ls}_first
     done
   done
 fi
@@ -446,7 +448,7 @@ if [[ $what == unseen_select25_rest ]]; then
     split=${pair%%:*} ls=${pair#*:}
     extra=(); [[ $split == fields ]] && extra=(split=fields split.partial_validation=true)
     hsi-train -m experiment=honest "${extra[@]}" model=hybridsn preprocess.window=25 trainer.label_smoothing=$ls \
-        seed=102,103,104 hydra.sweep.dir=$out/unseen_select/${split}_hybridsn25_ls${ls}_rest
+        trainer.precision=fp32 seed=102,103,104 hydra.sweep.dir=$out/unseen_select/${split}_hybridsn25_ls${ls}_rest
   done
 fi
 # Segment smoothing of the spectral models' maps (segments.count, hsi/segments.py), chosen on validation pixels of
@@ -514,10 +516,10 @@ if [[ $what == unseen_hybridsn_fields ]]; then
   w=${WINDOW:?the chosen window, e.g. WINDOW=15} ls=${SMOOTHING:?the chosen label smoothing, e.g. SMOOTHING=0.0}
   if [[ $w == 25 ]]; then
     [[ $ls == 0.0 ]] || hsi-train -m experiment=honest split=fields model=hybridsn trainer.label_smoothing=$ls \
-        seed=0,1,2,3,4,5,6,7,8,9 hydra.sweep.dir=$out/unseen_report/fields_hybridsn_ls$ls
+        trainer.precision=fp32 seed=0,1,2,3,4,5,6,7,8,9 hydra.sweep.dir=$out/unseen_report/fields_hybridsn_ls$ls
   else
     hsi-train -m experiment=honest split=fields model=hybridsn preprocess.window=$w trainer.label_smoothing=$ls \
-        seed=0,1,2,3,4,5,6,7,8,9 hydra.sweep.dir=$out/unseen_report$w/fields_hybridsn
+        trainer.precision=fp32 seed=0,1,2,3,4,5,6,7,8,9 hydra.sweep.dir=$out/unseen_report$w/fields_hybridsn
     hsi-train -m experiment=honest split=fields model=svm preprocess.window=$w seed=0,1,2,3,4,5,6,7,8,9 \
         hydra.sweep.dir=$out/unseen_report$w/fields_svm
     hsi-train -m experiment=honest split=fields model=spectral_cnn1d model.epochs=200 model.lr=0.0003 \

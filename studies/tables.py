@@ -17,6 +17,7 @@
     python studies/tables.py throughput studies/throughput/*.json --csv studies/throughput/results.csv
     python studies/tables.py validation outputs/study/unseen_select/disjoint_cnn1d
     python studies/tables.py confusions outputs/study/unseen_report/*
+    python studies/tables.py unseen studies/unseen/report.csv studies/unseen/report15.csv
 
 Every number comes from the runs' metrics.json files; untested classes are shown as such and
 left out of means, never counted as 0.
@@ -122,19 +123,54 @@ def _label(run) -> str:
 SPECTRAL_BASELINES = ("spectral_cnn1d", "svm")  # models of single spectra without smoothing
 
 
-def unseen(folders: list[Path]) -> None:
+def _unseen_key(kind: str, window: int, splits_of: int, label: str) -> tuple[str, int, str]:
+    """Runs of one split kind and split window share their splits (the buffer follows the split's window, not
+    the model's), so they are grouped by that window, and a model of smaller windows says so in its label."""
+    return kind, splits_of, label + (f" ({window}x{window} windows)" if window != splits_of else "")
+
+
+def _unseen_runs_of_folder(folder: Path):
+    for r in _finished(folder):
+        protocol = r.metrics["protocol"]
+        window, splits_of = protocol["window"], protocol.get("split_window", protocol["window"])
+        yield _unseen_key(_split_kind(r), window, splits_of, _label(r)), r.split_seed, r.metrics["overall_accuracy"]
+
+
+def _unseen_runs_of_csv(path: Path):
+    """The rows of a ``runs --csv`` file, each keyed as its run folder would be: the configuration its settings
+    compose to (Hydra, as ``hsi-train`` composes it) gives the split, the windows and the segment smoothing."""
+    import csv
+
+    from hydra import compose, initialize_config_module
+
+    from hsi.config import split_window
+
+    keys: dict[tuple[str, str], tuple[str, int, str]] = {}  # one composition per distinct settings
+    with open(path, newline="") as f, initialize_config_module("hsi.configs", version_base="1.3"):
+        for row in csv.DictReader(f):
+            if (row["model"], row["settings"]) not in keys:
+                cfg = compose("train", overrides=row["settings"].split())
+                kind = str(cfg.split._target_).rsplit(".", 1)[-1]
+                size = cfg.segments.size
+                label = row["model"] + (f" + segments of {size} px" if size else "")
+                window = cfg.preprocess.window
+                keys[row["model"], row["settings"]] = _unseen_key(
+                    SPLIT_KINDS.get(kind, kind), window, split_window(cfg), label
+                )
+            yield keys[row["model"], row["settings"]], int(row["split_seed"]), float(row["OA"]) / 100
+
+
+def unseen(sources: list[Path]) -> None:
     """The fair comparison's report: per honest protocol and split window (the splits follow it), each model's
     OA over seeds, then, paired by seed on the same splits, every smoothed model against each unsmoothed one, and
     every other network (HybridSN) against the better spectral baseline (the higher mean OA): mean difference,
-    95% t-interval, paired t-test and Wilcoxon signed-rank test (scipy), both Holm-adjusted over every test."""
+    95% t-interval, paired t-test and Wilcoxon signed-rank test (scipy), both Holm-adjusted over every test.
+    ``sources``: run folders, or the CSVs that ``runs --csv`` wrote of them (the committed record of a study)."""
     groups: dict[tuple[str, int, str], dict[int, float]] = {}
-    for folder in folders:
-        for r in _finished(folder):
-            protocol = r.metrics["protocol"]
-            window, splits_of = protocol["window"], protocol.get("split_window", protocol["window"])
-            label = _label(r) + (f" ({window}x{window} windows)" if window != splits_of else "")
-            key = (_split_kind(r), splits_of, label)  # the splits follow the split's window, not the model's
-            groups.setdefault(key, {})[r.split_seed] = r.metrics["overall_accuracy"]
+    for source in sources:
+        runs = _unseen_runs_of_csv(source) if source.suffix == ".csv" else _unseen_runs_of_folder(source)
+        for key, seed, oa in runs:
+            groups.setdefault(key, {})[seed] = oa
     print("| split | splits of window | model | seeds | OA (%), mean ± SD |")
     print("|---|---:|---|---:|---:|")
     for (kind, window, label), by_seed in sorted(groups.items()):
