@@ -7,7 +7,7 @@
 #        augment11 | augment11_honest | augment25 | paper11 | paper25 | schedule11 | clip25 | clip25_rest | epochs50_25 |
 #        grid25 | grid25_more | grid25_third | grid25_confirm | grid_default | variance25 | variance25_rest | select100 | quick | wholerun | variants25 | variants25_rest |
 #        honest_fields25 | honest_fields11 | ensemble5 | variants25_sep3d | honest_try11 | ensemble5x5 | bn_grid25 | bn_probe | bn_lr25 | firsthour |
-#        unseen_select_small | unseen_select25 | unseen_select25_rest | unseen_segments | unseen_report | unseen_hybridsn | unseen_hybridsn15 | unseen_hybridsn_fields | unseen_inputs | unseen_self | unseen_folds | unseen_augment | unseen_methods | unseen_spectral_first | scene25_select | scene25 | all. On the project's 2-core AVX2 CPU
+#        unseen_select_small | unseen_select25 | unseen_select25_rest | unseen_segments | unseen_report | unseen_hybridsn | unseen_hybridsn15 | unseen_hybridsn_fields | unseen_inputs | unseen_self | unseen_folds | unseen_augment | unseen_methods | unseen_spectral_first | unseen_augment_patch | scene25_select | scene25 | all. On the project's 2-core AVX2 CPU
 # (no bf16, so fp32) one HybridSN run of the default recipe takes about 1 minute with 11x11 windows, 3-4 minutes
 # with 15x15 and 8-9 minutes with 25x25 (trainer=paper's 100 epochs: about 4 and 40 minutes). Each sweep writes summary.md/json/csv/png and report.html into its folder.
 # No setting below was chosen on the test pixels of these seeds: the split's search settings come
@@ -590,6 +590,18 @@ if run unseen_spectral_first; then
     hsi-train -m experiment=honest "${extra[@]}" model=spectral_first preprocess.reduction=bands split_window=25 \
         preprocess.window=5,9 trainer.epochs=100 trainer.min_val_per_class=100000 \
         seed=100,101,102,103,104 hydra.sweep.dir=$out/unseen_spectral_first/${split}
+  done
+fi
+# Round nine (studies/unseen/README.md, declared before its runs): spectral augmentation of the patch network.
+# HybridSN with the recipe each protocol's rule chose (disjoint: 15x15, label smoothing 0.1; fields: 15x15, none),
+# each training window's spectra scaled by a factor in [0.8, 1.2] and given Gaussian noise of SD 0.1 per whitened
+# PCA component, on the same splits as its stage-1 runs, seeds 100-104, validation only, fp32.
+if run unseen_augment_patch; then
+  for split in disjoint fields; do
+    extra=(trainer.label_smoothing=0.1); [[ $split == fields ]] && extra=(split=fields split.partial_validation=true)
+    hsi-train -m experiment=honest "${extra[@]}" model=hybridsn preprocess.window=15 trainer.spectral_scale=0.2 \
+        trainer.spectral_noise=0.1 trainer.precision=fp32 seed=100,101,102,103,104 \
+        hydra.sweep.dir=$out/unseen_augment_patch/${split}
   done
 fi
 # Whole-scene batches (trainer.batches=scene, hsi/train/scene.py): the schedule, chosen on the last epoch's
