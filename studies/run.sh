@@ -7,7 +7,7 @@
 #        augment11 | augment11_honest | augment25 | paper11 | paper25 | schedule11 | clip25 | clip25_rest | epochs50_25 |
 #        grid25 | grid25_more | grid25_third | grid25_confirm | grid_default | variance25 | variance25_rest | select100 | quick | wholerun | variants25 | variants25_rest |
 #        honest_fields25 | honest_fields11 | ensemble5 | variants25_sep3d | honest_try11 | ensemble5x5 | bn_grid25 | bn_probe | bn_lr25 | firsthour |
-#        unseen_select_small | unseen_select25 | unseen_select25_rest | unseen_segments | unseen_report | unseen_hybridsn | unseen_hybridsn15 | unseen_hybridsn_fields | unseen_inputs | unseen_self | unseen_folds | unseen_augment | unseen_methods | unseen_spectral_first | unseen_augment_patch | scene25_select | scene25 | all. On the project's 2-core AVX2 CPU
+#        unseen_select_small | unseen_select25 | unseen_select25_rest | unseen_segments | unseen_report | unseen_hybridsn | unseen_hybridsn15 | unseen_hybridsn_fields | unseen_inputs | unseen_self | unseen_folds | unseen_augment | unseen_methods | unseen_spectral_first | unseen_augment_patch | unseen_hybridsn_fields_augment | scene25_select | scene25 | all. On the project's 2-core AVX2 CPU
 # (no bf16, so fp32) one HybridSN run of the default recipe takes about 1 minute with 11x11 windows, 3-4 minutes
 # with 15x15 and 8-9 minutes with 25x25 (trainer=paper's 100 epochs: about 4 and 40 minutes). Each sweep writes summary.md/json/csv/png and report.html into its folder.
 # No setting below was chosen on the test pixels of these seeds: the split's search settings come
@@ -602,6 +602,16 @@ if run unseen_augment_patch; then
     hsi-train -m experiment=honest "${extra[@]}" model=hybridsn preprocess.window=15 trainer.spectral_scale=0.2 \
         trainer.spectral_noise=0.1 trainer.precision=fp32 seed=100,101,102,103,104 \
         hydra.sweep.dir=$out/unseen_augment_patch/${split}
+  done
+fi
+# Round nine's rule added the augmentation to HybridSN's recipe under fields (validation of seeds 100-104), so its
+# stage 2 under fields runs again with it on the 15x15-window fields splits, seeds 0-9, in parts of five seeds; the
+# other models' runs on those splits (unseen_hybridsn_fields) stand. Declared before its runs.
+if run unseen_hybridsn_fields_augment; then
+  for seeds in 0_4 5_9; do
+    hsi-train -m experiment=honest split=fields model=hybridsn preprocess.window=15 trainer.label_smoothing=0.0 \
+        trainer.spectral_scale=0.2 trainer.spectral_noise=0.1 trainer.precision=fp32 \
+        seed=$(seq -s, ${seeds%_*} ${seeds#*_}) hydra.sweep.dir=$out/unseen_report15/fields_hybridsn_augment_$seeds
   done
 fi
 # Whole-scene batches (trainer.batches=scene, hsi/train/scene.py): the schedule, chosen on the last epoch's
