@@ -114,10 +114,20 @@ def _honest_pairs(groups: dict[tuple[str, int, str], list]) -> None:
         print(f"| {row[0]} | {row[1]} | {row[2]} | {row[3]} | {100 * row[4]:+.2f} | {p} | {q} |")
 
 
+def _with(model: str, segment_size, spectral_scale, spectral_noise) -> str:
+    """A model's name in the unseen-ground tables: with its segment smoothing and its spectral augmentation."""
+    augmented = (
+        f" + spectral scale {spectral_scale}, noise {spectral_noise}" if spectral_scale or spectral_noise else ""
+    )
+    return model + augmented + (f" + segments of {segment_size} px" if segment_size else "")
+
+
 def _label(run) -> str:
-    """The model, and its segment smoothing where the run smoothed its map."""
-    segments = run.metrics["protocol"]["training"].get("segments")
-    return _model(run) + (f" + segments of {segments['size']} px" if segments else "")
+    """The model, and its segment smoothing and spectral augmentation where the run used them."""
+    training = run.metrics["protocol"]["training"]
+    segments = training.get("segments")
+    scale, noise = training.get("spectral_scale"), training.get("spectral_noise")
+    return _with(_model(run), segments["size"] if segments else None, scale, noise)
 
 
 SPECTRAL_BASELINES = ("spectral_cnn1d", "svm")  # models of single spectra without smoothing
@@ -151,8 +161,8 @@ def _unseen_runs_of_csv(path: Path):
             if (row["model"], row["settings"]) not in keys:
                 cfg = compose("train", overrides=row["settings"].split())
                 kind = str(cfg.split._target_).rsplit(".", 1)[-1]
-                size = cfg.segments.size
-                label = row["model"] + (f" + segments of {size} px" if size else "")
+                trainer = cfg.trainer
+                label = _with(row["model"], cfg.segments.size, trainer.spectral_scale, trainer.spectral_noise)
                 window = cfg.preprocess.window
                 keys[row["model"], row["settings"]] = _unseen_key(
                     SPLIT_KINDS.get(kind, kind), window, split_window(cfg), label

@@ -49,6 +49,8 @@ def test_a_csv_row_is_grouped_by_the_split_and_window_its_settings_compose_to(tm
         "a/0,svm,experiment=unseen split=fields preprocess.window=15,0,0,0,50.00,40,30\n",
         "a/1,svm,experiment=unseen split=fields preprocess.window=15,1,1,0,60.00,40,30\n",
         "b/0,svm,experiment=honest model=svm,0,0,0,40.00,40,30\n",
+        "c/0,hybridsn,experiment=honest model=hybridsn trainer.spectral_scale=0.2 trainer.spectral_noise=0.1,"
+        "0,0,0,30.00,40,30\n",
     ]
     path = tmp_path / "runs.csv"
     path.write_text(columns + "".join(rows))
@@ -57,4 +59,5 @@ def test_a_csv_row_is_grouped_by_the_split_and_window_its_settings_compose_to(tm
         (("fields", 15, "svm + segments of 20 px"), 0, 0.5),
         (("fields", 15, "svm + segments of 20 px"), 1, 0.6),
         (("disjoint", 25, "svm"), 0, 0.4),
+        (("disjoint", 25, "hybridsn + spectral scale 0.2, noise 0.1"), 0, 0.3),
     ]
