@@ -148,7 +148,8 @@ def _unseen_runs_of_folder(folder: Path):
 
 def _unseen_runs_of_csv(path: Path):
     """The rows of a ``runs --csv`` file, each keyed as its run folder would be: the configuration its settings
-    compose to (Hydra, as ``hsi-train`` composes it) gives the split, the windows and the segment smoothing."""
+    compose to (Hydra, as ``hsi-train`` composes it) gives the split, the windows, the segment smoothing and the
+    spectral augmentation."""
     import csv
 
     from hydra import compose, initialize_config_module
