@@ -60,9 +60,14 @@ def _pm(values: list[float], scale: float = 100.0) -> str:
 SPLIT_KINDS = {"spatially_disjoint_split": "disjoint", "field_split": "fields"}
 
 
+def _kind_of_target(target) -> str:
+    """``disjoint`` or ``fields`` for the split's ``_target_`` (its function's name for any other split)."""
+    name = str(target).rsplit(".", 1)[-1]
+    return SPLIT_KINDS.get(name, name)
+
+
 def _split_kind(run) -> str:
-    target = str(run.metrics["protocol"]["split"].get("_target_", "?")).rsplit(".", 1)[-1]
-    return SPLIT_KINDS.get(target, target)
+    return _kind_of_target(run.metrics["protocol"]["split"].get("_target_", "?"))
 
 
 def _by_split_window_and_model(folders: list[Path]) -> dict[tuple[str, int, str], list]:
@@ -154,19 +159,18 @@ def _unseen_runs_of_csv(path: Path):
 
     from hydra import compose, initialize_config_module
 
+    from hsi.cli.config_keys import CONFIG_MODULE, CONFIG_NAME
     from hsi.config import split_window
 
     keys: dict[tuple[str, str], tuple[str, int, str]] = {}  # one composition per distinct settings
-    with open(path, newline="") as f, initialize_config_module("hsi.configs", version_base="1.3"):
+    with open(path, newline="") as f, initialize_config_module(CONFIG_MODULE, version_base="1.3"):
         for row in csv.DictReader(f):
             if (row["model"], row["settings"]) not in keys:
-                cfg = compose("train", overrides=row["settings"].split())
-                kind = str(cfg.split._target_).rsplit(".", 1)[-1]
+                cfg = compose(CONFIG_NAME, overrides=row["settings"].split())
                 trainer = cfg.trainer
                 label = _with(row["model"], cfg.segments.size, trainer.spectral_scale, trainer.spectral_noise)
-                window = cfg.preprocess.window
                 keys[row["model"], row["settings"]] = _unseen_key(
-                    SPLIT_KINDS.get(kind, kind), window, split_window(cfg), label
+                    _kind_of_target(cfg.split._target_), cfg.preprocess.window, split_window(cfg), label
                 )
             yield keys[row["model"], row["settings"]], int(row["split_seed"]), float(row["OA"]) / 100
 
